@@ -1,0 +1,46 @@
+// Transport construction for helloworld: one registration, served by the HTTP and gRPC servers.
+import {
+  createGrpcServer,
+  createHttpServer,
+  type GrpcServer,
+  type HttpServer,
+  type ServiceRegistration,
+} from "../../../../transport/mod.ts";
+import { Greeter } from "../../gen/helloworld/v1/greeter_pb.ts";
+import { GreeterService } from "../service/greeter.ts";
+
+/** Addresses and limits of the helloworld servers. */
+export interface ServerConfig {
+  /** HTTP listen address (Connect, gRPC-Web). */
+  readonly httpAddress: string;
+  /** gRPC listen address; empty disables the gRPC server. */
+  readonly grpcAddress: string;
+  /** Unary deadline in ms. */
+  readonly timeoutMs?: number;
+  /** Allowed CORS origin for browsers ("*" by default). */
+  readonly corsOrigin?: string;
+}
+
+/** The registrations served by every helloworld server. */
+export function services(): ServiceRegistration[] {
+  return [[Greeter, new GreeterService()]];
+}
+
+/** Builds the HTTP server. */
+export function newHttpServer(conf: ServerConfig, registrations = services()): HttpServer {
+  return createHttpServer({
+    address: conf.httpAddress,
+    services: registrations,
+    timeout: conf.timeoutMs,
+    cors: { origin: conf.corsOrigin ?? "*" },
+  });
+}
+
+/** Builds the gRPC server. */
+export function newGrpcServer(conf: ServerConfig, registrations = services()): GrpcServer {
+  return createGrpcServer({
+    address: conf.grpcAddress,
+    services: registrations,
+    timeout: conf.timeoutMs,
+  });
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what the test suite needs when it is missing, then returns quickly on later runs:
+# npm tools (buf, protoc-gen-es, Node 24, Bun, workerd) into tools/node_modules, Debian
+# packages (etcd-server, chromium, wrk, nghttp2-client), and the Deno npm dependencies.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ ! -x tools/node_modules/.bin/buf ] || [ ! -x tools/node_modules/.bin/workerd ] ||
+  [ ! -x tools/node_modules/.bin/bun ] || [ ! -x tools/node_modules/.bin/node ] ||
+  [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  echo "setup: installing npm tools into tools/node_modules"
+  npm ci --prefix tools --no-audit --no-fund --loglevel=error
+fi
+
+missing=""
+command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
+command -v h2load >/dev/null 2>&1 || missing="$missing nghttp2-client"
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+deno install --frozen --quiet

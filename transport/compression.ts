@@ -1,0 +1,83 @@
+// gzip and deflate on the Web Compression Streams API, so compression works on every runtime
+// (Connect-ES ships node:zlib codecs only). Decompression enforces the read limit while
+// inflating, so a small compressed bomb cannot exhaust memory.
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** A message compression codec (Connect-ES's `Compression` shape). */
+export interface CompressionCodec {
+  /** Name on the wire, e.g. `gzip`. */
+  readonly name: string;
+  /** Compresses a message. */
+  compress(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>>;
+  /** Decompresses a message, failing with ResourceExhausted past `readMaxBytes`. */
+  decompress(bytes: Uint8Array, readMaxBytes: number): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+function codec(name: "gzip" | "deflate"): CompressionCodec {
+  return {
+    name,
+    compress: (bytes) => collect(streamOf(bytes).pipeThrough(new CompressionStream(name)), -1),
+    async decompress(bytes, readMaxBytes) {
+      if (bytes.byteLength === 0) return new Uint8Array(0);
+      try {
+        return await collect(
+          streamOf(bytes).pipeThrough(new DecompressionStream(name)),
+          readMaxBytes,
+        );
+      } catch (e) {
+        if (e instanceof ConnectError) throw e;
+        throw new ConnectError(
+          `invalid ${name} data`,
+          Code.InvalidArgument,
+          undefined,
+          undefined,
+          e,
+        );
+      }
+    },
+  };
+}
+
+function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes as Uint8Array<ArrayBuffer>);
+      controller.close();
+    },
+  });
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (limit >= 0 && total > limit) {
+      await reader.cancel();
+      throw new ConnectError(
+        `message size is bigger than ${limit} bytes after decompression`,
+        Code.ResourceExhausted,
+      );
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/** gzip on `CompressionStream`. */
+export const gzip: CompressionCodec = codec("gzip");
+
+/** deflate (zlib) on `CompressionStream`. */
+export const deflate: CompressionCodec = codec("deflate");

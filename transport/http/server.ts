@@ -1,0 +1,301 @@
+// The HTTP server: a Hono app with one route per RPC (Connect and gRPC-Web on every runtime,
+// native gRPC answered with a clear Trailers-Only status), served by the runtime's native
+// listener — Deno.serve, Bun.serve, node:http — or exported as `fetch` on Workers.
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { cors as honoCors } from "hono/cors";
+import { Code, ConnectError, cors as connectCors } from "@connectrpc/connect";
+import {
+  universalServerRequestFromFetch,
+  universalServerResponseToFetch,
+} from "@connectrpc/connect/protocol";
+import { createContextKey, newValues } from "../../internal/context.ts";
+import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
+import {
+  grpcNeedsTrailers,
+  looksLikeRpc,
+  methodNotAllowed,
+  rpcError,
+  unknownRpc,
+  unsupportedMediaType,
+} from "../answers.ts";
+import { type CompressionCodec, gzip } from "../compression.ts";
+import { InFlight } from "../drain.ts";
+import {
+  type AppInfo,
+  appInfoKey,
+  kindOf,
+  type MutableTransportInfo,
+  serverTransportKey,
+} from "../info.ts";
+import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } from "../rpc.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
+import type { Endpointer, Server, ServerContext } from "../server.ts";
+import type { ContextKey, Middleware } from "../types.ts";
+
+/**
+ * The part of a Hono app the server uses. Pass your own `new Hono()` as `app` to keep its full
+ * types on `server.app`.
+ */
+export interface HonoApp {
+  /** Hono's fetch entry point. */
+  fetch(request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
+}
+
+/** CORS policy for browser clients (Connect and gRPC-Web header lists are always included). */
+export interface CorsOptions {
+  /** Allowed origin(s), or a function returning the origin to allow. */
+  readonly origin: string | readonly string[] | ((origin: string) => string | undefined | null);
+  /** Allow credentials. */
+  readonly credentials?: boolean;
+  /** Preflight cache lifetime in seconds (default 7200). */
+  readonly maxAge?: number;
+  /** Extra request headers to allow. */
+  readonly allowHeaders?: readonly string[];
+  /** Extra response headers to expose. */
+  readonly exposeHeaders?: readonly string[];
+}
+
+/** Options of `createHttpServer`. */
+export interface HttpServerOptions<A extends HonoApp = HonoApp> {
+  /** Listen address, e.g. `":8000"` or `"127.0.0.1:0"` (default `":0"`). */
+  readonly address?: string;
+  /** Services to serve. */
+  readonly services?: readonly ServiceRegistration[];
+  /** Middleware for every RPC, outermost first. */
+  readonly middleware?: readonly Middleware[];
+  /** Deadline of each unary call in ms (default 10 000; 0 disables). */
+  readonly timeout?: number;
+  /** Largest request message in bytes (default 4 MiB). */
+  readonly readMaxBytes?: number;
+  /** Largest response message in bytes (default 16 MiB). */
+  readonly writeMaxBytes?: number;
+  /** Compression codecs offered (default gzip); `false` disables. */
+  readonly compression?: readonly CompressionCodec[] | false;
+  /** CORS for browser clients (off by default). */
+  readonly cors?: CorsOptions;
+  /** Serve HTTPS with this certificate. */
+  readonly tls?: TlsOptions;
+  /** Endpoint to advertise instead of the bound address. */
+  readonly endpoint?: string | URL;
+  /** A Hono app of your own to mount the RPC routes on. */
+  readonly app?: A;
+}
+
+/** Context key of the Hono `Context` of an RPC served by the HTTP server. */
+export const honoContextKey: ContextKey<unknown> = createContextKey<unknown>(undefined, {
+  description: "atreus hono context",
+});
+
+const MiB = 1024 * 1024;
+
+/** Creates an HTTP server serving `services` over Connect and gRPC-Web. */
+export function createHttpServer<A extends HonoApp = HonoApp>(
+  options: HttpServerOptions<A> = {},
+): HttpServer<A> {
+  return new HttpServer(options);
+}
+
+/** An HTTP server on Hono; see `createHttpServer`. */
+export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpointer {
+  /** The Hono app: add your own routes and middleware here. */
+  readonly app: A;
+  readonly #hono: Hono;
+  readonly #address: { hostname: string; port: number };
+  readonly #options: HttpServerOptions<A>;
+  readonly #routes: Map<string, RpcRoute>;
+  readonly #inflight = new InFlight();
+  readonly #shutdown = new AbortController();
+  readonly #runtime = detectRuntime();
+  #listener: Listener | undefined;
+  #app: AppInfo | undefined;
+  #endpoint = "";
+
+  /** Use `createHttpServer`. */
+  constructor(options: HttpServerOptions<A>) {
+    this.#options = options;
+    this.#address = parseAddress(options.address ?? ":0");
+    this.#hono = (options.app ?? new Hono()) as unknown as Hono;
+    this.app = this.#hono as unknown as A;
+    this.#routes = buildRoutes({
+      services: options.services ?? [],
+      middleware: options.middleware ?? [],
+      timeoutMs: options.timeout ?? 10_000,
+      readMaxBytes: options.readMaxBytes ?? 4 * MiB,
+      writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
+      compression: options.compression === false ? [] : (options.compression ?? [gzip]),
+      shutdownSignal: this.#shutdown.signal,
+    });
+    if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
+    for (const route of this.#routes.values()) {
+      this.#hono.on(route.allowedMethods as string[], route.path, (c) => this.#serveRpc(c, route));
+      // Answer wrong verbs on RPC paths in the RPC's terms instead of a bare 404.
+      this.#hono.all(
+        route.path,
+        (c) => methodNotAllowed(route.allowedMethods, c.req.method, route.path),
+      );
+    }
+    this.#hono.notFound((c) => {
+      const req = c.req.raw;
+      if (looksLikeRpc(req)) {
+        return unknownRpc(kindOf(req.headers.get("content-type")), new URL(req.url).pathname);
+      }
+      return c.text("404 Not Found", 404);
+    });
+  }
+
+  /** Serves one request: the entry point on Workers and for in-process tests. */
+  readonly fetch = (
+    request: Request,
+    env?: unknown,
+    executionCtx?: unknown,
+  ): Response | Promise<Response> => this.#hono.fetch(request, env, executionCtx as never);
+
+  /** Operations served, `/pkg.Service/Method`. */
+  get operations(): string[] {
+    return [...this.#routes.keys()];
+  }
+
+  /** The advertised URL, e.g. `http://10.0.0.5:8000`. */
+  endpoint(): URL {
+    if (this.#options.endpoint !== undefined) return new URL(this.#options.endpoint);
+    const port = this.#listener?.port ?? this.#address.port;
+    if (port === 0) {
+      throw new Error("HTTP server: the endpoint of port 0 is known only after start()");
+    }
+    const scheme = this.#options.tls ? "https" : "http";
+    return new URL(`${scheme}://${joinHostPort(advertiseHost(this.#address.hostname), port)}`);
+  }
+
+  /** Binds the native listener of this runtime and starts serving. */
+  async start(ctx: ServerContext = {}): Promise<void> {
+    if (this.#listener) throw new Error("HTTP server: already started");
+    const listen = nativeListener();
+    if (listen === undefined) {
+      throw new Error(
+        `HTTP server: no native listener on ${this.#runtime}; export the server's fetch instead`,
+      );
+    }
+    this.#app = ctx.app;
+    const { hostname, port } = this.#address;
+    try {
+      this.#listener = await listen(this.fetch, { hostname, port, tls: this.#options.tls });
+    } catch (error) {
+      throw new Error(
+        `HTTP server: cannot listen on ${joinHostPort(hostname, port)}: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+    this.#endpoint = this.endpoint().href.replace(/\/$/, "");
+  }
+
+  /** Refuses new calls, lets in-flight ones finish, closes; force-closes when `ctx.signal` aborts. */
+  async stop(ctx: ServerContext = {}): Promise<void> {
+    this.#inflight.drain();
+    const force = ctx.signal ?? new AbortController().signal;
+    const onForce = () =>
+      this.#shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
+    force.addEventListener("abort", onForce, { once: true });
+    if (force.aborted) onForce();
+    try {
+      const listener = this.#listener;
+      this.#listener = undefined;
+      await Promise.all([
+        listener?.close(force),
+        Promise.race([this.#inflight.idle(), abortPromise(force)]),
+      ]);
+    } finally {
+      force.removeEventListener("abort", onForce);
+    }
+  }
+
+  /** Sets the app info requests see when the server is used through `fetch` only (Workers). */
+  bindApp(app: AppInfo): void {
+    this.#app = app;
+  }
+
+  /** Whether the server is draining (stop was called). */
+  get draining(): boolean {
+    return this.#inflight.draining;
+  }
+
+  /** Calls in flight right now. */
+  get inFlight(): number {
+    return this.#inflight.count;
+  }
+
+  async #serveRpc(c: Context, route: RpcRoute): Promise<Response> {
+    const request = c.req.raw;
+    const contentType = request.headers.get("content-type");
+    const kind = request.method === "GET" ? "connect" : kindOf(contentType);
+    if (kind === "grpc") return grpcNeedsTrailers(route.operation, this.#listenerName());
+    if (this.#inflight.draining) {
+      return rpcError(kind, 503, Code.Unavailable, "the server is shutting down");
+    }
+    const info: MutableTransportInfo = {
+      kind,
+      endpoint: this.#endpoint,
+      operation: route.operation,
+      requestHeader: request.headers,
+      replyHeader: new Headers(),
+      request,
+      env: c.env,
+    };
+    const values = newValues();
+    values.set(serverTransportKey, info);
+    if (this.#app) values.set(appInfoKey, this.#app);
+    values.set(honoContextKey, c);
+    this.#inflight.enter();
+    let response;
+    try {
+      response = await invokeRoute(
+        route,
+        universalServerRequestFromFetch(request, { httpVersion: "1.1" }),
+        values,
+      );
+    } catch (error) {
+      this.#inflight.leave();
+      throw error;
+    }
+    if (response.body === undefined) this.#inflight.leave();
+    if (response.status === 415) {
+      if (response.body) this.#inflight.leave();
+      return unsupportedMediaType(contentType);
+    }
+    return universalServerResponseToFetch(
+      response.body ? { ...response, body: this.#inflight.track(response.body) } : response,
+    );
+  }
+
+  #listenerName(): string {
+    return this.#listener?.name ?? (this.#runtime === "workerd" ? "Workers" : "a Fetch server");
+  }
+}
+
+function corsMiddleware(options: CorsOptions) {
+  const origin = typeof options.origin === "function"
+    ? (o: string) => (options.origin as (o: string) => string | undefined | null)(o)
+    : typeof options.origin === "string"
+    ? options.origin
+    : [...options.origin];
+  return honoCors({
+    origin,
+    credentials: options.credentials,
+    maxAge: options.maxAge ?? 7200,
+    allowMethods: [...connectCors.allowedMethods],
+    allowHeaders: [...connectCors.allowedHeaders, ...(options.allowHeaders ?? [])],
+    exposeHeaders: [...connectCors.exposedHeaders, ...(options.exposeHeaders ?? [])],
+  });
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,88 @@
+// Per-request transport information, carried in the request-scoped context like Kratos's
+// transport.FromServerContext. Servers create it; handlers and middleware read it.
+import { createContextKey, getValue } from "../internal/context.ts";
+import type { ContextKey, ContextValues, TransportKind } from "./types.ts";
+
+/** What a server knows about the call it is serving. */
+export interface TransportInfo {
+  /** How the call arrived. */
+  readonly kind: TransportKind;
+  /** The server's endpoint, e.g. `grpc://10.0.0.5:9000` (empty on Workers). */
+  readonly endpoint: string;
+  /** The operation, `/pkg.Service/Method` (for plain HTTP routes: the one they opt into). */
+  readonly operation: string;
+  /** Incoming headers. */
+  readonly requestHeader: Headers;
+  /** Headers to send with the reply; set them here from handlers or middleware. */
+  readonly replyHeader: Headers;
+  /** The HTTP request, where the server has one as a Fetch `Request`. */
+  readonly request?: Request;
+  /** Runtime bindings of the request: Workers `env`, or `{ incoming, outgoing }` on Node. */
+  readonly env?: unknown;
+}
+
+/** Identity of the running application (Kratos's `AppInfo`). */
+export interface AppInfo {
+  /** Instance id. */
+  readonly id: string;
+  /** Service name. */
+  readonly name: string;
+  /** Service version. */
+  readonly version: string;
+  /** Instance metadata. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Endpoints the instance serves, e.g. `["http://10.0.0.5:8000", "grpc://10.0.0.5:9000"]`. */
+  readonly endpoints: readonly string[];
+}
+
+/** Mutable reply-header slot: the server rebinds it to the real response headers once known. */
+export interface MutableTransportInfo extends TransportInfo {
+  /** Rebindable reply headers. */
+  replyHeader: Headers;
+}
+
+/** Context key of the server-side transport info. */
+export const serverTransportKey: ContextKey<MutableTransportInfo | undefined> = createContextKey<
+  MutableTransportInfo | undefined
+>(undefined, {
+  description: "atreus server transport",
+});
+
+/** Context key of the application info. */
+export const appInfoKey: ContextKey<AppInfo | undefined> = createContextKey<AppInfo | undefined>(
+  undefined,
+  {
+    description: "atreus app info",
+  },
+);
+
+/** The transport info of the call being served, or `undefined` outside a server call. */
+export function fromServerContext(): TransportInfo | undefined {
+  return getValue(serverTransportKey);
+}
+
+/** The transport info stored in a handler's context values (`HandlerContext.values`). */
+export function fromHandlerContext(
+  ctx: { readonly values: ContextValues },
+): TransportInfo | undefined {
+  return ctx.values.get(serverTransportKey);
+}
+
+/** The running application's info, from the request context. */
+export function appInfo(): AppInfo | undefined {
+  return getValue(appInfoKey);
+}
+
+/** Builds the operation name `/pkg.Service/Method`. */
+export function operationOf(typeName: string, method: string): string {
+  return `/${typeName}/${method}`;
+}
+
+/** Classifies an RPC request by its content type (Connect GET has none). */
+export function kindOf(contentType: string | null): TransportKind {
+  if (contentType === null) return "connect";
+  const ct = contentType.trimStart().toLowerCase();
+  if (ct.startsWith("application/grpc-web")) return "grpc-web";
+  if (ct.startsWith("application/grpc")) return "grpc";
+  return "connect";
+}

@@ -1,0 +1,59 @@
+/**
+ * Transports: the HTTP server (Hono; Connect and gRPC-Web on every runtime), the gRPC server
+ * (node:http2), per-request transport info, and the middleware contract they run.
+ *
+ * @example
+ * ```ts
+ * import { createGrpcServer, createHttpServer } from "@atreus/atreus/transport";
+ * const services = [[Greeter, new GreeterService()]] as const;
+ * const http = createHttpServer({ address: ":8000", services });
+ * const grpc = createGrpcServer({ address: ":9000", services });
+ * ```
+ * @module
+ */
+export {
+  type CorsOptions,
+  createHttpServer,
+  type HonoApp,
+  honoContextKey,
+  HttpServer,
+  type HttpServerOptions,
+} from "./http/server.ts";
+export { createGrpcServer, GrpcServer, type GrpcServerOptions } from "./grpc/server.ts";
+export {
+  type AppInfo,
+  appInfo,
+  appInfoKey,
+  fromHandlerContext,
+  fromServerContext,
+  kindOf,
+  type MutableTransportInfo,
+  operationOf,
+  serverTransportKey,
+  type TransportInfo,
+} from "./info.ts";
+export { type Endpointer, isEndpointer, type Server, type ServerContext } from "./server.ts";
+export type { ServiceRegistration } from "./rpc.ts";
+export { type CompressionCodec, deflate, gzip } from "./compression.ts";
+export { advertiseHost, type ListenAddress, parseAddress } from "./address.ts";
+export { detectRuntime, type RuntimeName, type TlsOptions } from "./runtime/mod.ts";
+export type {
+  CallRequest,
+  CallRequestCommon,
+  CallResponse,
+  CallResponseCommon,
+  ContextKey,
+  ContextValues,
+  MessageDesc,
+  MethodDesc,
+  MethodKind,
+  Middleware,
+  Next,
+  ProtoMessage,
+  ServiceDesc,
+  StreamCallRequest,
+  StreamCallResponse,
+  TransportKind,
+  UnaryCallRequest,
+  UnaryCallResponse,
+} from "./types.ts";

@@ -1,0 +1,169 @@
+// Builds the RPC table shared by the HTTP and gRPC servers: one Connect-ES router per server
+// over the same registrations, plus the transport-level middleware every call passes through.
+import {
+  Code,
+  ConnectError,
+  createConnectRouter,
+  type Interceptor,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import type {
+  UniversalHandler,
+  UniversalServerRequest,
+  UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
+import type { CompressionCodec } from "./compression.ts";
+import { operationOf, serverTransportKey } from "./info.ts";
+import type { Middleware, ServiceDesc } from "./types.ts";
+
+/**
+ * One service and its Connect-ES style implementation (an object or class instance with one
+ * method per RPC). Register it once; every server serves it.
+ */
+export type ServiceRegistration = readonly [service: ServiceDesc, implementation: object];
+
+/** Options that shape how RPCs are served. */
+export interface RpcOptions {
+  /** Services to serve. */
+  readonly services: readonly ServiceRegistration[];
+  /** Middleware, outermost first. */
+  readonly middleware: readonly Middleware[];
+  /** Per-call deadline for unary RPCs in ms (0: none beyond the client's). */
+  readonly timeoutMs: number;
+  /** Largest accepted request message, in bytes. */
+  readonly readMaxBytes: number;
+  /** Largest response message, in bytes. */
+  readonly writeMaxBytes: number;
+  /** Compression codecs offered to clients. */
+  readonly compression: readonly CompressionCodec[];
+  /** Aborts in-flight calls when the server's stop deadline passes. */
+  readonly shutdownSignal: AbortSignal;
+}
+
+/** One routable RPC. */
+export interface RpcRoute {
+  /** Request path, `/pkg.Service/Method`. */
+  readonly path: string;
+  /** Operation name (same as the path). */
+  readonly operation: string;
+  /** Method descriptor. */
+  readonly method: DescMethod;
+  /** Service descriptor. */
+  readonly service: DescService;
+  /** HTTP verbs the route accepts. */
+  readonly allowedMethods: readonly string[];
+  /** Connect-ES handler negotiating gRPC, gRPC-Web and Connect. */
+  readonly handler: UniversalHandler;
+}
+
+/** Builds the route table; throws when a service is registered twice or is not a descriptor. */
+export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
+  const router = createConnectRouter({
+    interceptors: [
+      transportMiddleware(options.timeoutMs),
+      ...(options.middleware as unknown as Interceptor[]),
+    ],
+    readMaxBytes: options.readMaxBytes,
+    writeMaxBytes: options.writeMaxBytes,
+    acceptCompression: [...options.compression],
+    shutdownSignal: options.shutdownSignal,
+  });
+  const seen = new Set<string>();
+  for (const entry of options.services) {
+    const [service, impl] = entry;
+    if (service?.kind !== "service" || !Array.isArray(service.methods)) {
+      throw new TypeError(
+        "services: each entry must be [ServiceDescriptor, implementation], e.g. [Greeter, impl]",
+      );
+    }
+    if (typeof impl !== "object" || impl === null) {
+      throw new TypeError(`services: the implementation of ${service.typeName} must be an object`);
+    }
+    if (seen.has(service.typeName)) {
+      throw new TypeError(`services: ${service.typeName} is registered twice`);
+    }
+    seen.add(service.typeName);
+    router.service(
+      service as unknown as DescService,
+      impl as Partial<ServiceImpl<DescService>>,
+    );
+  }
+  const routes = new Map<string, RpcRoute>();
+  for (const handler of router.handlers) {
+    routes.set(handler.requestPath, {
+      path: handler.requestPath,
+      operation: operationOf(handler.service.typeName, handler.method.name),
+      method: handler.method,
+      service: handler.service,
+      allowedMethods: handler.allowedMethods,
+      handler,
+    });
+  }
+  return routes;
+}
+
+/**
+ * Runs a route's handler inside the request context; the response body is bound to the same
+ * context because the runtime pulls it later, from outside.
+ */
+export async function invokeRoute(
+  route: RpcRoute,
+  request: UniversalServerRequest,
+  values: ContextValues,
+): Promise<UniversalServerResponse> {
+  const response = await runWithValues(
+    values,
+    () => route.handler({ ...request, contextValues: values }),
+  );
+  if (response.body !== undefined) {
+    return { ...response, body: bindIterable(values, response.body) };
+  }
+  return response;
+}
+
+// Outermost interceptor of every server call: applies the server's unary deadline and moves
+// headers set through TransportInfo.replyHeader onto the real response.
+function transportMiddleware(timeoutMs: number): Interceptor {
+  return (next) => async (req) => {
+    const res = timeoutMs > 0 && !req.stream
+      ? await withDeadline(next, req, timeoutMs)
+      : await next(req);
+    const info = req.contextValues?.get(serverTransportKey);
+    if (info !== undefined && info.replyHeader !== res.header) {
+      info.replyHeader.forEach((value, key) => res.header.append(key, value));
+      info.replyHeader = res.header;
+    }
+    return res;
+  };
+}
+
+async function withDeadline<Req extends { signal: AbortSignal }, Res>(
+  next: (req: Req) => Promise<Res>,
+  req: Req,
+  timeoutMs: number,
+): Promise<Res> {
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new ConnectError(`the server timeout of ${timeoutMs} ms expired`, Code.DeadlineExceeded),
+      ),
+    timeoutMs,
+  );
+  const signal = AbortSignal.any([req.signal, deadline.signal]);
+  let onAbort: (() => void) | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  // The handler's signal also fires when the call completes; nobody awaits `expired` then.
+  expired.catch(() => {});
+  try {
+    return await Promise.race([next({ ...req, signal }), expired]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,43 @@
+// Deno listener: Deno.serve (HTTP/1.1 and h2c on one port, the fastest HTTP path on Deno).
+import { aborted, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
+
+/** Binds `Deno.serve`. */
+export function listenDeno(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    try {
+      const base = {
+        hostname: options.hostname,
+        port: options.port,
+        onListen: () => {},
+        onError: (error: unknown) => {
+          console.error("atreus: unhandled error in request handler", error);
+          return new Response("Internal Server Error", { status: 500 });
+        },
+      };
+      server = options.tls
+        ? Deno.serve({ ...base, cert: options.tls.cert, key: options.tls.key }, handler)
+        : Deno.serve(base, handler);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    resolve({
+      port: server.addr.port,
+      name: "Deno.serve",
+      async close(force) {
+        // Deno's shutdown is graceful: it stops accepting and waits for in-flight responses.
+        // Streams still open at the deadline end when the server's shutdown signal aborts them.
+        await Promise.race([server.shutdown(), aborted(force)]);
+        if (force.aborted) await Promise.race([server.finished, delay(1000)]);
+      },
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    (t as unknown as { unref?: () => void }).unref?.();
+  });
+}

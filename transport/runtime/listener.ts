@@ -1,0 +1,46 @@
+// The contract between the HTTP server and a runtime's native listener.
+
+/** Fetch-style handler a listener feeds: `env` carries runtime bindings. */
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+
+/** PEM-encoded certificate and key for TLS listeners. */
+export interface TlsOptions {
+  /** Certificate chain, PEM. */
+  readonly cert: string;
+  /** Private key, PEM. */
+  readonly key: string;
+}
+
+/** Options for binding a listener. */
+export interface ListenOptions {
+  /** Host to bind. */
+  readonly hostname: string;
+  /** Port to bind (0 for any). */
+  readonly port: number;
+  /** Serve HTTPS when set. */
+  readonly tls?: TlsOptions;
+}
+
+/** A bound listener. */
+export interface Listener {
+  /** The port actually bound. */
+  readonly port: number;
+  /** Which native server this is, for logs and docs. */
+  readonly name: string;
+  /**
+   * Stops accepting connections and resolves when in-flight requests are done; when `force`
+   * aborts, remaining connections are closed at once.
+   */
+  close(force: AbortSignal): Promise<void>;
+}
+
+/** Binds a listener for `handler`; rejects with the bind error (e.g. address in use). */
+export type ListenFn = (handler: FetchHandler, options: ListenOptions) => Promise<Listener>;
+
+/** Resolves when `signal` aborts (immediately if it already has). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
