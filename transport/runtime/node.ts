@@ -1,19 +1,112 @@
-// Node listener: node:http(s) with @hono/node-server's request listener. Loaded on demand so
-// other runtimes never import node:http.
+// Node listener: one port for HTTP/1.1 and cleartext HTTP/2. A net.Server looks at the first
+// bytes of each connection and hands it to node:http or node:http2 (prior-knowledge h2c), both
+// feeding the same fetch handler through @hono/node-server. Loaded on demand so other runtimes
+// never import node:http.
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import type { Server as NetServer, Socket } from "node:net";
 import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
 
-/** Binds a `node:http` (or `node:https`) server. */
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+// A connection that sends nothing decisive in this time is dropped (slow-loris guard).
+const SNIFF_TIMEOUT_MS = 10_000;
+
+/** Binds a `node:http` (+ h2c) server, or `node:https` with TLS. */
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
-  const listener = getRequestListener(
-    (req: Request, env: unknown) => handler(req, env),
-  );
-  const server = options.tls
+  const listener = getRequestListener((req: Request, env: unknown) => handler(req, env));
+  const h1 = options.tls
     ? (await import("node:https")).createServer(
       { cert: options.tls.cert, key: options.tls.key },
       listener,
     )
     : (await import("node:http")).createServer(listener);
+  const connections = new Connections(h1);
+  if (options.tls) {
+    h1.on("connection", (socket: Socket) => connections.add(socket));
+    return await bind(h1, options, "node:https", connections, new Set());
+  }
+  const h2 = (await import("node:http2")).createServer({}, listener as never);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (s: http2.ServerHttp2Session) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+    s.on("error", () => {});
+  });
+  const front = (await import("node:net")).createServer((socket: Socket) => {
+    // Without this, Connect's header-then-body writes wait on delayed ACKs (~40 ms each).
+    socket.setNoDelay(true);
+    socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+    socket.on("error", () => {});
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      const head = Buffer.concat(chunks);
+      const n = Math.min(head.length, PREFACE.length);
+      const isH2 = head.subarray(0, n).equals(PREFACE.subarray(0, n));
+      if (isH2 && head.length < PREFACE.length) return;
+      socket.off("data", onData);
+      socket.pause();
+      socket.setTimeout(0);
+      socket.unshift(head);
+      if (isH2) {
+        h2.emit("connection", socket);
+      } else {
+        connections.add(socket);
+        h1.emit("connection", socket);
+      }
+      process.nextTick(() => socket.resume());
+    };
+    socket.on("data", onData);
+  });
+  return await bind(front, options, "node:http+h2c", connections, sessions);
+}
+
+// Tracks HTTP/1.1 connections and their open requests, so a drain can close keep-alive
+// connections as soon as they turn idle (node's own closeIdleConnections only knows
+// connections of a listening server, and these are handed over by the sniffer).
+class Connections {
+  readonly #active = new Map<Socket, number>();
+  #draining = false;
+
+  constructor(server: http.Server) {
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket;
+      this.#active.set(socket, (this.#active.get(socket) ?? 0) + 1);
+      if (this.#draining) res.shouldKeepAlive = false;
+      res.once("close", () => {
+        const n = (this.#active.get(socket) ?? 1) - 1;
+        if (!this.#active.has(socket)) return;
+        this.#active.set(socket, n);
+        if (this.#draining && n === 0) socket.destroySoon();
+      });
+    });
+  }
+
+  add(socket: Socket): void {
+    this.#active.set(socket, 0);
+    socket.once("close", () => this.#active.delete(socket));
+  }
+
+  drain(): void {
+    this.#draining = true;
+    for (const [socket, n] of this.#active) if (n === 0) socket.destroy();
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#active.keys()) socket.destroy();
+  }
+}
+
+async function bind(
+  server: NetServer,
+  options: ListenOptions,
+  name: string,
+  connections: Connections,
+  sessions: Set<http2.ServerHttp2Session>,
+): Promise<Listener> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once("error", onError);
@@ -26,18 +119,22 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
   const port = typeof addr === "object" && addr !== null ? addr.port : options.port;
   return {
     port,
-    name: options.tls ? "node:https" : "node:http",
-    close(force) {
-      return new Promise<void>((resolve) => {
-        const onForce = () => server.closeAllConnections();
-        force.addEventListener("abort", onForce, { once: true });
-        server.close(() => {
-          force.removeEventListener("abort", onForce);
-          resolve();
-        });
-        server.closeIdleConnections();
+    name,
+    async close(force) {
+      const onForce = () => {
+        connections.destroyAll();
+        for (const s of sessions) s.destroy();
+      };
+      force.addEventListener("abort", onForce, { once: true });
+      try {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        connections.drain();
+        for (const s of sessions) s.close();
         if (force.aborted) onForce();
-      });
+        await closed;
+      } finally {
+        force.removeEventListener("abort", onForce);
+      }
     },
   };
 }
