@@ -63,8 +63,6 @@ type State = "new" | "starting" | "running" | "stopping" | "stopped";
 
 /** An application: runs servers, registers itself, and stops gracefully. */
 export class App implements AppInfo {
-  /** Instance id. */
-  readonly id: string;
   /** Service name. */
   readonly name: string;
   /** Service version. */
@@ -79,16 +77,22 @@ export class App implements AppInfo {
   #markStopped: () => void = () => {};
   #force = new AbortController();
   #worker: Promise<void> | undefined;
+  #id: string | undefined;
 
   /** Creates an app; nothing runs until `run()`. */
   constructor(options: AppOptions) {
     if (!options.name) throw new TypeError("App: name is required");
     this.#options = options;
-    this.id = options.id ?? crypto.randomUUID();
     this.name = options.name;
     this.version = options.version ?? "";
     this.metadata = { ...options.metadata };
     this.#stopped = new Promise((resolve) => (this.#markStopped = resolve));
+  }
+
+  /** Instance id (a random UUID unless given; generated on first use, as Workers forbid
+   * randomness at module scope). */
+  get id(): string {
+    return this.#id ??= this.#options.id ?? crypto.randomUUID();
   }
 
   /** Endpoints the instance serves (known once the servers started). */

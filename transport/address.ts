@@ -1,5 +1,4 @@
 // Listen-address parsing and Kratos-style endpoint host extraction.
-import { networkInterfaces } from "node:os";
 
 /** A parsed listen address. */
 export interface ListenAddress {
@@ -54,18 +53,48 @@ export function advertiseHost(hostname: string): string {
   return firstInterfaceAddress() ?? "127.0.0.1";
 }
 
+interface InterfaceAddress {
+  address: string;
+  family: string | number;
+  internal: boolean;
+}
+
+// node:os is looked up lazily: Workers have no node:os, and there is nothing to advertise there.
+function interfaces(): Record<string, InterfaceAddress[] | undefined> {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process;
+  const os = proc?.getBuiltinModule?.("node:os") as
+    | { networkInterfaces(): Record<string, InterfaceAddress[] | undefined> }
+    | undefined;
+  if (os) return os.networkInterfaces();
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno) {
+    const out: Record<string, InterfaceAddress[]> = {};
+    for (const i of deno.networkInterfaces()) {
+      (out[i.name] ??= []).push({
+        address: i.address,
+        family: i.family,
+        internal: i.address.startsWith("127.") || i.address === "::1",
+      });
+    }
+    return out;
+  }
+  return {};
+}
+
 function firstInterfaceAddress(): string | undefined {
-  let ifaces: ReturnType<typeof networkInterfaces>;
+  let ifaces: Record<string, InterfaceAddress[] | undefined>;
   try {
-    ifaces = networkInterfaces();
+    ifaces = interfaces();
   } catch {
     return undefined;
   }
   let v6: string | undefined;
   for (const addrs of Object.values(ifaces)) {
     for (const a of addrs ?? []) {
-      if (a.internal || !isGlobalUnicast(a.address, a.family)) continue;
-      if (a.family === "IPv4") return a.address;
+      const family = a.family === 4 || a.family === "IPv4" ? "IPv4" : "IPv6";
+      if (a.internal || !isGlobalUnicast(a.address, family)) continue;
+      if (family === "IPv4") return a.address;
       v6 ??= a.address;
     }
   }

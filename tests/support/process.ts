@@ -6,6 +6,7 @@ export class Child {
   readonly #lines: string[] = [];
   readonly #waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly #done: Promise<Deno.CommandStatus>;
+  #exitCode: number | undefined;
   readonly name: string;
 
   constructor(name: string, cmd: string, args: string[], options: Deno.CommandOptions = {}) {
@@ -19,9 +20,15 @@ export class Child {
     }).spawn();
     const pumps = [this.#pump(this.#child.stdout), this.#pump(this.#child.stderr)];
     this.#done = this.#child.status.then(async (s) => {
+      this.#exitCode = s.code;
       await Promise.all(pumps);
       return s;
     });
+  }
+
+  /** Exit code once the process exited, else `undefined`. */
+  get exitCode(): number | undefined {
+    return this.#exitCode;
   }
 
   /** Process id. */

@@ -1,0 +1,95 @@
+// helloworld on workerd (Cloudflare's runtime): the bundle built by `deno task build:worker`
+// serves Connect and gRPC-Web; native gRPC gets a clear Trailers-Only Unimplemented.
+import assert from "node:assert/strict";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { bufCurl } from "../support/clients.ts";
+import { Child, freePort, run } from "../support/process.ts";
+import { root, WORKERD } from "../support/tools.ts";
+
+Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused clearly", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "atreus-workerd-" });
+  const build = await run(Deno.execPath(), ["task", "build:worker"], {
+    cwd: root,
+    timeoutMs: 120_000,
+  });
+  assert.equal(build.code, 0, build.stderr);
+  const port = freePort();
+  const config = await Deno.readTextFile(`${root}examples/helloworld/workerd.capnp`);
+  // workerd resolves embeds relative to the config, so both go into one temp dir.
+  await Deno.copyFile(`${root}dist/helloworld-worker.js`, `${dir}/worker.js`);
+  await Deno.writeTextFile(
+    `${dir}/config.capnp`,
+    config.replace("127.0.0.1:8787", `127.0.0.1:${port}`)
+      .replace("../../dist/helloworld-worker.js", "worker.js"),
+  );
+  const workerd = new Child("workerd", WORKERD, ["serve", `${dir}/config.capnp`]);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(base, workerd);
+    await t.step("buf curl over Connect and gRPC-Web, unary and stream", async () => {
+      for (const protocol of ["connect", "grpcweb"] as const) {
+        const unary = await bufCurl(protocol, `${base}/helloworld.v1.Greeter/SayHello`, {
+          name: "edge",
+        });
+        assert.equal(unary.code, 0, unary.stderr);
+        assert.deepEqual(unary.messages, [{ message: "Hello edge" }]);
+        const stream = await bufCurl(protocol, `${base}/helloworld.v1.Greeter/SayHelloStream`, {
+          name: "edge",
+          count: 2,
+        });
+        assert.equal(stream.code, 0, stream.stderr);
+        assert.deepEqual(stream.messages, [
+          { message: "Hello edge (1/2)" },
+          { message: "Hello edge (2/2)" },
+        ]);
+      }
+    });
+    await t.step("Connect-ES web transports", async () => {
+      for (
+        const transport of [
+          createConnectTransport({ baseUrl: base }),
+          createGrpcWebTransport({ baseUrl: base }),
+        ]
+      ) {
+        const reply = await createClient(Greeter, transport).sayHello({ name: "web" });
+        assert.equal(reply.message, "Hello web");
+      }
+    });
+    await t.step("a native gRPC request gets Trailers-Only grpc-status 12", async () => {
+      // workerd speaks no h2c, so HTTP/2 gRPC clients cannot connect at all; a gRPC request
+      // that does arrive (over HTTP/1.1, as an edge proxy may forward it) is refused clearly.
+      const res = await fetch(`${base}/helloworld.v1.Greeter/SayHello`, {
+        method: "POST",
+        headers: { "content-type": "application/grpc", te: "trailers" },
+        body: new Uint8Array([0, 0, 0, 0, 3, 10, 1, 120]),
+      });
+      await res.body?.cancel();
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("grpc-status"), "12");
+      assert.match(
+        decodeURIComponent(res.headers.get("grpc-message") ?? ""),
+        /Workers cannot send HTTP trailers/,
+      );
+    });
+  } finally {
+    await workerd.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function waitUntilServing(base: string, child: Child) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${base}/`, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return;
+    } catch {
+      if (child.exitCode !== undefined) throw new Error(`workerd exited\n${child.output}`);
+      if (Date.now() > deadline) throw new Error(`workerd did not start\n${child.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
