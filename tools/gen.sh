@@ -8,3 +8,14 @@ for dir in examples/helloworld; do
   rm -rf "$dir/gen"
   (cd "$dir" && "../../$BUF" generate)
 done
+
+# google.rpc.Status and ErrorInfo for errors/, from npm google-proto-files (vendored googleapis).
+ES_TS='"local":"'"$PWD"'/tools/node_modules/.bin/protoc-gen-es","opt":["target=ts","import_extension=ts"]'
+rm -rf internal/gen
+(cd tools/node_modules/google-proto-files && "../.bin/buf" generate \
+  --path google/rpc/status.proto --path google/rpc/error_details.proto \
+  --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"'"$OLDPWD"'/internal/gen"}]}')
+# The errors options (errors/errors.proto) that protoc-gen-atreus-errors reads.
+rm -rf cmd/protoc-gen-atreus-errors/gen
+"$BUF" generate --path errors/errors.proto \
+  --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"cmd/protoc-gen-atreus-errors/gen"}]}'

@@ -2,6 +2,9 @@
 // transport.FromServerContext. Servers create it; handlers and middleware read it.
 import { createContextKey, getValue } from "../internal/context.ts";
 import type { ContextKey, ContextValues, TransportKind } from "./types.ts";
+import { type AppInfo, appInfoKey as sharedAppInfoKey } from "../internal/appinfo.ts";
+
+export type { AppInfo };
 
 /** What a server knows about the call it is serving. */
 export interface TransportInfo {
@@ -21,20 +24,6 @@ export interface TransportInfo {
   readonly env?: unknown;
 }
 
-/** Identity of the running application (Kratos's `AppInfo`). */
-export interface AppInfo {
-  /** Instance id. */
-  readonly id: string;
-  /** Service name. */
-  readonly name: string;
-  /** Service version. */
-  readonly version: string;
-  /** Instance metadata. */
-  readonly metadata: Readonly<Record<string, string>>;
-  /** Endpoints the instance serves, e.g. `["http://10.0.0.5:8000", "grpc://10.0.0.5:9000"]`. */
-  readonly endpoints: readonly string[];
-}
-
 /** Mutable reply-header slot: the server rebinds it to the real response headers once known. */
 export interface MutableTransportInfo extends TransportInfo {
   /** Rebindable reply headers. */
@@ -48,13 +37,8 @@ export const serverTransportKey: ContextKey<MutableTransportInfo | undefined> = 
   description: "atreus server transport",
 });
 
-/** Context key of the application info. */
-export const appInfoKey: ContextKey<AppInfo | undefined> = createContextKey<AppInfo | undefined>(
-  undefined,
-  {
-    description: "atreus app info",
-  },
-);
+/** Context key of the application info (shared with log/, which must not import transport/). */
+export const appInfoKey: ContextKey<AppInfo | undefined> = sharedAppInfoKey;
 
 /** The transport info of the call being served, or `undefined` outside a server call. */
 export function fromServerContext(): TransportInfo | undefined {
