@@ -16,7 +16,7 @@ const { values: flags } = parseArgs({
 });
 
 const registrations = services();
-const conf = { httpAddress: flags.http, grpcAddress: flags.grpc };
+const conf = { httpAddress: flags.http, grpcAddress: flags.grpc, web: true };
 const servers = [newHttpServer(conf, registrations)];
 if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations) as never);
 

@@ -8,6 +8,8 @@ import {
 } from "../../../../transport/mod.ts";
 import { Greeter } from "../../gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../service/greeter.ts";
+import { Hono } from "hono";
+import { addWebRoutes } from "./web.ts";
 
 /** Addresses and limits of the helloworld servers. */
 export interface ServerConfig {
@@ -19,6 +21,8 @@ export interface ServerConfig {
   readonly timeoutMs?: number;
   /** Allowed CORS origin for browsers ("*" by default). */
   readonly corsOrigin?: string;
+  /** Serve the browser demo page at `/` (off on Workers). */
+  readonly web?: boolean;
 }
 
 /** The registrations served by every helloworld server. */
@@ -27,8 +31,11 @@ export function services(): ServiceRegistration[] {
 }
 
 /** Builds the HTTP server. */
-export function newHttpServer(conf: ServerConfig, registrations = services()): HttpServer {
+export function newHttpServer(conf: ServerConfig, registrations = services()): HttpServer<Hono> {
+  const app = new Hono();
+  if (conf.web) addWebRoutes(app);
   return createHttpServer({
+    app,
     address: conf.httpAddress,
     services: registrations,
     timeout: conf.timeoutMs,
