@@ -37,3 +37,65 @@ export interface Discovery {
   /** Watches the instances of `name`. */
   watch(name: string, signal?: AbortSignal): Promise<Watcher>;
 }
+
+/** A registry backend that both registers and discovers, owning background work. */
+export interface Registry extends Registrar, Discovery {
+  /**
+   * Stops every heartbeat and watcher without deregistering: registered instances then expire
+   * by TTL, exactly as after a crash. Use `deregister` for a graceful exit.
+   */
+  close(): Promise<void>;
+}
+
+/** The `fetch` an adapter uses; inject one for TLS settings, auth, proxies or tests. */
+export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
+
+/** Something that happened in an adapter's background work, for logs and metrics. */
+export type RegistryEvent =
+  | {
+    /** A heartbeat failed or the registration vanished; the adapter is re-registering. */
+    readonly type: "registration_lost";
+    /** The affected instance. */
+    readonly instance: ServiceInstance;
+    /** Why. */
+    readonly error: Error;
+  }
+  | {
+    /** A re-registration attempt failed; another follows after `delayMs`. */
+    readonly type: "registration_retry";
+    /** The affected instance. */
+    readonly instance: ServiceInstance;
+    /** Why the attempt failed. */
+    readonly error: Error;
+    /** Delay before the next attempt. */
+    readonly delayMs: number;
+  }
+  | {
+    /** The instance is registered again after a loss. */
+    readonly type: "registration_recovered";
+    /** The affected instance. */
+    readonly instance: ServiceInstance;
+    /** Attempts it took. */
+    readonly attempts: number;
+  }
+  | {
+    /** A watcher lost its connection and retries; it keeps the last list meanwhile. */
+    readonly type: "watch_retry";
+    /** The watched service. */
+    readonly service: string;
+    /** Why. */
+    readonly error: Error;
+    /** Delay before the next attempt. */
+    readonly delayMs: number;
+  }
+  | {
+    /** A malformed record was skipped. */
+    readonly type: "invalid_record";
+    /** The service being listed. */
+    readonly service: string;
+    /** What is wrong with it. */
+    readonly error: Error;
+  };
+
+/** Receives adapter events; the default writes failures to `console.warn`. */
+export type RegistryEventHandler = (event: RegistryEvent) => void;

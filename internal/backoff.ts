@@ -1,0 +1,68 @@
+// Retry pacing shared by everything that talks to a remote store in the background (registry
+// heartbeats and watches, config watches): capped exponential backoff with jitter, and a sleep
+// that an AbortSignal cuts short so loops stop promptly.
+
+/** How a backoff grows. */
+export interface BackoffOptions {
+  /** First delay in ms (default 500). */
+  readonly initialMs?: number;
+  /** Upper bound of any delay in ms (default 10 000). */
+  readonly maxMs?: number;
+  /** Growth per attempt (default 2). */
+  readonly factor?: number;
+  /** Random source in [0, 1) (default Math.random), injectable for deterministic tests. */
+  readonly random?: () => number;
+}
+
+/** A sequence of retry delays. */
+export interface Backoff {
+  /** The delay before the next attempt; grows until the cap. */
+  next(): number;
+  /** Starts over from the first delay (after a success). */
+  reset(): void;
+}
+
+/** Capped exponential backoff with "equal jitter": each delay lies in [d/2, d]. */
+export function backoff(options: BackoffOptions = {}): Backoff {
+  const initial = positive(options.initialMs ?? 500, "initialMs");
+  const max = positive(options.maxMs ?? 10_000, "maxMs");
+  const factor = options.factor ?? 2;
+  if (!(factor >= 1)) throw new RangeError(`backoff: factor must be >= 1, got ${factor}`);
+  const random = options.random ?? Math.random;
+  let attempt = 0;
+  return {
+    next() {
+      const ceiling = Math.min(max, initial * factor ** attempt);
+      if (ceiling < max) attempt++;
+      // Half fixed, half random: never zero (no hot loop), and clients that failed together
+      // spread out instead of retrying in lockstep.
+      return Math.round(ceiling / 2 + (ceiling / 2) * random());
+    },
+    reset() {
+      attempt = 0;
+    },
+  };
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`backoff: ${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
