@@ -3,7 +3,7 @@
 import { RegistryError } from "./errors.ts";
 import { copyInstance, validateInstance, validateName } from "./instance.ts";
 import type { Registry, ServiceInstance } from "./registry.ts";
-import { type Publish, startWatcher, WatcherSet } from "./watcher.ts";
+import { type Producer, type Publish, startWatcher, WatcherSet } from "./watcher.ts";
 
 /** An in-process registry. */
 export interface MemoryRegistry extends Registry {
@@ -26,46 +26,45 @@ export function memory(): MemoryRegistry {
     if (closed) throw new RegistryError("closed", "memory registry: closed");
   };
 
+  const subscribe = (name: string): Producer => (publish, stopped) => {
+    let set = subscribers.get(name);
+    if (!set) subscribers.set(name, set = new Set());
+    set.add(publish);
+    return new Promise<void>((resolve) => {
+      stopped.addEventListener("abort", () => {
+        set.delete(publish);
+        resolve();
+      }, { once: true });
+    });
+  };
+
   return {
-    // async, so bad input and a closed registry reject instead of throwing synchronously.
-    async register(instance) {
-      checkOpen();
-      const valid = validateInstance(instance);
-      let byId = services.get(valid.name);
-      if (!byId) services.set(valid.name, byId = new Map());
-      byId.set(valid.id, valid);
-      notify(valid.name);
-    },
-    async deregister(instance) {
-      checkOpen();
-      const valid = validateInstance(instance);
-      if (services.get(valid.name)?.delete(valid.id)) notify(valid.name);
-    },
-    async getService(name) {
-      checkOpen();
-      return list(validateName(name, "memory registry"));
-    },
-    async watch(name, signal) {
-      checkOpen();
-      validateName(name, "memory registry");
-      return startWatcher(
-        name,
-        list(name),
-        (publish, stopped) => {
-          let set = subscribers.get(name);
-          if (!set) subscribers.set(name, set = new Set());
-          set.add(publish);
-          return new Promise<void>((resolve) => {
-            stopped.addEventListener("abort", () => {
-              set.delete(publish);
-              resolve();
-            }, { once: true });
-          });
-        },
-        watchers,
-        signal,
-      );
-    },
+    register: (instance) =>
+      settle(() => {
+        checkOpen();
+        const valid = validateInstance(instance);
+        let byId = services.get(valid.name);
+        if (!byId) services.set(valid.name, byId = new Map());
+        byId.set(valid.id, valid);
+        notify(valid.name);
+      }),
+    deregister: (instance) =>
+      settle(() => {
+        checkOpen();
+        const valid = validateInstance(instance);
+        if (services.get(valid.name)?.delete(valid.id)) notify(valid.name);
+      }),
+    getService: (name) =>
+      settle(() => {
+        checkOpen();
+        return list(validateName(name, "memory registry"));
+      }),
+    watch: (name, signal) =>
+      settle(() => {
+        checkOpen();
+        validateName(name, "memory registry");
+        return startWatcher(name, list(name), subscribe(name), watchers, signal);
+      }),
     all() {
       return [...services.values()].flatMap((byId) => [...byId.values()].map(copyInstance));
     },
@@ -74,4 +73,9 @@ export function memory(): MemoryRegistry {
       await watchers.stopAll();
     },
   };
+}
+
+// Bad input and a closed registry must reject, like the network adapters, not throw.
+function settle<T>(fn: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(fn()));
 }

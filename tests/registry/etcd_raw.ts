@@ -1,0 +1,41 @@
+// Raw etcd gateway calls for tests: what another client (Go Kratos, etcdctl) would do to the
+// store behind the adapter's back.
+import { fromBase64, toBase64 } from "../../registry/etcd/gateway.ts";
+
+/** POSTs to the gateway and returns the parsed answer (first line for streamed answers). */
+export async function etcdPost(
+  endpoint: string,
+  path: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${endpoint}/v3${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`etcd ${path}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text.split("\n")[0]);
+}
+
+/** Writes a raw key (no lease), as a hand-written record. */
+export async function putRaw(endpoint: string, key: string, value: string): Promise<void> {
+  await etcdPost(endpoint, "/kv/put", { key: toBase64(key), value: toBase64(value) });
+}
+
+/** Reads one key: its exact value bytes and lease id, or undefined when absent. */
+export async function getRaw(
+  endpoint: string,
+  key: string,
+): Promise<{ value: Uint8Array; lease: string | undefined } | undefined> {
+  const answer = await etcdPost(endpoint, "/kv/range", { key: toBase64(key) });
+  const kvs = answer.kvs as Record<string, string>[] | undefined;
+  if (!kvs?.length) return undefined;
+  return { value: fromBase64(kvs[0].value ?? ""), lease: kvs[0].lease };
+}
+
+/** Remaining TTL of a lease in seconds; -1 when it no longer exists. */
+export async function leaseTtl(endpoint: string, lease: string): Promise<number> {
+  const answer = await etcdPost(endpoint, "/lease/timetolive", { ID: lease });
+  return Number(answer.TTL ?? -1);
+}
