@@ -26,6 +26,7 @@ const app = new App({
   servers,
   stopTimeout: Number(flags["stop-timeout"]),
   afterStart: ({ app }) => console.log(`helloworld serving ${app.endpoints.join(" ")}`),
+  beforeStop: () => console.log("helloworld stopping"),
   afterStop: () => console.log("helloworld stopped"),
 });
 
