@@ -33,19 +33,36 @@ export function rpcError(
   return connectError(httpStatus, code, message);
 }
 
-/** Whether a request looks like an RPC (gRPC, gRPC-Web or Connect) rather than plain HTTP. */
+const RPC_PATH = /^\/[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+\/[A-Za-z_]\w*$/;
+const RPC_CONTENT_TYPE = /^application\/(grpc|grpc-web|connect\+|proto|json)/;
+
+/**
+ * Whether a request looks like an RPC (gRPC, gRPC-Web or Connect) rather than plain HTTP: a
+ * `/pkg.Service/Method` path with an RPC content type, or a Connect GET.
+ */
 export function looksLikeRpc(request: Request): boolean {
-  const ct = request.headers.get("content-type")?.toLowerCase() ?? "";
+  const url = new URL(request.url);
+  if (!RPC_PATH.test(url.pathname)) return false;
   if (request.method === "POST") {
-    return ct.startsWith("application/grpc") || ct.startsWith("application/connect+") ||
-      ct.startsWith("application/proto") ||
-      (ct.startsWith("application/json") && request.headers.has("connect-protocol-version"));
+    return RPC_CONTENT_TYPE.test(request.headers.get("content-type")?.toLowerCase() ?? "");
   }
-  if (request.method === "GET") {
-    const url = new URL(request.url);
-    return url.searchParams.has("encoding") && url.searchParams.has("message");
-  }
-  return false;
+  return request.method === "GET" && url.searchParams.has("message");
+}
+
+/**
+ * Checks a Connect GET query before Connect-ES sees it: Connect-ES answers an undecodable
+ * `message` with a bare "internal error"; this names the problem and answers InvalidArgument.
+ */
+export function checkConnectGet(url: URL): Response | undefined {
+  const q = url.searchParams;
+  if (q.get("base64") !== "1") return undefined;
+  const message = q.get("message") ?? "";
+  if (/^[A-Za-z0-9+/_-]*={0,2}$/.test(message) && message.length % 4 !== 1) return undefined;
+  return connectError(
+    400,
+    Code.InvalidArgument,
+    'invalid base64 in the "message" query parameter of a Connect GET request',
+  );
 }
 
 /** The answer for a path that names no registered RPC. */

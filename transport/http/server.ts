@@ -12,6 +12,7 @@ import {
 import { createContextKey, newValues } from "../../internal/context.ts";
 import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import {
+  checkConnectGet,
   grpcNeedsTrailers,
   looksLikeRpc,
   methodNotAllowed,
@@ -232,6 +233,10 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (kind === "grpc") return grpcNeedsTrailers(route.operation, this.#listenerName());
     if (this.#inflight.draining) {
       return rpcError(kind, 503, Code.Unavailable, "the server is shutting down");
+    }
+    if (request.method === "GET") {
+      const bad = checkConnectGet(new URL(request.url));
+      if (bad) return bad;
     }
     const info: MutableTransportInfo = {
       kind,
