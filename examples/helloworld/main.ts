@@ -4,7 +4,9 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { App } from "../../mod.ts";
+import { Hono } from "hono";
 import { newGrpcServer, newHttpServer, services } from "./internal/server/server.ts";
+import { addWebRoutes } from "./internal/server/web.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -16,8 +18,10 @@ const { values: flags } = parseArgs({
 });
 
 const registrations = services();
-const conf = { httpAddress: flags.http, grpcAddress: flags.grpc, web: true };
-const servers = [newHttpServer(conf, registrations)];
+const conf = { httpAddress: flags.http, grpcAddress: flags.grpc };
+const web = new Hono();
+addWebRoutes(web);
+const servers = [newHttpServer(conf, registrations, web)];
 if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations) as never);
 
 const app = new App({

@@ -9,7 +9,6 @@ import {
 import { Greeter } from "../../gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../service/greeter.ts";
 import { Hono } from "hono";
-import { addWebRoutes } from "./web.ts";
 
 /** Addresses and limits of the helloworld servers. */
 export interface ServerConfig {
@@ -21,8 +20,6 @@ export interface ServerConfig {
   readonly timeoutMs?: number;
   /** Allowed CORS origin for browsers ("*" by default). */
   readonly corsOrigin?: string;
-  /** Serve the browser demo page at `/` (off on Workers). */
-  readonly web?: boolean;
 }
 
 /** The registrations served by every helloworld server. */
@@ -31,9 +28,11 @@ export function services(): ServiceRegistration[] {
 }
 
 /** Builds the HTTP server. */
-export function newHttpServer(conf: ServerConfig, registrations = services()): HttpServer<Hono> {
-  const app = new Hono();
-  if (conf.web) addWebRoutes(app);
+export function newHttpServer(
+  conf: ServerConfig,
+  registrations: ServiceRegistration[] = services(),
+  app: Hono = new Hono(),
+): HttpServer<Hono> {
   return createHttpServer({
     app,
     address: conf.httpAddress,

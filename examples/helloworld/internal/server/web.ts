@@ -3,10 +3,9 @@
 import type { Hono } from "hono";
 import { readFile } from "node:fs/promises";
 
-const here = new URL("../../", import.meta.url);
-
 /** Adds `GET /` (the page) and `GET /app.js` (the bundle from `deno task build:web`). */
 export function addWebRoutes(app: Hono): void {
+  const here = new URL("../../", import.meta.url);
   app.get("/", async (c) => c.html(await readFile(new URL("web/index.html", here), "utf8")));
   app.get("/app.js", async (c) => {
     try {
