@@ -185,3 +185,20 @@ export function copyInstance(instance: ServiceInstance): ServiceInstance {
     endpoints: [...instance.endpoints],
   };
 }
+
+/** Decodes every item, dropping (and passing to `onInvalid`) those that throw. */
+export function decodeEach<T>(
+  items: readonly T[],
+  decode: (item: T) => ServiceInstance,
+  onInvalid: (error: Error) => void,
+): ServiceInstance[] {
+  const out: ServiceInstance[] = [];
+  for (const item of items) {
+    try {
+      out.push(decode(item));
+    } catch (error) {
+      onInvalid(error as Error);
+    }
+  }
+  return out;
+}

@@ -22,3 +22,4 @@ export { RegistryError, type RegistryErrorCode, type RegistryErrorOptions } from
 export { decodeInstance, encodeInstance } from "./instance.ts";
 export { memory, type MemoryRegistry } from "./memory.ts";
 export { etcd, type EtcdOptions } from "./etcd/etcd.ts";
+export { consul, type ConsulOptions } from "./consul/consul.ts";
