@@ -19,3 +19,4 @@ rm -rf internal/gen
 rm -rf cmd/protoc-gen-atreus-errors/gen
 "$BUF" generate --path errors/errors.proto \
   --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"cmd/protoc-gen-atreus-errors/gen"}]}'
+(cd tests/fixtures/proto/config && "../../../../$BUF" generate)

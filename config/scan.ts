@@ -1,0 +1,205 @@
+// Scanning config trees into typed values: protobuf messages (protojson rules, made friendly
+// for hand-written config) and Standard-Schema validators.
+import {
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  fromJson,
+  type JsonValue,
+  ScalarType,
+} from "@bufbuild/protobuf";
+import { formatProtoDuration, toDurationNs } from "./duration.ts";
+import { ConfigError } from "./errors.ts";
+import { describePath, isPlainObject, type Tree } from "./path.ts";
+import type { Schema, StandardIssue, StandardSchema } from "./types.ts";
+
+/** Called with the fields a proto scan ignored because the message has no such field. */
+export type UnknownFieldsHandler = (typeName: string, fields: string[]) => void;
+
+/** True when `schema` is a protobuf message schema. */
+function isProtoSchema(schema: unknown): schema is DescMessage {
+  return typeof schema === "object" && schema !== null &&
+    (schema as { kind?: unknown }).kind === "message" &&
+    Array.isArray((schema as { fields?: unknown }).fields);
+}
+
+/** True when `schema` implements Standard Schema v1. */
+function isStandardSchema(schema: unknown): schema is StandardSchema<unknown> {
+  const std = (schema as { "~standard"?: { version?: unknown; validate?: unknown } } | null)
+    ?.["~standard"];
+  return typeof std === "object" && std !== null && std.version === 1 &&
+    typeof std.validate === "function";
+}
+
+/** Scans `data` (the value at `where`) into `schema`; throws a `validation` ConfigError. */
+export async function scanInto<T>(
+  schema: Schema<T>,
+  data: unknown,
+  where: string,
+  onUnknown: UnknownFieldsHandler,
+): Promise<T> {
+  if (isProtoSchema(schema)) return scanProto(schema, data, where, onUnknown) as T;
+  if (isStandardSchema(schema)) return await scanStandard(schema as StandardSchema<T>, data, where);
+  throw new ConfigError(
+    "usage",
+    "scan: the schema is neither a protobuf message schema nor a Standard Schema",
+  );
+}
+
+function scanProto(
+  desc: DescMessage,
+  data: unknown,
+  where: string,
+  onUnknown: UnknownFieldsHandler,
+): unknown {
+  const unknown: string[] = [];
+  const json = data === undefined || data === null ? {} : prepareMessage(desc, data, [], unknown);
+  if (unknown.length > 0) onUnknown(desc.typeName, unknown);
+  try {
+    return fromJson(desc, json as JsonValue, { ignoreUnknownFields: true });
+  } catch (e) {
+    throw new ConfigError(
+      "validation",
+      `cannot scan ${where} into ${desc.typeName}: ${(e as Error).message}`,
+      { cause: e, key: where },
+    );
+  }
+}
+
+async function scanStandard<T>(schema: StandardSchema<T>, data: unknown, where: string) {
+  const result = await schema["~standard"].validate(structuredClone(data));
+  if (result.issues === undefined) return result.value;
+  const issues = result.issues.map((i: StandardIssue) => ({
+    message: i.message,
+    path: describePath(
+      (i.path ?? []).map((s) => {
+        const k = typeof s === "object" && s !== null ? s.key : s;
+        return typeof k === "number" ? k : String(k);
+      }),
+    ),
+  }));
+  throw new ConfigError(
+    "validation",
+    `${where} does not match the schema: ${
+      issues.map((i) => `${i.path}: ${i.message}`).join("; ")
+    }`,
+    { key: where, issues },
+  );
+}
+
+// The walk below makes protojson's strict rules fit hand-written config without giving up type
+// checks: durations accept "500ms" and numbers of milliseconds, enums accept short names in any
+// case ("info" for LOG_LEVEL_INFO), booleans accept "true"/"false" strings (env values), string
+// fields accept YAML numbers, and unknown fields are collected for a warning instead of failing.
+
+function prepareMessage(
+  desc: DescMessage,
+  v: unknown,
+  path: (string | number)[],
+  unknown: string[],
+): unknown {
+  if (!isPlainObject(v)) return v;
+  const out: Tree = {};
+  for (const [k, x] of Object.entries(v)) {
+    const field = desc.fields.find((f) => f.name === k || f.jsonName === k);
+    if (field === undefined) {
+      unknown.push(describePath([...path, k]));
+      continue;
+    }
+    out[k] = prepareField(field, x, [...path, k], unknown);
+  }
+  return out;
+}
+
+function prepareField(
+  f: DescField,
+  v: unknown,
+  path: (string | number)[],
+  unknown: string[],
+): unknown {
+  if (v === null) return v;
+  switch (f.fieldKind) {
+    case "scalar":
+      return prepareScalar(f.scalar, v);
+    case "enum":
+      return prepareEnum(f.enum, v, path);
+    case "message":
+      return prepareSingular(f.message, v, path, unknown);
+    case "list": {
+      if (!Array.isArray(v)) return v;
+      return v.map((x, i) => {
+        const p = [...path, i];
+        if (f.listKind === "scalar") return prepareScalar(f.scalar, x);
+        if (f.listKind === "enum") return prepareEnum(f.enum, x, p);
+        return prepareSingular(f.message, x, p, unknown);
+      });
+    }
+    case "map": {
+      if (!isPlainObject(v)) return v;
+      const out: Tree = {};
+      for (const [k, x] of Object.entries(v)) {
+        const p = [...path, k];
+        if (f.mapKind === "scalar") out[k] = prepareScalar(f.scalar, x);
+        else if (f.mapKind === "enum") out[k] = prepareEnum(f.enum, x, p);
+        else out[k] = prepareSingular(f.message, x, p, unknown);
+      }
+      return out;
+    }
+  }
+}
+
+function prepareSingular(
+  m: DescMessage,
+  v: unknown,
+  path: (string | number)[],
+  unknown: string[],
+): unknown {
+  switch (m.typeName) {
+    case "google.protobuf.Duration": {
+      const ns = toDurationNs(v);
+      if (ns === undefined) {
+        throw new ConfigError(
+          "validation",
+          `${describePath(path)}: expected a duration like "1.5s" or "500ms", got ${
+            JSON.stringify(v)
+          }`,
+          { key: describePath(path) },
+        );
+      }
+      return formatProtoDuration(ns);
+    }
+    case "google.protobuf.BoolValue":
+      return prepareScalar(ScalarType.BOOL, v);
+    case "google.protobuf.StringValue":
+      return prepareScalar(ScalarType.STRING, v);
+  }
+  if (m.typeName.startsWith("google.protobuf.")) return v;
+  return prepareMessage(m, v, path, unknown);
+}
+
+function prepareScalar(t: ScalarType, v: unknown): unknown {
+  if (t === ScalarType.BOOL && typeof v === "string") {
+    const lower = v.trim().toLowerCase();
+    if (lower === "true") return true;
+    if (lower === "false") return false;
+  }
+  if (t === ScalarType.STRING && (typeof v === "number" || typeof v === "boolean")) {
+    return String(v);
+  }
+  return v;
+}
+
+function prepareEnum(e: DescEnum, v: unknown, path: (string | number)[]): unknown {
+  if (typeof v !== "string" || e.typeName === "google.protobuf.NullValue") return v;
+  const upper = v.trim().toUpperCase();
+  const hit = e.values.find((x) => x.name === v) ??
+    e.values.find((x) => x.name.toUpperCase() === upper) ??
+    e.values.find((x) => x.localName.toUpperCase() === upper);
+  if (hit !== undefined) return hit.name;
+  const names = e.values.map((x) => x.name).join(", ");
+  throw new ConfigError(
+    "validation",
+    `${describePath(path)}: "${v}" is not a value of ${e.typeName} (one of ${names})`,
+    { key: describePath(path) },
+  );
+}
