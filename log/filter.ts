@@ -1,0 +1,72 @@
+// Kratos's log.Filter: drop records below a level or matching a predicate, and mask the values
+// of sensitive keys or sensitive values with "***". Unlike Kratos, masking also covers the
+// prefix of a `with` logger beneath the filter, and key matching ignores case.
+import { type Level, levelEnabled } from "./level.ts";
+import { type Logger, PrefixLogger } from "./logger.ts";
+
+/** What {@linkcode filter} drops or masks. */
+export interface FilterOptions {
+  /** Records below this level are dropped. */
+  readonly level?: Level;
+  /** Keys whose values are replaced with `***` (case-insensitive), e.g. `["password"]`. */
+  readonly keys?: readonly string[];
+  /** Values replaced with `***` wherever they appear, e.g. a known API key. */
+  readonly values?: readonly unknown[];
+  /** Returns `true` to drop a record; sees all key/values, prefix included, before masking. */
+  readonly drop?: (level: Level, keyvals: readonly unknown[]) => boolean;
+}
+
+/** The mask written in place of filtered values. */
+export const masked = "***";
+
+/** Kratos's `log.NewFilter`: a logger that drops and masks records before `logger` sees them. */
+export function filter(logger: Logger, options: FilterOptions): Logger {
+  return new FilterLogger(logger, options);
+}
+
+class FilterLogger implements Logger {
+  readonly #minimum: Level | undefined;
+  readonly #keys: ReadonlySet<string>;
+  readonly #values: ReadonlySet<unknown>;
+  readonly #drop: FilterOptions["drop"];
+  readonly #inner: Logger;
+  readonly #prefixed: PrefixLogger | undefined;
+
+  constructor(inner: Logger, options: FilterOptions) {
+    this.#inner = inner;
+    this.#prefixed = inner instanceof PrefixLogger ? inner : undefined;
+    this.#minimum = options.level;
+    this.#keys = new Set((options.keys ?? []).map((k) => k.toLowerCase()));
+    this.#values = new Set(options.values ?? []);
+    this.#drop = options.drop;
+  }
+
+  log(level: Level, ...keyvals: unknown[]): void {
+    if (!this.enabled(level)) return;
+    // Bind the prefix here so its values are masked too, then skip the prefix logger.
+    const target = this.#prefixed?.inner ?? this.#inner;
+    const all = this.#prefixed ? [...this.#prefixed.bind(level), ...keyvals] : keyvals;
+    if (this.#drop?.(level, all)) return;
+    if (this.#keys.size > 0 || this.#values.size > 0) {
+      for (let i = 1; i < all.length; i += 2) {
+        const key = all[i - 1];
+        if (
+          (typeof key === "string" && this.#keys.has(key.toLowerCase())) ||
+          this.#values.has(all[i])
+        ) {
+          all[i] = masked;
+        }
+      }
+    }
+    target.log(level, ...all);
+  }
+
+  flush(signal?: AbortSignal): Promise<void> {
+    return this.#inner.flush?.(signal) ?? Promise.resolve();
+  }
+
+  enabled(level: Level): boolean {
+    if (this.#minimum !== undefined && !levelEnabled(level, this.#minimum)) return false;
+    return this.#inner.enabled?.(level) ?? true;
+  }
+}

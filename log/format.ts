@@ -1,0 +1,120 @@
+// Record encoders: logfmt (`level=INFO msg="hi there" user=42`) and JSON lines
+// (`{"level":"INFO","msg":"hi there","user":42}`). Both keep key/values in call order, duplicates
+// included, and never throw on a value they cannot render.
+import { type Level, levelKey, levelName } from "./level.ts";
+
+/** Turns a record into one line (without the trailing newline). */
+export type Formatter = (level: Level, keyvals: readonly unknown[]) => string;
+
+/** Value given to a key that has none (an odd number of key/values), as Kratos writes it. */
+export const unpaired = "KEYVALS UNPAIRED";
+
+/** Encodes a record as logfmt; the level comes first. */
+export function formatLogfmt(level: Level, keyvals: readonly unknown[]): string {
+  let line = `${levelKey}=${levelName(level)}`;
+  for (let i = 0; i < keyvals.length; i += 2) {
+    const value = i + 1 < keyvals.length ? keyvals[i + 1] : unpaired;
+    line += ` ${logfmtKey(keyvals[i])}=${logfmtValue(text(value))}`;
+  }
+  return line;
+}
+
+/** Encodes a record as one JSON object; the level comes first. */
+export function formatJson(level: Level, keyvals: readonly unknown[]): string {
+  let line = `{"${levelKey}":"${levelName(level)}"`;
+  for (let i = 0; i < keyvals.length; i += 2) {
+    const value = i + 1 < keyvals.length ? keyvals[i + 1] : unpaired;
+    line += `,${JSON.stringify(keyText(keyvals[i]))}:${jsonValue(value)}`;
+  }
+  return line + "}";
+}
+
+// Characters that would end a logfmt token or confuse a parser.
+// deno-lint-ignore no-control-regex
+const logfmtSpecial = /[\u0000-\u0020"=\u007f]/;
+// deno-lint-ignore no-control-regex
+const logfmtSpecialAll = /[\u0000-\u0020"=\u007f]/g;
+
+function logfmtKey(key: unknown): string {
+  const k = keyText(key);
+  if (k === "") return "_";
+  return logfmtSpecial.test(k) ? k.replace(logfmtSpecialAll, "_") : k;
+}
+
+function logfmtValue(v: string): string {
+  return v === "" || logfmtSpecial.test(v) ? JSON.stringify(v) : v;
+}
+
+function keyText(key: unknown): string {
+  return typeof key === "string" ? key : text(key);
+}
+
+/** A value as text: strings as they are, scalars printed, objects as JSON. */
+export function text(v: unknown): string {
+  switch (typeof v) {
+    case "string":
+      return v;
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return String(v);
+    case "symbol":
+      return v.toString();
+    case "function":
+      return `[function ${v.name || "anonymous"}]`;
+  }
+  if (v === null) return "null";
+  if (v instanceof Error) return errorText(v);
+  if (v instanceof Date) return dateText(v);
+  return safeJson(v);
+}
+
+function jsonValue(v: unknown): string {
+  switch (typeof v) {
+    case "number":
+      return Number.isFinite(v) ? String(v) : JSON.stringify(String(v));
+    case "boolean":
+      return String(v);
+    case "undefined":
+      return "null";
+    case "object":
+      if (v === null) return "null";
+      if (v instanceof Error || v instanceof Date) break;
+      return safeJson(v);
+  }
+  return JSON.stringify(text(v));
+}
+
+function errorText(e: Error): string {
+  try {
+    return String(e);
+  } catch {
+    return `${e.name}: ${e.message}`;
+  }
+}
+
+function dateText(d: Date): string {
+  return Number.isNaN(d.getTime()) ? "Invalid Date" : d.toISOString();
+}
+
+/** JSON with Map/Set/Headers readable, bigints as strings, repeats cut; never throws. */
+export function safeJson(v: unknown): string {
+  const seen = new WeakSet<object>();
+  try {
+    return JSON.stringify(v, (_key, value: unknown) => {
+      if (typeof value === "bigint") return value.toString();
+      if (typeof value === "function" || typeof value === "symbol") return text(value);
+      if (typeof value !== "object" || value === null) return value;
+      if (seen.has(value)) return "[repeated]";
+      seen.add(value);
+      if (value instanceof Map) return Object.fromEntries(value);
+      if (value instanceof Set) return [...value];
+      if (value instanceof Headers) return Object.fromEntries(value);
+      if (value instanceof Error) return errorText(value);
+      return value;
+    }) ?? "undefined";
+  } catch {
+    return "[unserializable]";
+  }
+}

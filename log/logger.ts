@@ -1,0 +1,123 @@
+// The Logger contract (Kratos's `Log(level, keyvals...)`) and the two wrappers every chain is
+// built from: a key/value prefix whose values may be valuers, and a bound request context.
+import { getValue, runWithValues } from "../internal/context.ts";
+import type { ContextValues } from "../internal/context.ts";
+import type { Level } from "./level.ts";
+
+/** Writes log records: a level and flat key/value pairs, `log("info", "msg", "hi", "user", 42)`. */
+export interface Logger {
+  /** Writes one record; never throws and never waits for output. */
+  log(level: Level, ...keyvals: unknown[]): void;
+  /** Resolves once buffered output is written (or `signal` aborts); for shutdown. */
+  flush?(signal?: AbortSignal): Promise<void>;
+  /** Whether a record at `level` would be written (filters answer; others say yes). */
+  enabled?(level: Level): boolean;
+}
+
+/** A request-scoped key, the shape of Connect-ES's `ContextKey` (e.g. `appInfoKey`). */
+export interface ValueKey<T> {
+  /** Identity of the key. */
+  readonly id: symbol;
+  /** Value of an unset key. */
+  readonly defaultValue: T;
+}
+
+/** Request-scoped values, the read side of Connect-ES's `ContextValues` (`HandlerContext.values`). */
+export interface ValueReader {
+  /** Reads a value, or the key's default. */
+  get<T>(key: ValueKey<T>): T;
+}
+
+/** What a {@linkcode Valuer} sees when it runs. */
+export interface ValuerContext {
+  /** Level of the record being written. */
+  readonly level: Level;
+  /** Reads a request-scoped value; `undefined` outside a request. */
+  value<T>(key: ValueKey<T>): T | undefined;
+}
+
+/**
+ * A value computed on every write, for prefixes set with {@linkcode withKeyvals | with}: any
+ * function among a prefix's values is a valuer (functions in a call's own key/values are not).
+ */
+export type Valuer = (ctx: ValuerContext) => unknown;
+
+const readContext = <T>(key: ValueKey<T>): T | undefined => getValue(key);
+
+/** A logger that puts `prefix` before every record's key/values (evaluating valuers). */
+export class PrefixLogger implements Logger {
+  readonly #hasValuer: boolean;
+
+  constructor(readonly inner: Logger, readonly prefix: readonly unknown[]) {
+    this.#hasValuer = prefix.some((v, i) => i % 2 === 1 && typeof v === "function");
+  }
+
+  /** The prefix with its valuers evaluated for a record at `level`. */
+  bind(level: Level): unknown[] {
+    if (!this.#hasValuer) return this.prefix.slice();
+    const ctx: ValuerContext = { level, value: readContext };
+    return this.prefix.map((v, i) =>
+      i % 2 === 1 && typeof v === "function" ? runValuer(v as Valuer, ctx) : v
+    );
+  }
+
+  log(level: Level, ...keyvals: unknown[]): void {
+    // Valuers such as caller() are costly: skip them for records a filter below would drop.
+    if (this.inner.enabled?.(level) === false) return;
+    this.inner.log(level, ...this.bind(level), ...keyvals);
+  }
+
+  flush(signal?: AbortSignal): Promise<void> {
+    return this.inner.flush?.(signal) ?? Promise.resolve();
+  }
+
+  enabled(level: Level): boolean {
+    return this.inner.enabled?.(level) ?? true;
+  }
+}
+
+// A throwing valuer costs its own value, not the record.
+function runValuer(valuer: Valuer, ctx: ValuerContext): unknown {
+  try {
+    return valuer(ctx);
+  } catch (e) {
+    return `!valuer error: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/**
+ * Kratos's `log.With`: a logger that adds `keyvals` before every record's own. Values that are
+ * functions are {@linkcode Valuer}s, evaluated per record (`timestamp()`, `caller()`, …).
+ * Prefixes of nested `with` calls are merged into one.
+ */
+export function withKeyvals(logger: Logger, ...keyvals: unknown[]): Logger {
+  if (keyvals.length === 0) return logger;
+  if (logger instanceof PrefixLogger) {
+    return new PrefixLogger(logger.inner, [...logger.prefix, ...keyvals]);
+  }
+  return new PrefixLogger(logger, keyvals);
+}
+
+/**
+ * Kratos's `log.WithContext`: a logger whose valuers read `values` instead of the ambient
+ * request context, for writes outside it (e.g. from a stream body pulled by the runtime).
+ */
+export function withContext(values: ValueReader, logger: Logger): Logger {
+  return new ContextLogger(logger, values as unknown as ContextValues);
+}
+
+class ContextLogger implements Logger {
+  constructor(readonly inner: Logger, readonly values: ContextValues) {}
+
+  log(level: Level, ...keyvals: unknown[]): void {
+    runWithValues(this.values, () => this.inner.log(level, ...keyvals));
+  }
+
+  flush(signal?: AbortSignal): Promise<void> {
+    return this.inner.flush?.(signal) ?? Promise.resolve();
+  }
+
+  enabled(level: Level): boolean {
+    return this.inner.enabled?.(level) ?? true;
+  }
+}

@@ -1,0 +1,44 @@
+// Valuers for `with` prefixes: computed per record from the clock, the stack or the request
+// context (trace ids set by the tracing middleware, app info set by the servers).
+import { appInfoKey } from "../internal/appinfo.ts";
+import { traceContextKey } from "../internal/trace.ts";
+import { callSite } from "./caller.ts";
+import type { Valuer } from "./logger.ts";
+
+/** The time of each record, ISO 8601 in UTC by default (Kratos's `DefaultTimestamp`). */
+export function timestamp(format: (date: Date) => string = (d) => d.toISOString()): Valuer {
+  return () => format(new Date());
+}
+
+/**
+ * `dir/file.ts:line` of the code that logged (Kratos's `DefaultCaller`). Captured only for
+ * records that pass filters; `skip` skips further frames when your own wrapper calls the logger.
+ */
+export function caller(skip = 0): Valuer {
+  return () => callSite(skip);
+}
+
+/** The trace id of the current call, `""` outside a traced call. */
+export function traceId(): Valuer {
+  return (ctx) => ctx.value(traceContextKey)?.traceId ?? "";
+}
+
+/** The span id of the current call, `""` outside a traced call. */
+export function spanId(): Valuer {
+  return (ctx) => ctx.value(traceContextKey)?.spanId ?? "";
+}
+
+/** The app instance id, `""` outside a server call. */
+export function serviceId(): Valuer {
+  return (ctx) => ctx.value(appInfoKey)?.id ?? "";
+}
+
+/** The app name, `""` outside a server call. */
+export function serviceName(): Valuer {
+  return (ctx) => ctx.value(appInfoKey)?.name ?? "";
+}
+
+/** The app version, `""` outside a server call. */
+export function serviceVersion(): Valuer {
+  return (ctx) => ctx.value(appInfoKey)?.version ?? "";
+}
