@@ -1,0 +1,253 @@
+// The Atreus benchmark suite: each Atreus row beside plain Hono, Connect-ES and (for gRPC)
+// @grpc/grpc-js, measured in the same run on this machine. Server and load generator are
+// pinned to different CPUs when taskset exists; each row gets a warm-up, then the median of
+// several runs is reported with p50/p99 latency.
+//
+//   deno task bench                 full suite (about 10 minutes)
+//   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
+//   deno task bench --group grpc    one group: deno | bun | node | grpc
+import { parseArgs } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { HelloRequestSchema } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
+import { have, type Runtime } from "./lib/runtime.ts";
+import { startServer } from "./lib/server.ts";
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    group: { type: "string", multiple: true },
+    runs: { type: "string" },
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string" },
+  },
+});
+const quick = opts.quick;
+const RUNS = Number(opts.runs ?? (quick ? 1 : 3));
+const DURATION = Number(opts.duration ?? (quick ? 1 : 8));
+const WARMUP = Number(opts.warmup ?? (quick ? 0 : 3));
+const CONNECTIONS = Number(opts.connections ?? (quick ? 10 : 50));
+
+const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" }));
+const frame = (m: Uint8Array) => {
+  const out = new Uint8Array(5 + m.length);
+  new DataView(out.buffer).setUint32(1, m.length);
+  out.set(m, 5);
+  return out;
+};
+const SAY = "/helloworld.v1.Greeter/SayHello";
+const json = new TextEncoder().encode('{"name":"bench"}');
+const specs = {
+  plain: {
+    path: "/hello",
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: json,
+  },
+  connectJson: {
+    path: SAY,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: json,
+  },
+  connectProto: {
+    path: SAY,
+    method: "POST",
+    headers: { "content-type": "application/proto" },
+    body: proto,
+  },
+  grpcWeb: {
+    path: SAY,
+    method: "POST",
+    headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+    body: frame(proto),
+  },
+  grpc: {
+    path: SAY,
+    method: "POST",
+    headers: { "content-type": "application/grpc", te: "trailers" },
+    body: frame(proto),
+  },
+} satisfies Record<string, RequestSpec>;
+
+interface Row {
+  readonly label: string;
+  readonly runtime: Runtime;
+  readonly entry: string;
+  readonly args?: string[];
+  readonly spec: RequestSpec;
+  readonly load: "wrk" | "h2load";
+  /** The row this one is compared with (the group's reference when unset). */
+  readonly versus?: string;
+}
+
+function httpGroup(runtime: Runtime): Row[] {
+  const rows: Row[] = [
+    {
+      label: "plain Hono JSON route",
+      runtime,
+      entry: "plain-hono.ts",
+      spec: specs.plain,
+      load: "wrk",
+    },
+    {
+      label: "Connect-ES unary JSON (baseline)",
+      runtime,
+      entry: "connect-es.ts",
+      spec: specs.connectJson,
+      load: "wrk",
+    },
+    {
+      label: "Atreus Connect unary JSON",
+      runtime,
+      entry: "atreus.ts",
+      spec: specs.connectJson,
+      load: "wrk",
+    },
+    {
+      label: "Atreus Connect unary binary",
+      runtime,
+      entry: "atreus.ts",
+      spec: specs.connectProto,
+      load: "wrk",
+    },
+    {
+      label: "Atreus gRPC-Web unary",
+      runtime,
+      entry: "atreus.ts",
+      spec: specs.grpcWeb,
+      load: "wrk",
+    },
+    {
+      label: "Atreus Connect JSON + default middleware",
+      runtime,
+      entry: "atreus.ts",
+      args: ["--middleware"],
+      spec: specs.connectJson,
+      load: "wrk",
+    },
+  ];
+  return rows;
+}
+
+const groups: Record<string, { title: string; rows: Row[] }> = {
+  deno: { title: "Deno.serve (HTTP/1.1, wrk)", rows: httpGroup("deno") },
+  bun: { title: "Bun.serve (HTTP/1.1, wrk)", rows: httpGroup("bun") },
+  node: { title: "Node 24 (HTTP/1.1, wrk)", rows: httpGroup("node") },
+  grpc: {
+    title: "gRPC unary over h2c (h2load -m10)",
+    rows: [
+      {
+        label: "@grpc/grpc-js server, Node 24",
+        runtime: "node",
+        entry: "grpcjs.ts",
+        spec: specs.grpc,
+        load: "h2load",
+      },
+      {
+        label: "connect-node adapter, Node 24 (baseline)",
+        runtime: "node",
+        entry: "connect-node-grpc.ts",
+        spec: specs.grpc,
+        load: "h2load",
+      },
+      {
+        label: "Atreus gRPC, Node 24",
+        runtime: "node",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpc,
+        load: "h2load",
+      },
+      {
+        label: "Atreus gRPC, Deno",
+        runtime: "deno",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpc,
+        load: "h2load",
+      },
+      {
+        label: "Atreus gRPC, Bun",
+        runtime: "bun",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpc,
+        load: "h2load",
+      },
+    ],
+  },
+};
+
+async function measure(row: Row): Promise<{ median: Sample; runs: Sample[] }> {
+  const server = await startServer(row.runtime, row.entry, row.args);
+  try {
+    const once = (seconds: number) =>
+      row.load === "wrk"
+        ? wrk(server.port, row.spec, seconds, CONNECTIONS)
+        : h2load(server.port, row.spec, seconds, CONNECTIONS);
+    if (WARMUP > 0) await once(WARMUP);
+    const runs: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await once(DURATION));
+    const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+    return { median: sorted[Math.floor(sorted.length / 2)], runs };
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (n: number, digits = 0) => Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+
+async function main() {
+  for (const tool of ["wrk", "h2load"]) {
+    if (!(await have(tool))) {
+      console.error(
+        `bench: ${tool} is missing; install it with: apt-get install -y ${
+          tool === "wrk" ? "wrk" : "nghttp2-client"
+        }`,
+      );
+      Deno.exit(2);
+    }
+  }
+  const chosen = opts.group?.length ? opts.group : Object.keys(groups);
+  console.log(
+    `# Atreus bench — ${new Date().toISOString()}, ${navigator.hardwareConcurrency} CPUs, ` +
+      `${RUNS} run(s) × ${DURATION}s after ${WARMUP}s warm-up, ${CONNECTIONS} connections\n`,
+  );
+  let failures = 0;
+  for (const name of chosen) {
+    const group = groups[name];
+    if (!group) {
+      throw new Error(`unknown group ${name}; pick from ${Object.keys(groups).join(", ")}`);
+    }
+    console.log(`## ${group.title}\n`);
+    console.log("| row | req/s (median) | × reference | p50 ms | p99 ms | errors | runs (req/s) |");
+    console.log("|---|---:|---:|---:|---:|---:|---|");
+    let reference = NaN;
+    for (const row of group.rows) {
+      try {
+        const { median, runs } = await measure(row);
+        if (Number.isNaN(reference)) reference = median.rps;
+        const errors = runs.reduce((n, r) => n + r.errors, 0);
+        if (errors > 0) failures++;
+        console.log(
+          `| ${row.label} | ${fmt(median.rps)} | ${fmt(median.rps / reference, 2)} | ` +
+            `${fmt(median.p50, 2)} | ${fmt(median.p99, 2)} | ${errors} | ` +
+            `${runs.map((r) => fmt(r.rps)).join(", ")} |`,
+        );
+      } catch (error) {
+        failures++;
+        console.log(`| ${row.label} | failed: ${String(error).split("\n")[0]} | | | | | |`);
+      }
+    }
+    console.log("");
+  }
+  if (failures > 0) {
+    console.error(`bench: ${failures} row(s) failed or saw errors`);
+    Deno.exit(1);
+  }
+}
+
+await main();
