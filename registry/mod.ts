@@ -23,3 +23,4 @@ export { decodeInstance, encodeInstance } from "./instance.ts";
 export { memory, type MemoryRegistry } from "./memory.ts";
 export { etcd, type EtcdOptions } from "./etcd/etcd.ts";
 export { consul, type ConsulOptions } from "./consul/consul.ts";
+export { nacos, type NacosOptions } from "./nacos/nacos.ts";
