@@ -134,15 +134,16 @@ export function decodeInstance(text: string, where: string): ServiceInstance {
   if (typeof id !== "string" || id === "") fail("id must be a non-empty string");
   if (typeof name !== "string" || name === "") fail("name must be a non-empty string");
   if (typeof version !== "string") fail("version must be a string");
-  const metadata: Record<string, string> = {};
   const rawMetadata = record.metadata ?? {};
   if (typeof rawMetadata !== "object" || Array.isArray(rawMetadata)) {
     fail("metadata must be an object");
   }
-  for (const [key, value] of Object.entries(rawMetadata as object)) {
+  const entries = Object.entries(rawMetadata as object);
+  for (const [key, value] of entries) {
     if (typeof value !== "string") fail(`metadata ${JSON.stringify(key)} must be a string`);
-    metadata[key] = value;
   }
+  // fromEntries defines own properties, so a "__proto__" key stays data, not a prototype.
+  const metadata: Record<string, string> = Object.fromEntries(entries);
   const endpoints = record.endpoints ?? [];
   if (!Array.isArray(endpoints) || endpoints.some((e) => typeof e !== "string")) {
     fail("endpoints must be an array of strings");
