@@ -25,14 +25,20 @@ export interface ToConnectErrorOptions {
 
 /**
  * Converts any error into a Connect-ES `ConnectError` carrying a `google.rpc.ErrorInfo` detail.
- * A `ConnectError` is returned unchanged, so details added by other layers survive.
+ * A `ConnectError` is returned unchanged (details added by other layers survive) unless it only
+ * wraps an `AtreusError`, as `ConnectError.from` does: that one is converted, keeping the
+ * wrapper's headers.
  */
 export function toConnectError(
   err: unknown,
   options: ToConnectErrorOptions = {},
 ): ConnectErrorLike {
-  if (err instanceof ConnectError) return err;
   const e = fromError(err);
+  let headers: Headers | undefined;
+  if (err instanceof ConnectError) {
+    if (e.cause === err || err.details.length > 0) return err;
+    headers = err.metadata;
+  }
   const grpcCode = toGrpcCode(e.code);
   // An error cannot travel as grpc-status 0: the caller would read it as success.
   const code = grpcCode === GrpcCode.OK ? Code.Unknown : grpcCode as number as Code;
@@ -41,5 +47,5 @@ export function toConnectError(
     domain: options.domain ?? "",
     metadata: { ...e.metadata },
   });
-  return new ConnectError(e.message, code, undefined, [{ desc: ErrorInfoSchema, value: info }], e);
+  return new ConnectError(e.message, code, headers, [{ desc: ErrorInfoSchema, value: info }], e);
 }

@@ -158,6 +158,16 @@ Deno.test("toConnectError keeps ConnectErrors and converts everything else", () 
     assert.equal(ce.rawMessage, message, name);
     assert.equal(fromError(ce).message, message, name);
   }
+  const wrapped = ConnectError.from(notFound("GONE", "wrapped"));
+  wrapped.metadata.set("x-keep", "1");
+  const unwrapped = toConnectError(wrapped);
+  assert.equal(
+    unwrapped.code,
+    Code.NotFound,
+    "an AtreusError wrapped by ConnectError.from is used",
+  );
+  assert.equal(unwrapped.metadata.get("x-keep"), "1", "with the wrapper's headers");
+  assert.equal(fromError(overTheWire(wrapped)).reason, "GONE");
   const original = notFound("X", "y");
   assert.equal(toConnectError(original).cause, original, "the AtreusError is kept as the cause");
   assert.equal(fromError(toConnectError(original)), original, "and found again locally");
