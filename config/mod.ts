@@ -32,3 +32,5 @@ export type {
 export { file, type FileOptions } from "./file.ts";
 export { env, type EnvOptions } from "./env.ts";
 export { memory, type MemoryOptions, type MemorySource } from "./memory.ts";
+export { etcd, type EtcdOptions } from "./etcd.ts";
+export type { FetchFn } from "./http.ts";
