@@ -13,6 +13,7 @@ const rank: Readonly<Record<string, number>> = { debug: 0, info: 1, warn: 2, err
 
 /** Whether a record at `level` passes a `minimum` level. */
 export function levelEnabled(level: Level, minimum: Level): boolean {
+  // A level string from untyped code ranks as an error: kept rather than silently dropped.
   return (rank[level] ?? rank.error) >= rank[minimum];
 }
 
