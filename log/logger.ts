@@ -37,7 +37,7 @@ export interface ValuerContext {
 }
 
 /**
- * A value computed on every write, for prefixes set with {@linkcode withKeyvals | with}: any
+ * A value computed on every write, for prefixes set with `with`: any
  * function among a prefix's values is a valuer (functions in a call's own key/values are not).
  */
 export type Valuer = (ctx: ValuerContext) => unknown;
@@ -54,6 +54,7 @@ export class PrefixLogger implements Logger {
 
   /** The prefix with its valuers evaluated for a record at `level`. */
   bind(level: Level): unknown[] {
+    // A copy: filters mask values in place.
     if (!this.#hasValuer) return this.prefix.slice();
     const ctx: ValuerContext = { level, value: readContext };
     return this.prefix.map((v, i) =>
