@@ -34,3 +34,4 @@ export { env, type EnvOptions } from "./env.ts";
 export { memory, type MemoryOptions, type MemorySource } from "./memory.ts";
 export { etcd, type EtcdOptions } from "./etcd.ts";
 export type { FetchFn } from "./http.ts";
+export { consul, type ConsulOptions } from "./consul.ts";
