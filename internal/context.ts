@@ -53,3 +53,33 @@ export function bindIterable<T>(
 
 export type { ContextKey, ContextValues };
 export { createContextKey } from "@connectrpc/connect";
+
+/**
+ * A child store: reads fall through to `parent` for keys it has not set; writes stay local. Used
+ * to open a nested scope (e.g. extra client metadata) without touching the caller's values.
+ */
+export function childValues(parent: ContextValues | undefined): ContextValues {
+  const own = createContextValues();
+  const set = new Set<symbol>();
+  const deleted = new Set<symbol>();
+  const child: ContextValues = {
+    get<T>(key: ContextKey<T>): T {
+      if (set.has(key.id)) return own.get(key);
+      if (deleted.has(key.id) || parent === undefined) return key.defaultValue;
+      return parent.get(key);
+    },
+    set<T>(key: ContextKey<T>, value: T) {
+      set.add(key.id);
+      deleted.delete(key.id);
+      own.set(key, value);
+      return child;
+    },
+    delete(key: ContextKey<unknown>) {
+      set.delete(key.id);
+      deleted.add(key.id);
+      own.delete(key);
+      return child;
+    },
+  };
+  return child;
+}

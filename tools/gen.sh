@@ -19,4 +19,6 @@ rm -rf internal/gen
 rm -rf cmd/protoc-gen-atreus-errors/gen
 "$BUF" generate --path errors/errors.proto \
   --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"cmd/protoc-gen-atreus-errors/gen"}]}'
-(cd tests/fixtures/proto/config && "../../../../$BUF" generate)
+for dir in tests/fixtures/proto/config tests/fixtures/proto/validate; do
+  (cd "$dir" && "../../../../$BUF" generate)
+done

@@ -34,6 +34,7 @@ export {
 } from "./info.ts";
 export { type Endpointer, isEndpointer, type Server, type ServerContext } from "./server.ts";
 export type { ServiceRegistration } from "./rpc.ts";
+export { deadlineKey, remainingMs, requestTimeoutMs } from "./deadline.ts";
 export { type CompressionCodec, deflate, gzip } from "./compression.ts";
 export { advertiseHost, type ListenAddress, parseAddress } from "./address.ts";
 export { detectRuntime, type RuntimeName, type TlsOptions } from "./runtime/mod.ts";

@@ -17,6 +17,8 @@ import { bindIterable, type ContextValues, runWithValues } from "../internal/con
 import type { CompressionCodec } from "./compression.ts";
 import { operationOf, serverTransportKey } from "./info.ts";
 import type { Middleware, ServiceDesc } from "./types.ts";
+import { deadlineKey, requestTimeoutMs } from "./deadline.ts";
+import { isAtreusError, toConnectError } from "../errors/mod.ts";
 
 /**
  * One service and its Connect-ES style implementation (an object or class instance with one
@@ -123,20 +125,47 @@ export async function invokeRoute(
   return response;
 }
 
-// Outermost interceptor of every server call: applies the server's unary deadline and moves
-// headers set through TransportInfo.replyHeader onto the real response.
+// Outermost interceptor of every server call: records the deadline for propagation, applies
+// the server's unary deadline, turns thrown AtreusErrors into status errors with an ErrorInfo
+// detail (also mid-stream), and moves headers set through TransportInfo.replyHeader onto the
+// real response.
 function transportMiddleware(timeoutMs: number): Interceptor {
   return (next) => async (req) => {
-    const res = timeoutMs > 0 && !req.stream
-      ? await withDeadline(next, req, timeoutMs)
-      : await next(req);
+    const requested = requestTimeoutMs(req.header);
+    const bound = timeoutMs > 0 && !req.stream
+      ? Math.min(timeoutMs, requested ?? Infinity)
+      : requested;
+    if (bound !== undefined) req.contextValues.set(deadlineKey, Date.now() + bound);
+    let res;
+    try {
+      res = timeoutMs > 0 && !req.stream
+        ? await withDeadline(next, req, timeoutMs)
+        : await next(req);
+    } catch (error) {
+      throw asStatusError(error);
+    }
     const info = req.contextValues?.get(serverTransportKey);
     if (info !== undefined && info.replyHeader !== res.header) {
       info.replyHeader.forEach((value, key) => res.header.append(key, value));
       info.replyHeader = res.header;
     }
+    if (res.stream) return { ...res, message: mapErrors(res.message) };
     return res;
   };
+}
+
+// AtreusErrors become ConnectErrors carrying ErrorInfo; anything else is left to Connect-ES,
+// which answers "internal error" without leaking the message.
+function asStatusError(error: unknown): unknown {
+  return isAtreusError(error) ? toConnectError(error) : error;
+}
+
+async function* mapErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw asStatusError(error);
+  }
 }
 
 async function withDeadline<Req extends { signal: AbortSignal }, Res>(

@@ -1,0 +1,13 @@
+// Composing middleware: the first is outermost, like Connect-ES's interceptor arrays and
+// Kratos's middleware.Chain.
+import type { CallRequest, Middleware, Next } from "../transport/mod.ts";
+
+/** Composes middleware into one; the first runs outermost. */
+export function chain(...middleware: readonly Middleware[]): Middleware {
+  return (next: Next) => middleware.reduceRight((acc, m) => m(acc), next);
+}
+
+/** The operation of a call, `/pkg.Service/Method` (Kratos's transport `Operation()`). */
+export function operation(req: CallRequest): string {
+  return `/${req.service.typeName}/${req.method.name}`;
+}

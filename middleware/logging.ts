@@ -1,0 +1,95 @@
+// Kratos's logging middleware: one line per call, on servers and clients — kind, component,
+// operation, args (only through a redaction hook), code, reason, latency. Streams are logged
+// once, when they end.
+import { fromError } from "../errors/mod.ts";
+import { getLogger, type Level, type Logger } from "../log/mod.ts";
+import {
+  type CallRequest,
+  type CallResponse,
+  kindOf,
+  type Middleware,
+  type ProtoMessage,
+  serverTransportKey,
+} from "../transport/mod.ts";
+import { operation } from "./chain.ts";
+
+/** Options of the logging middleware. */
+export interface LoggingOptions {
+  /**
+   * Renders the request message for the `args` field. By default only the message type is
+   * logged: message contents may hold secrets, so logging them is an explicit choice.
+   */
+  readonly args?: (message: ProtoMessage, req: CallRequest) => unknown;
+}
+
+/** Server-side logging: `kind=server component=<grpc|grpc-web|connect|http>`. */
+export function server(logger: Logger = getLogger(), options: LoggingOptions = {}): Middleware {
+  return logging("server", logger, options);
+}
+
+/** Client-side logging: `kind=client component=<protocol>`. */
+export function client(logger: Logger = getLogger(), options: LoggingOptions = {}): Middleware {
+  return logging("client", logger, options);
+}
+
+function logging(side: "server" | "client", logger: Logger, options: LoggingOptions): Middleware {
+  const args = options.args ?? ((m: ProtoMessage) => m.$typeName);
+  return (next) => async (req) => {
+    const start = performance.now();
+    const component = side === "server"
+      ? req.contextValues.get(serverTransportKey)?.kind ?? "connect"
+      : kindOf(req.header.get("content-type"));
+    const write = (error: unknown, messages?: number) => {
+      const e = error === undefined ? undefined : fromError(error);
+      const level: Level = e === undefined ? "info" : e.code >= 500 ? "error" : "warn";
+      if (logger.enabled?.(level) === false) return;
+      const kv: unknown[] = [
+        "kind",
+        side,
+        "component",
+        component,
+        "operation",
+        operation(req),
+        "args",
+        req.stream ? "stream" : args(req.message, req),
+        "code",
+        e?.code ?? 0,
+        "reason",
+        e?.reason ?? "",
+        "latency",
+        Number(((performance.now() - start) / 1000).toFixed(6)),
+      ];
+      if (messages !== undefined) kv.push("messages", messages);
+      if (e !== undefined) kv.push("error", e.message);
+      logger.log(level, ...kv);
+    };
+    let res: CallResponse;
+    try {
+      res = await next(req);
+    } catch (error) {
+      write(error);
+      throw error;
+    }
+    if (!res.stream) {
+      write(undefined);
+      return res;
+    }
+    const source = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        let count = 0;
+        try {
+          for await (const m of source) {
+            count++;
+            yield m;
+          }
+        } catch (error) {
+          write(error, count);
+          throw error;
+        }
+        write(undefined, count);
+      })(),
+    };
+  };
+}

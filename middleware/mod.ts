@@ -1,0 +1,34 @@
+/**
+ * One middleware chain for every server and client (Connect-ES's interceptor shape,
+ * `next => req => …`), keyed by the operation `/pkg.Service/Method`, wrapping unary and
+ * streaming calls as a whole:
+ *
+ * - `chain`, `selector(...).path()/.prefix()/.regex()/.match().build()`
+ * - `recovery()` — unexpected throws become internal errors, the stack is logged, never sent
+ * - `logging.server(logger)` / `logging.client(logger)` — one line per call
+ * - `validate()` — protovalidate rules on request messages, InvalidArgument with field violations
+ * - `timeout(policy)` (server) and `deadline()` (client) — per-operation deadlines that
+ *   propagate to downstream calls
+ *
+ * @example
+ * ```ts
+ * import { logging, recovery, selector, validate } from "@atreus/atreus/middleware";
+ * import * as metadata from "@atreus/atreus/metadata";
+ * const middleware = [
+ *   recovery(),
+ *   metadata.server(),
+ *   logging.server(),
+ *   selector(validate()).prefix("/helloworld.v1.Greeter/").build(),
+ * ];
+ * ```
+ * @module
+ */
+export { chain, operation } from "./chain.ts";
+export { type OperationMatcher, selector, SelectorBuilder } from "./selector.ts";
+export { recovery, type RecoveryOptions } from "./recovery.ts";
+/** Logging middleware: `logging.server(logger)` and `logging.client(logger)`. */
+export * as logging from "./logging.ts";
+export type { LoggingOptions } from "./logging.ts";
+export { validate, type ValidateOptions } from "./validate.ts";
+export { deadline, timeout, type TimeoutPolicy } from "./timeout.ts";
+export type { CallRequest, CallResponse, Middleware, Next } from "../transport/mod.ts";

@@ -1,0 +1,63 @@
+// Kratos's recovery: a throw or rejection in a handler (or mid-stream) becomes an internal
+// error for the caller, with the stack logged and never sent.
+import { fromError, internal, isAtreusError } from "../errors/mod.ts";
+import { getLogger, type Logger } from "../log/mod.ts";
+import type { CallRequest, Middleware } from "../transport/mod.ts";
+import { operation } from "./chain.ts";
+
+/** Options of `recovery`. */
+export interface RecoveryOptions {
+  /** Where to log the stack (default: the global logger). */
+  readonly logger?: Logger;
+  /** Maps the unexpected error to what the caller gets (default: internal error). */
+  readonly handler?: (error: unknown, req: CallRequest) => unknown;
+}
+
+/**
+ * Catches unexpected errors: typed errors (AtreusError, ConnectError) pass unchanged; anything
+ * else is logged with its stack and replaced by a 500 `INTERNAL` error without details.
+ */
+export function recovery(options: RecoveryOptions = {}): Middleware {
+  const logger = options.logger ?? getLogger();
+  const handle = options.handler ??
+    (() => internal("INTERNAL", "internal error"));
+  const recover = (error: unknown, req: CallRequest): unknown => {
+    if (isAtreusError(error) || isStatusError(error)) return error;
+    logger.log(
+      "error",
+      "msg",
+      "panic recovered",
+      "operation",
+      operation(req),
+      "error",
+      fromError(error).message,
+      "stack",
+      error instanceof Error ? error.stack ?? "" : "",
+    );
+    return handle(error, req);
+  };
+  return (next) => async (req) => {
+    let res;
+    try {
+      res = await next(req);
+    } catch (error) {
+      throw recover(error, req);
+    }
+    if (!res.stream) return res;
+    const messages = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* messages;
+        } catch (error) {
+          throw recover(error, req);
+        }
+      })(),
+    };
+  };
+}
+
+function isStatusError(error: unknown): boolean {
+  return error instanceof Error && error.name === "ConnectError";
+}

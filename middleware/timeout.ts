@@ -1,0 +1,99 @@
+// Per-operation deadlines (Kratos's timeout option, per operation). The deadline lands in the
+// request context, so clients called while serving send only the time that is left.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type CallRequest, deadlineKey, type Middleware, remainingMs } from "../transport/mod.ts";
+import { operation } from "./chain.ts";
+
+/** A deadline for every call, or per operation with a default. */
+export type TimeoutPolicy =
+  | number
+  | { readonly default?: number; readonly operations?: Readonly<Record<string, number>> };
+
+/**
+ * Server middleware: bounds each selected call to `policy` ms (never extending a shorter
+ * deadline the client sent), aborting the handler's signal and failing with DeadlineExceeded.
+ * Streams are bounded as a whole.
+ */
+export function timeout(policy: TimeoutPolicy): Middleware {
+  const pick = typeof policy === "number"
+    ? () => policy
+    : (req: CallRequest) => policy.operations?.[operation(req)] ?? policy.default;
+  return (next) => async (req) => {
+    const ms = pick(req);
+    if (ms === undefined || ms <= 0) return next(req);
+    const left = remainingMs();
+    const budget = left === undefined ? ms : Math.min(ms, left);
+    const deadline = Date.now() + budget;
+    req.contextValues.set(deadlineKey, deadline);
+    const controller = new AbortController();
+    const expire = () =>
+      controller.abort(
+        new ConnectError(`${operation(req)} exceeded its ${ms} ms deadline`, Code.DeadlineExceeded),
+      );
+    const timer = setTimeout(expire, budget);
+    const signal = AbortSignal.any([req.signal, controller.signal]);
+    const expired = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
+        once: true,
+      })
+    );
+    expired.catch(() => {});
+    try {
+      const res = await Promise.race([next({ ...req, signal } as CallRequest), expired]);
+      if (!res.stream) {
+        clearTimeout(timer);
+        return res;
+      }
+      const messages = res.message;
+      // The stream keeps the deadline until it ends.
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            const it = messages[Symbol.asyncIterator]();
+            for (;;) {
+              const r = await Promise.race([it.next(), expired]);
+              if (r.done) return;
+              yield r.value;
+            }
+          } finally {
+            clearTimeout(timer);
+          }
+        })(),
+      };
+    } catch (error) {
+      clearTimeout(timer);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Client middleware: sends the time left before the current call's deadline (set by the
+ * server, `timeout` or a client `timeoutMs`) as `grpc-timeout` / `connect-timeout-ms`, and
+ * aborts the outgoing call when it passes.
+ */
+export function deadline(): Middleware {
+  return (next) => (req) => {
+    const left = remainingMs();
+    if (left === undefined) return next(req);
+    if (left <= 0) {
+      return Promise.reject(
+        new ConnectError("the deadline of the calling request has passed", Code.DeadlineExceeded),
+      );
+    }
+    const header = req.header;
+    const ms = Math.max(1, Math.floor(left));
+    const current = header.get("connect-timeout-ms") ?? undefined;
+    if (current === undefined || Number(current) > ms) {
+      if (header.has("connect-timeout-ms") || header.get("connect-protocol-version")) {
+        header.set("connect-timeout-ms", String(ms));
+      }
+      if ((header.get("content-type") ?? "").startsWith("application/grpc")) {
+        header.set("grpc-timeout", `${ms}m`);
+      }
+    }
+    const signal = AbortSignal.any([req.signal, AbortSignal.timeout(ms)]);
+    return next({ ...req, signal } as CallRequest);
+  };
+}
