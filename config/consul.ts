@@ -5,6 +5,7 @@ import { formatOf } from "./decode.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { type FetchFn, fetchWithDeadline, httpError, normaliseEndpoint } from "./http.ts";
 import { delay } from "./delay.ts";
+import { pollWatcher } from "./poll.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
 
 /** Options of {@linkcode consul}. */
@@ -102,14 +103,12 @@ export function consul(options: ConsulOptions): Source {
       return loaded.kvs;
     },
     watch(): Promise<Watcher> {
-      const stopping = new AbortController();
       let index = loaded?.index ?? 0;
       let snapshot = loaded?.snapshot;
-      let inflight: Promise<unknown> | undefined;
-      const next = async (): Promise<KeyValue[] | null> => {
-        while (!stopping.signal.aborted) {
+      return Promise.resolve(pollWatcher(async (signal) => {
+        while (!signal.aborted) {
           const started = Date.now();
-          const r = await list(Math.max(index, 1), stopping.signal);
+          const r = await list(Math.max(index, 1), signal);
           // An index that goes backwards (agent restore, leader change) restarts blocking.
           index = r.index < index ? 0 : r.index;
           if (r.snapshot !== snapshot) {
@@ -118,24 +117,10 @@ export function consul(options: ConsulOptions): Source {
           }
           // A return is no guarantee of a change; never spin on quick unchanged answers.
           const rest = minIntervalMs - (Date.now() - started);
-          if (rest > 0) await delay(rest, stopping.signal);
+          if (rest > 0) await delay(rest, signal);
         }
         return null;
-      };
-      return Promise.resolve({
-        next() {
-          const p = next().catch((e) => {
-            if (stopping.signal.aborted) return null;
-            throw e;
-          });
-          inflight = p.catch(() => {});
-          return p;
-        },
-        async stop() {
-          stopping.abort();
-          await inflight;
-        },
-      });
+      }));
     },
   };
 }

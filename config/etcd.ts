@@ -6,6 +6,7 @@ import { formatOf } from "./decode.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { type FetchFn, fetchWithDeadline, httpError, normaliseEndpoint } from "./http.ts";
 import { NdjsonReader } from "./ndjson.ts";
+import { pollWatcher } from "./poll.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
 
 /** Options of {@linkcode etcd}: give exactly one of `key` and `prefix`. */
@@ -96,14 +97,13 @@ export function etcd(options: EtcdOptions): Source {
       return r.kvs;
     },
     watch(): Promise<Watcher> {
-      return Promise.resolve(
-        new EtcdWatcher(
-          { endpoint, target, selector, headers, fetchFn, idleTimeoutMs, requestTimeoutMs },
-          range,
-          lastRevision,
-          lastSnapshot,
-        ),
+      const w = new EtcdWatch(
+        { endpoint, target, selector, headers, fetchFn, idleTimeoutMs, requestTimeoutMs },
+        range,
+        lastRevision,
+        lastSnapshot,
       );
+      return Promise.resolve(pollWatcher((signal) => w.step(signal), () => w.close()));
     },
   };
 }
@@ -132,14 +132,13 @@ interface WatchMessage {
 
 // One watch stream at a time. Any event triggers a re-read of the whole key range (as Kratos
 // does), which also makes deletes and multi-key transactions simple to get right.
-class EtcdWatcher implements Watcher {
+class EtcdWatch {
   readonly #s: WatchSettings;
   readonly #range: (signal?: AbortSignal) => Promise<RangeResult>;
   readonly #stopping = new AbortController();
   #revision: bigint | undefined;
   #stream: { reader: NdjsonReader; abort: AbortController; onStop: () => void } | undefined;
   #snapshot: string | undefined;
-  #inflight: Promise<unknown> | undefined;
 
   constructor(
     s: WatchSettings,
@@ -153,26 +152,17 @@ class EtcdWatcher implements Watcher {
     this.#snapshot = snapshot;
   }
 
-  next(): Promise<KeyValue[] | null> {
-    const p = this.#next().catch((e) => {
-      if (this.#stopping.signal.aborted) return null;
-      throw e;
-    });
-    this.#inflight = p.catch(() => {});
-    return p;
-  }
-
-  async stop(): Promise<void> {
+  /** Closes the current stream. */
+  async close(): Promise<void> {
     this.#stopping.abort();
     const stream = this.#stream;
-    this.#stream = undefined;
-    stream?.abort.abort();
+    this.#drop();
     await stream?.reader.cancel();
-    await this.#inflight;
   }
 
-  async #next(): Promise<KeyValue[] | null> {
-    while (!this.#stopping.signal.aborted) {
+  /** Follows the stream until the range changed; resumes or re-lists as needed. */
+  async step(signal: AbortSignal): Promise<KeyValue[] | null> {
+    while (!signal.aborted && !this.#stopping.signal.aborted) {
       if (this.#revision === undefined) {
         const changed = await this.#relist();
         if (changed) return changed;

@@ -35,3 +35,4 @@ export { memory, type MemoryOptions, type MemorySource } from "./memory.ts";
 export { etcd, type EtcdOptions } from "./etcd.ts";
 export type { FetchFn } from "./http.ts";
 export { consul, type ConsulOptions } from "./consul.ts";
+export { nacos, type NacosOptions } from "./nacos.ts";
