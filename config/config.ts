@@ -83,6 +83,8 @@ export function createConfig(options: ConfigOptions): Config {
 interface State {
   readonly kvs: readonly KeyValue[][];
   readonly layers: readonly Layer[];
+  /** Keys set only by lookup-only KeyValues. */
+  readonly lookupOnly: ReadonlySet<string>;
   readonly raw: Tree;
   readonly resolved: Tree;
 }
@@ -153,7 +155,7 @@ class LayeredConfig implements Config {
   }
 
   scan<T>(schema: Schema<T>): Promise<T> {
-    return scanInto(schema, this.#loaded().resolved, "config", this.#onUnknown);
+    return scanInto(schema, this.#loaded().resolved, "", this.#onUnknown);
   }
 
   watch(key: string, observer: Observer): Unsubscribe {
@@ -178,12 +180,16 @@ class LayeredConfig implements Config {
   ): Promise<Subscription<T>> {
     const state = this.#loaded();
     const segments = splitKey(key);
-    const where = key === "" ? "config" : joinKey(segments);
     const sub: Sub = {
       segments,
       schema: schema as Schema<unknown>,
       observer: observer as ((value: unknown) => void) | undefined,
-      current: await scanInto(schema, getAt(state.resolved, segments), where, this.#onUnknown),
+      current: await scanInto(
+        schema,
+        getAt(state.resolved, segments),
+        joinKey(segments),
+        this.#onUnknown,
+      ),
     };
     this.#subs.add(sub);
     return {
@@ -235,7 +241,10 @@ class LayeredConfig implements Config {
       for (const kv of list) layers.push(decodeKeyValue(kv, name, this.#decoders));
     }
     const raw = deepFreeze(mergeAll(layers.map((l) => l.tree)));
-    return { kvs, layers, raw, resolved: deepFreeze(resolveTree(raw)) };
+    const lookupOnly = new Set<string>();
+    for (const l of layers) if (l.lookupOnly) lookupOnly.add(l.key);
+    for (const l of layers) if (!l.lookupOnly) lookupOnly.delete(l.key);
+    return { kvs, layers, lookupOnly, raw, resolved: deepFreeze(resolveTree(raw)) };
   }
 
   async #loop(index: number, watcher: Watcher) {
@@ -278,8 +287,8 @@ class LayeredConfig implements Config {
       for (const sub of this.#subs) {
         const value = getAt(next.resolved, sub.segments);
         if (deepEqual(getAt(old.resolved, sub.segments), value)) continue;
-        const where = sub.segments.length === 0 ? "config" : joinKey(sub.segments);
-        scanned.set(sub, await scanInto(sub.schema, value, where, this.#onUnknown));
+        const key = joinKey(sub.segments);
+        scanned.set(sub, await scanInto(sub.schema, value, key, this.#onUnknown));
       }
     } catch (e) {
       const err = toConfigError(e, "source", `${this.#sources[index].name}: change rejected`);
@@ -325,8 +334,13 @@ class LayeredConfig implements Config {
     }
   }
 
-  readonly #onUnknown = (typeName: string, fields: string[]) => {
-    const list = fields.join(", ");
+  // Values only there for placeholders (env's flat names) are not mistakes worth a warning.
+  readonly #onUnknown = (typeName: string, fields: string[], key: string) => {
+    const lookupOnly = this.#state?.lookupOnly;
+    const list = fields.filter((f) =>
+      !lookupOnly?.has(joinKey(splitKey(key === "" ? f : `${key}.${f}`)))
+    ).join(", ");
+    if (list === "") return;
     if (this.#warned.get(typeName) === list) return;
     this.#warned.set(typeName, list);
     this.#logger.warn(`config: ignoring unknown fields while scanning into ${typeName}: ${list}`);

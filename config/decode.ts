@@ -3,7 +3,7 @@
 import { parse as parseYaml } from "yaml";
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "./errors.ts";
-import { isPlainObject, nest, splitKey, type Tree } from "./path.ts";
+import { isPlainObject, joinKey, nest, splitKey, type Tree } from "./path.ts";
 import type { KeyValue, Origin } from "./types.ts";
 
 /** Parses the text of one document into a value (normally an object). */
@@ -23,6 +23,10 @@ export interface Layer {
   readonly tree: unknown;
   /** Source and location, for explain. */
   readonly origin: Origin;
+  /** For plain values, the dotted key they were placed at; `""` for documents. */
+  readonly key: string;
+  /** Set when the KeyValue only serves placeholders. */
+  readonly lookupOnly: boolean;
 }
 
 /** The format of a key from its extension (`config.yaml` → `yaml`), or `""`. */
@@ -49,7 +53,13 @@ export function decodeKeyValue(
         source,
       });
     }
-    return { tree: nest(splitKey(kv.key), value), origin };
+    const segments = splitKey(kv.key);
+    return {
+      tree: nest(segments, value),
+      origin,
+      key: joinKey(segments),
+      lookupOnly: kv.lookupOnly === true,
+    };
   }
   const decode = decoders[kv.format];
   if (decode === undefined) {
@@ -77,7 +87,9 @@ export function decodeKeyValue(
       cause: e,
     });
   }
-  if (parsed === null || parsed === undefined) return { tree: {}, origin };
+  if (parsed === null || parsed === undefined) {
+    return { tree: {}, origin, key: "", lookupOnly: false };
+  }
   const tree = normalise(parsed);
   if (!isPlainObject(tree)) {
     const kind = Array.isArray(tree) ? "an array" : `a ${typeof tree}`;
@@ -85,7 +97,7 @@ export function decodeKeyValue(
       source,
     });
   }
-  return { tree, origin };
+  return { tree, origin, key: "", lookupOnly: false };
 }
 
 /** Makes decoded values JSON-like: dates become ISO strings, big integers numbers or strings. */

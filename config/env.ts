@@ -37,8 +37,10 @@ export function env(options: EnvOptions = {}): Source {
         const usable = typeof value === "string" || typeof value === "number" ||
           typeof value === "boolean" || isPlainObject(value);
         if (!usable || !(name.startsWith(prefix) || name.startsWith(nestedPrefix))) continue;
-        const key = envKey(name, prefix, separator);
-        if (key !== undefined) out.push({ key, value, format: "", origin: name });
+        const mapped = envKey(name, prefix, separator);
+        if (mapped === undefined) continue;
+        // Flat names are Kratos-style placeholder inputs, not part of the config's shape.
+        out.push({ key: mapped.key, value, format: "", origin: name, lookupOnly: !mapped.nested });
       }
       return Promise.resolve(out);
     },
@@ -50,7 +52,11 @@ export function env(options: EnvOptions = {}): Source {
  * nested even when the prefix ends in `_` (so `APP__DEBUG` with prefix `APP_` is `debug`);
  * otherwise a name is nested when it contains the separator and flat when not.
  */
-function envKey(name: string, prefix: string, separator: string): string | undefined {
+function envKey(
+  name: string,
+  prefix: string,
+  separator: string,
+): { key: string; nested: boolean } | undefined {
   const base = prefix.replace(/_+$/, "");
   let rest: string;
   let nested = false;
@@ -62,10 +68,12 @@ function envKey(name: string, prefix: string, separator: string): string | undef
     nested = rest.includes(separator);
   }
   if (rest === "") return undefined;
-  if (!nested) return valid(rest) ? rest : reject(name, prefix);
+  if (!nested) return valid(rest) ? { key: rest, nested } : reject(name, prefix);
   const segments = rest.split(separator).map((s) => s.toLowerCase());
   const key = segments.join(".");
-  return segments.every((s) => /^[a-z0-9_-]+$/.test(s)) && valid(key) ? key : reject(name, prefix);
+  return segments.every((s) => /^[a-z0-9_-]+$/.test(s)) && valid(key)
+    ? { key, nested }
+    : reject(name, prefix);
 }
 
 function valid(key: string): boolean {

@@ -43,9 +43,13 @@ export function nacos(options: NacosOptions): Source {
   const tenant = options.namespace ?? "";
   for (const [name, v] of [["dataId", dataId], ["group", group]] as const) {
     if (typeof v !== "string" || v === "" || v.includes("\x01") || v.includes("\x02")) {
-      throw new ConfigError("usage", `nacos: ${name} must be a non-empty string without \\x01 or \\x02`, {
-        source: "nacos",
-      });
+      throw new ConfigError(
+        "usage",
+        `nacos: ${name} must be a non-empty string without \\x01 or \\x02`,
+        {
+          source: "nacos",
+        },
+      );
     }
   }
   if ((options.username === undefined) !== (options.password === undefined)) {

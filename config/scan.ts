@@ -13,8 +13,11 @@ import { ConfigError } from "./errors.ts";
 import { describePath, isPlainObject, type Tree } from "./path.ts";
 import type { Schema, StandardIssue, StandardSchema } from "./types.ts";
 
-/** Called with the fields a proto scan ignored because the message has no such field. */
-export type UnknownFieldsHandler = (typeName: string, fields: string[]) => void;
+/**
+ * Called with the fields a proto scan ignored because the message has no such field, as paths
+ * relative to `key`, the dotted key that was scanned (`""` for the root).
+ */
+export type UnknownFieldsHandler = (typeName: string, fields: string[], key: string) => void;
 
 /** True when `schema` is a protobuf message schema. */
 function isProtoSchema(schema: unknown): schema is DescMessage {
@@ -31,14 +34,17 @@ function isStandardSchema(schema: unknown): schema is StandardSchema<unknown> {
     typeof std.validate === "function";
 }
 
-/** Scans `data` (the value at `where`) into `schema`; throws a `validation` ConfigError. */
+/** Scans `data` (the value at `key`) into `schema`; throws a `validation` ConfigError. */
 export async function scanInto<T>(
   schema: Schema<T>,
   data: unknown,
-  where: string,
+  key: string,
   onUnknown: UnknownFieldsHandler,
 ): Promise<T> {
-  if (isProtoSchema(schema)) return scanProto(schema, data, where, onUnknown) as T;
+  const where = key === "" ? "config" : key;
+  if (isProtoSchema(schema)) {
+    return scanProto(schema, data, where, (t, fields) => onUnknown(t, fields, key)) as T;
+  }
   if (isStandardSchema(schema)) return await scanStandard(schema as StandardSchema<T>, data, where);
   throw new ConfigError(
     "usage",
@@ -50,7 +56,7 @@ function scanProto(
   desc: DescMessage,
   data: unknown,
   where: string,
-  onUnknown: UnknownFieldsHandler,
+  onUnknown: (typeName: string, fields: string[]) => void,
 ): unknown {
   const unknown: string[] = [];
   const json = data === undefined || data === null ? {} : prepareMessage(desc, data, [], unknown);

@@ -18,6 +18,11 @@ export interface KeyValue {
   readonly format: string;
   /** Where it came from, for `explain` (a file path, an env var name, a URL); defaults to `key`. */
   readonly origin?: string;
+  /**
+   * Set for values that are only there for placeholders to refer to (env's flat names such as
+   * `PORT`): scanning into a proto does not warn that no field takes them.
+   */
+  readonly lookupOnly?: boolean;
 }
 
 /** Waits for changes of one source. */

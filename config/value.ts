@@ -101,7 +101,7 @@ export class Value {
 
   /** Scans the value into a protobuf message schema or a Standard-Schema validator. */
   scan<T>(schema: Schema<T>): Promise<T> {
-    return scanInto(schema, this.#raw, this.key === "" ? "config" : this.key, this.#onUnknown);
+    return scanInto(schema, this.#raw, this.key, this.#onUnknown);
   }
 
   #get<T>(fallback: T | undefined, expected: string, convert: (v: unknown) => T | undefined): T {

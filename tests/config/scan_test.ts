@@ -53,23 +53,28 @@ Deno.test("scan into a proto: durations, enums by name, wrappers and env strings
   await config.close();
 });
 
-Deno.test("unknown fields are ignored with one warning listing them", async () => {
+Deno.test("unknown fields are ignored with one warning listing them (flat env names are not)", async () => {
   const logger = recordingLogger();
   const config = createConfig({
     logger,
-    sources: [memory({
-      ...settings,
-      extra: 1,
-      server: { ...settings.server, tls: { cert: "x" } },
-      backends: { users: { url: "u", retries: 3 } },
-    })],
+    sources: [
+      memory({
+        ...settings,
+        extra: 1,
+        server: { ...settings.server, tls: { cert: "x" } },
+        backends: { users: { url: "u", retries: 3 } },
+      }),
+      env({ prefix: "APP_", vars: { APP_PORT: "80", APP__SERVR__ADDR: ":1", APP__LEVELZ: "2" } }),
+    ],
   });
   await config.load();
   const s = await config.scan(SettingsSchema);
   assert.equal(s.backends.users.url, "u");
   await config.scan(SettingsSchema);
+  await config.value("server").scan(ServerSchema);
   assert.deepEqual(logger.messages, [
-    "config: ignoring unknown fields while scanning into fixture.config.v1.Settings: server.tls, backends.users.retries, extra",
+    "config: ignoring unknown fields while scanning into fixture.config.v1.Settings: server.tls, backends.users.retries, extra, levelz, servr",
+    "config: ignoring unknown fields while scanning into fixture.config.v1.Server: tls",
   ]);
   await config.close();
 });
