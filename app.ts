@@ -1,6 +1,7 @@
 // The application lifecycle (Kratos's kratos.App): hooks, servers, registration, signals and a
 // bounded graceful drain, with deregistration on every exit path.
 import type { Registrar, ServiceInstance } from "./registry/mod.ts";
+import { flush, helper, type Logger, setLogger, with as withKeyvals } from "./log/mod.ts";
 import { type AppInfo, isEndpointer, type Server } from "./transport/mod.ts";
 import { onSignals } from "./transport/runtime/mod.ts";
 
@@ -45,6 +46,11 @@ export interface AppOptions {
   readonly beforeStop?: Hook | readonly Hook[];
   /** Run last, after the servers stopped. */
   readonly afterStop?: Hook | readonly Hook[];
+  /**
+   * Logger to install as the global logger, with `service.id`, `service.name` and
+   * `service.version` added to every line (like Kratos's `kratos.Logger`).
+   */
+  readonly logger?: Logger;
 }
 
 /** The fetch entry point an app exposes on Workers. */
@@ -87,6 +93,19 @@ export class App implements AppInfo {
     this.version = options.version ?? "";
     this.metadata = { ...options.metadata };
     this.#stopped = new Promise((resolve) => (this.#markStopped = resolve));
+    if (options.logger) {
+      setLogger(
+        withKeyvals(
+          options.logger,
+          "service.id",
+          () => this.id,
+          "service.name",
+          this.name,
+          "service.version",
+          this.version,
+        ),
+      );
+    }
   }
 
   /** Instance id (a random UUID unless given; generated on first use, as Workers forbid
@@ -146,18 +165,25 @@ export class App implements AppInfo {
       this.#state = "running";
       await this.#hooks(this.#options.afterStart, true);
     } catch (error) {
+      helper().errorw("app failed to start", "error", describe(error));
       const errors = await this.#shutdown(started, false);
       this.#state = "stopped";
       this.#markStopped();
+      await flush(undefined, AbortSignal.timeout(1000)).catch(() => {});
       throw errors.length === 0 ? error : new AggregateError([error, ...errors], describe(error));
     }
     const signals = this.#options.signals === false
       ? []
       : this.#options.signals ?? ["SIGINT", "SIGTERM"];
     let received = 0;
-    const unsubscribe = onSignals(signals, () => {
+    const unsubscribe = onSignals(signals, (signal) => {
       // A second signal cuts the drain short.
-      if (++received > 1) this.#force.abort();
+      if (++received > 1) {
+        helper().warnw("second signal: cutting the drain short", "signal", signal);
+        this.#force.abort();
+      } else {
+        helper().infow("app stopping", "signal", signal);
+      }
       this.#stopRequested();
     });
     try {
@@ -169,6 +195,8 @@ export class App implements AppInfo {
     } finally {
       unsubscribe();
       this.#state = "stopped";
+      helper().infow("app stopped", "name", this.name);
+      await flush(undefined, AbortSignal.timeout(1000)).catch(() => {});
       this.#markStopped();
     }
   }
@@ -222,7 +250,10 @@ export class App implements AppInfo {
       }
     }
     const stopTimeout = this.#options.stopTimeout ?? 30_000;
-    const timer = setTimeout(() => this.#force.abort(), stopTimeout);
+    const timer = setTimeout(() => {
+      helper().warnw("stop timeout reached", "stop_timeout_ms", stopTimeout);
+      this.#force.abort();
+    }, stopTimeout);
     try {
       const results = await Promise.allSettled(
         started.map((s) => s.stop({ app: this, signal: this.#force.signal })),

@@ -2,8 +2,10 @@
 // itself and of the shared context module are skipped whatever the wrapping (helper, filter,
 // with, withContext), so the default needs no depth counting as Kratos's Caller(depth) does.
 
-const ownDir = location(new URL("./", import.meta.url).href);
-const contextModule = location(new URL("../internal/context.ts", import.meta.url).href);
+// Bundled for Workers, import.meta.url is not a URL; callers are then reported without skipping
+// by directory (only runtime frames are skipped).
+const ownDir = resolve("./") ?? "\0";
+const contextModule = resolve("../internal/context.ts") ?? "\0";
 // Runtime-internal frames (AsyncLocalStorage.run and the like).
 const runtimeFrame = /^(node:|ext:|internal\/|native\b|\[native code\]|<anonymous>)/;
 const frameLocation = /([^\s(@]+):(\d+):\d+\)?$/;
@@ -28,6 +30,14 @@ export function callSite(skip = 0): string {
     return `${shortPath(file)}:${m[2]}`;
   }
   return "";
+}
+
+function resolve(relative: string): string | undefined {
+  try {
+    return location(new URL(relative, import.meta.url).href);
+  } catch {
+    return undefined;
+  }
 }
 
 function location(url: string): string {

@@ -1,7 +1,12 @@
-// The default server middleware measured by the bench (filled in as the core middleware lands).
+// The default server middleware measured by the bench: recovery + metadata + logging into a
+// discarding sink (the logging work is done; only the output is thrown away).
+import { logging, recovery } from "../../middleware/mod.ts";
+import * as metadata from "../../metadata/mod.ts";
+import { createLogger, timestamp, with as withKeyvals } from "../../log/mod.ts";
 import type { Middleware } from "../../transport/mod.ts";
 
-/** Recovery + metadata + logging into a discarding sink, once those packages exist. */
+/** recovery(), metadata.server(), logging.server() into a discarding logfmt writer. */
 export function defaultMiddleware(): Middleware[] {
-  return [];
+  const logger = withKeyvals(createLogger({ sink: "discard" }), "ts", timestamp());
+  return [recovery({ logger }), metadata.server(), logging.server(logger)];
 }

@@ -4,6 +4,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { App } from "../../mod.ts";
+import * as log from "../../log/mod.ts";
 import { Hono } from "hono";
 import { newGrpcServer, newHttpServer, services } from "./internal/server/server.ts";
 import { addWebRoutes } from "./internal/server/web.ts";
@@ -24,9 +25,18 @@ addWebRoutes(web);
 const servers = [newHttpServer(conf, registrations, web)];
 if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations) as never);
 
+const logger = log.with(
+  log.createLogger({ format: "logfmt" }),
+  "ts",
+  log.timestamp(),
+  "caller",
+  log.caller(),
+);
+
 const app = new App({
   name: "helloworld",
   version: "v1.0.0",
+  logger,
   servers,
   stopTimeout: Number(flags["stop-timeout"]),
   afterStart: ({ app }) => console.log(`helloworld serving ${app.endpoints.join(" ")}`),

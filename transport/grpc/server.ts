@@ -21,6 +21,7 @@ import { aborted, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { writeUniversalResponse } from "./write.ts";
+import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
 export interface GrpcServerOptions {
@@ -146,6 +147,15 @@ export class GrpcServer implements Server, Endpointer {
     this.#port = typeof addr === "object" && addr !== null ? addr.port : port;
     this.#server = server as http2.Http2Server;
     this.#endpoint = this.endpoint().href.replace(/\/$/, "");
+    helper().infow(
+      "gRPC server listening",
+      "address",
+      joinHostPort(hostname, this.#port),
+      "endpoint",
+      this.#endpoint,
+      "rpcs",
+      this.#routes.size,
+    );
   }
 
   /** Refuses new calls (GOAWAY), lets in-flight ones finish, closes; forces on `ctx.signal`. */
@@ -154,7 +164,21 @@ export class GrpcServer implements Server, Endpointer {
     const server = this.#server;
     if (!server) return;
     const force = ctx.signal ?? new AbortController().signal;
+    helper().infow(
+      "gRPC server stopping",
+      "endpoint",
+      this.#endpoint,
+      "in_flight",
+      this.#inflight.count,
+    );
     const onForce = () => {
+      if (this.#inflight.count > 0) {
+        helper().warnw(
+          "gRPC server: stop deadline reached, cutting calls",
+          "in_flight",
+          this.#inflight.count,
+        );
+      }
       this.#shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
       for (const s of this.#sessions) s.destroy();
     };

@@ -34,6 +34,7 @@ import { detectRuntime } from "../runtime/detect.ts";
 import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { ContextKey, Middleware } from "../types.ts";
+import { helper } from "../../log/mod.ts";
 
 /**
  * The part of a Hono app the server uses. Pass your own `new Hono()` as `app` to keep its full
@@ -189,18 +190,46 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       );
     }
     this.#endpoint = this.endpoint().href.replace(/\/$/, "");
+    helper().infow(
+      "HTTP server listening",
+      "address",
+      joinHostPort(hostname, this.#listener.port),
+      "endpoint",
+      this.#endpoint,
+      "listener",
+      this.#listener.name,
+      "rpcs",
+      this.#routes.size,
+    );
   }
 
   /** Refuses new calls, lets in-flight ones finish, closes; force-closes when `ctx.signal` aborts. */
   async stop(ctx: ServerContext = {}): Promise<void> {
     this.#inflight.drain();
     const force = ctx.signal ?? new AbortController().signal;
-    const onForce = () =>
+    const onForce = () => {
+      if (this.#inflight.count > 0) {
+        helper().warnw(
+          "HTTP server: stop deadline reached, cutting calls",
+          "in_flight",
+          this.#inflight.count,
+        );
+      }
       this.#shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
+    };
     force.addEventListener("abort", onForce, { once: true });
     if (force.aborted) onForce();
+    const listener = this.#listener;
+    if (listener) {
+      helper().infow(
+        "HTTP server stopping",
+        "endpoint",
+        this.#endpoint,
+        "in_flight",
+        this.#inflight.count,
+      );
+    }
     try {
-      const listener = this.#listener;
       this.#listener = undefined;
       await Promise.all([
         listener?.close(force),

@@ -9,6 +9,9 @@ import {
 import { Greeter } from "../../gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../service/greeter.ts";
 import { Hono } from "hono";
+import { logging, recovery } from "../../../../middleware/mod.ts";
+import * as metadata from "../../../../metadata/mod.ts";
+import type { Middleware } from "../../../../transport/mod.ts";
 
 /** Addresses and limits of the helloworld servers. */
 export interface ServerConfig {
@@ -20,6 +23,11 @@ export interface ServerConfig {
   readonly timeoutMs?: number;
   /** Allowed CORS origin for browsers ("*" by default). */
   readonly corsOrigin?: string;
+}
+
+/** The server middleware: recovery outermost, then metadata capture and one log line per call. */
+export function middleware(): Middleware[] {
+  return [recovery(), metadata.server(), logging.server()];
 }
 
 /** The registrations served by every helloworld server. */
@@ -37,6 +45,7 @@ export function newHttpServer(
     app,
     address: conf.httpAddress,
     services: registrations,
+    middleware: middleware(),
     timeout: conf.timeoutMs,
     cors: { origin: conf.corsOrigin ?? "*" },
   });
@@ -47,6 +56,7 @@ export function newGrpcServer(conf: ServerConfig, registrations = services()): G
   return createGrpcServer({
     address: conf.grpcAddress,
     services: registrations,
+    middleware: middleware(),
     timeout: conf.timeoutMs,
   });
 }

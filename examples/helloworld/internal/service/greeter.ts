@@ -1,5 +1,9 @@
 // The Greeter service: the DTO ↔ domain layer of the Kratos layout, in Connect-ES style.
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  errorGreetingRefused,
+  errorUserNotFound,
+} from "../../gen/helloworld/v1/error_reason_errors.ts";
 import type {
   Greeter,
   HelloReply,
@@ -11,8 +15,12 @@ type Reply = Omit<HelloReply, "$typeName">;
 
 /** Implements helloworld.v1.Greeter. */
 export class GreeterService implements ServiceImpl<typeof Greeter> {
-  /** Answers `Hello <name>`. */
+  /** Answers `Hello <name>`; errors come from the ErrorReason enum of the proto. */
   sayHello(req: HelloRequest): Reply {
+    if (req.name === "") throw errorGreetingRefused("name must not be empty");
+    if (req.name === "nobody") {
+      throw errorUserNotFound(`user ${req.name} not found`, { name: req.name });
+    }
     return { message: `Hello ${req.name}` };
   }
 
