@@ -79,3 +79,27 @@ export function keepAlive(options: KeeperOptions): Keeper {
     },
   };
 }
+
+/** The heartbeat loops of one adapter, by registration key. */
+export class KeeperSet {
+  readonly #loops = new Map<string, Keeper>();
+
+  /** Stops and forgets the loop under `key` (if any). */
+  async stop(key: string): Promise<void> {
+    const keeper = this.#loops.get(key);
+    this.#loops.delete(key);
+    await keeper?.stop();
+  }
+
+  /** Tracks `keeper` under `key`. */
+  set(key: string, keeper: Keeper): void {
+    this.#loops.set(key, keeper);
+  }
+
+  /** Stops every loop. */
+  async stopAll(): Promise<void> {
+    const all = [...this.#loops.values()];
+    this.#loops.clear();
+    await Promise.all(all.map((k) => k.stop()));
+  }
+}

@@ -21,6 +21,7 @@ export type {
 export { RegistryError, type RegistryErrorCode, type RegistryErrorOptions } from "./errors.ts";
 export { decodeInstance, encodeInstance } from "./instance.ts";
 export { memory, type MemoryRegistry } from "./memory.ts";
+export type { AdapterOptions } from "./options.ts";
 export { etcd, type EtcdOptions } from "./etcd/etcd.ts";
 export { consul, type ConsulOptions } from "./consul/consul.ts";
 export { nacos, type NacosOptions } from "./nacos/nacos.ts";

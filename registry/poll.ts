@@ -3,8 +3,8 @@
 // backoff — a registry outage must never look like "all instances are gone".
 import { backoff, type BackoffOptions, sleep } from "../internal/backoff.ts";
 import { toRegistryError } from "./errors.ts";
-import type { RegistryEvent, ServiceInstance } from "./registry.ts";
-import type { Publish } from "./watcher.ts";
+import type { RegistryEvent, ServiceInstance, Watcher } from "./registry.ts";
+import { type Publish, startWatcher, type WatcherSet } from "./watcher.ts";
 
 /** One round of a polling watch. */
 export interface PollRound {
@@ -55,4 +55,20 @@ export async function pollLoop(
     }
     if (pauseMs > 0) await sleep(pauseMs, signal).catch(() => {});
   }
+}
+
+/** A watcher that starts from `initial` and then runs polling rounds. */
+export function startPollingWatcher(
+  initial: ServiceInstance[],
+  options: PollOptions,
+  live: WatcherSet,
+  signal?: AbortSignal,
+): Watcher {
+  return startWatcher(
+    options.service,
+    initial,
+    (publish, stopped) => pollLoop(options, publish, stopped),
+    live,
+    signal,
+  );
 }

@@ -4,26 +4,18 @@
 // stale list after the last instance left sends traffic to dead addresses.
 import { RegistryError } from "../errors.ts";
 import { decodeEach, validateInstance, validateName } from "../instance.ts";
-import { call, type HttpClient, json } from "../http.ts";
-import { keepAlive, type Keeper } from "../keeper.ts";
-import { baseUrl, emitter, positiveOption } from "../options.ts";
-import { pollLoop } from "../poll.ts";
-import type {
-  FetchLike,
-  Registry,
-  RegistryEventHandler,
-  ServiceInstance,
-  Watcher,
-} from "../registry.ts";
-import { startWatcher, WatcherSet } from "../watcher.ts";
+import { call, json } from "../http.ts";
+import { keepAlive, KeeperSet } from "../keeper.ts";
+import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
+import { startPollingWatcher } from "../poll.ts";
+import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import { WatcherSet } from "../watcher.ts";
 import { fromHealthEntry, registration, ttlCheckId } from "./payload.ts";
 
-/** Options of `consul()`. */
-export interface ConsulOptions {
+/** Options of `consul()` (request bound default 10 000 ms). */
+export interface ConsulOptions extends AdapterOptions {
   /** HTTP address of the local Consul agent, e.g. `http://127.0.0.1:8500`. */
   readonly address: string;
-  /** The fetch to use (default `globalThis.fetch`). */
-  readonly fetch?: FetchLike;
   /** ACL token, sent as `X-Consul-Token`. */
   readonly token?: string;
   /** Datacenter to query (default: the agent's). */
@@ -38,16 +30,8 @@ export interface ConsulOptions {
   readonly deregisterCriticalServiceAfter?: number;
   /** Extra tags after `version=<v>`. */
   readonly tags?: readonly string[];
-  /** Bound on each ordinary request in ms (default 10 000). */
-  readonly timeoutMs?: number;
   /** Blocking query wait in seconds (default 55, like Kratos). */
   readonly waitSeconds?: number;
-  /** First retry delay in ms after a failure (default 500). */
-  readonly retryInitialMs?: number;
-  /** Largest retry delay in ms (default 10 000). */
-  readonly retryMaxMs?: number;
-  /** Receives background events (default: failures go to `console.warn`). */
-  readonly onEvent?: RegistryEventHandler;
 }
 
 /**
@@ -70,17 +54,13 @@ export function consul(options: ConsulOptions): Registry {
     tags: [...(options.tags ?? [])],
   };
   const wait = positiveOption(options.waitSeconds, 55, "consul", "waitSeconds");
-  const client: HttpClient = {
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    timeoutMs: positiveOption(options.timeoutMs, 10_000, "consul", "timeoutMs"),
-    headers: options.token ? { "x-consul-token": options.token } : undefined,
-  };
-  const retry = {
-    initialMs: positiveOption(options.retryInitialMs, 500, "consul", "retryInitialMs"),
-    maxMs: positiveOption(options.retryMaxMs, 10_000, "consul", "retryMaxMs"),
-  };
-  const emit = emitter(options.onEvent);
-  const keepers = new Map<string, Keeper>();
+  const { client, retry, emit } = commonOptions(
+    options,
+    "consul",
+    10_000,
+    options.token ? { "x-consul-token": options.token } : undefined,
+  );
+  const keepers = new KeeperSet();
   const watchers = new WatcherSet();
   const dc = options.datacenter ? `&dc=${encodeURIComponent(options.datacenter)}` : "";
   const id = (i: ServiceInstance) => encodeURIComponent(i.id);
@@ -147,8 +127,7 @@ export function consul(options: ConsulOptions): Registry {
   return {
     async register(instance, signal) {
       const valid = validateInstance(instance);
-      await keepers.get(valid.id)?.stop();
-      keepers.delete(valid.id);
+      await keepers.stop(valid.id);
       await registerOnce(valid, signal);
       if (!payload.heartbeat) return;
       keepers.set(
@@ -166,8 +145,7 @@ export function consul(options: ConsulOptions): Registry {
 
     async deregister(instance, signal) {
       const valid = validateInstance(instance);
-      await keepers.get(valid.id)?.stop();
-      keepers.delete(valid.id);
+      await keepers.stop(valid.id);
       await call(client, "consul deregister", `${base}/v1/agent/service/deregister/${id(valid)}`, {
         method: "PUT",
         signal,
@@ -182,39 +160,31 @@ export function consul(options: ConsulOptions): Registry {
     async watch(name, signal): Promise<Watcher> {
       const first = await query(validateName(name, "consul"), undefined, signal);
       let index = first.index;
-      return startWatcher(
-        name,
+      return startPollingWatcher(
         first.instances,
-        (publish, stopped) =>
-          pollLoop(
-            {
-              service: name,
-              backoff: retry,
-              emit,
-              async round(s, afterFailure) {
-                // After a failure the agent may have restarted with a lower index; a blocking
-                // query on our old index would then hang for the whole wait. Start over.
-                const answer = await query(name, afterFailure ? undefined : index, s);
-                const previous = BigInt(index);
-                const current = BigInt(/^\d+$/.test(answer.index) ? answer.index : "0");
-                // Indexes can go backwards (restore, restart): reset as Consul's docs say.
-                index = current < previous ? "0" : String(current);
-                // An unchanged index is a timeout or a spurious wake-up: don't hot-loop.
-                return { instances: answer.instances, pauseMs: current === previous ? 1_000 : 0 };
-              },
-            },
-            publish,
-            stopped,
-          ),
+        {
+          service: name,
+          backoff: retry,
+          emit,
+          async round(s, afterFailure) {
+            // After a failure the agent may have restarted with a lower index; a blocking query
+            // on our old index would then hang for the whole wait. Start over.
+            const answer = await query(name, afterFailure ? undefined : index, s);
+            const previous = BigInt(index);
+            const current = BigInt(/^\d+$/.test(answer.index) ? answer.index : "0");
+            // Indexes can go backwards (restore, restart): reset as Consul's docs say.
+            index = current < previous ? "0" : String(current);
+            // An unchanged index is a timeout or a spurious wake-up: don't hot-loop.
+            return { instances: answer.instances, pauseMs: current === previous ? 1_000 : 0 };
+          },
+        },
         watchers,
         signal,
       );
     },
 
     async close() {
-      const all = [...keepers.values()];
-      keepers.clear();
-      await Promise.all([...all.map((k) => k.stop()), watchers.stopAll()]);
+      await Promise.all([keepers.stopAll(), watchers.stopAll()]);
     },
   };
 }

@@ -3,40 +3,27 @@
 import { RegistryError } from "../errors.ts";
 import { encodeInstance, validateInstance, validateName } from "../instance.ts";
 import { keepAlive, type Keeper } from "../keeper.ts";
-import { baseUrl, emitter, positiveOption } from "../options.ts";
-import type {
-  FetchLike,
-  Registry,
-  RegistryEventHandler,
-  ServiceInstance,
-  Watcher,
-} from "../registry.ts";
+import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
+import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { startWatcher, WatcherSet } from "../watcher.ts";
 import { EtcdGateway } from "./gateway.ts";
 import { followService, listService, ServiceState } from "./watch.ts";
 
-/** Options of `etcd()`. */
-export interface EtcdOptions {
+/**
+ * Options of `etcd()` (request bound default 3 000 ms; retry delays never exceed ttl/3, so a
+ * returning etcd sees the instance again before its lease could expire).
+ */
+export interface EtcdOptions extends AdapterOptions {
   /** Gateway URL of one etcd member, e.g. `http://127.0.0.1:2379`. */
   readonly endpoint: string;
   /** Key prefix (default `/microservices`, like Kratos). */
   readonly namespace?: string;
   /** Lease TTL in whole seconds (default 15, like Kratos); heartbeats go out every ttl/3. */
   readonly ttl?: number;
-  /** The fetch to use (default `globalThis.fetch`). */
-  readonly fetch?: FetchLike;
   /** Headers sent with every request, e.g. `{ authorization: token }`. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Bound on each request in ms (default 3 000). */
-  readonly timeoutMs?: number;
   /** A watch stream silent this long is reopened, in ms (default 120 000). */
   readonly watchIdleMs?: number;
-  /** First retry delay in ms after a failure (default 500). */
-  readonly retryInitialMs?: number;
-  /** Largest retry delay in ms (default 10 000, and never more than ttl/3). */
-  readonly retryMaxMs?: number;
-  /** Receives background events (default: failures go to `console.warn`). */
-  readonly onEvent?: RegistryEventHandler;
 }
 
 interface Registration {
@@ -62,18 +49,12 @@ export function etcd(options: EtcdOptions): Registry {
     throw new RegistryError("invalid_option", `etcd: ttl must be whole seconds, got ${ttl}`);
   }
   const heartbeatMs = (ttl * 1000) / 3;
-  const retry = {
-    initialMs: positiveOption(options.retryInitialMs, 500, "etcd", "retryInitialMs"),
-    // Capped at ttl/3 so that once etcd is back we re-register before a lease could expire.
-    maxMs: Math.min(positiveOption(options.retryMaxMs, 10_000, "etcd", "retryMaxMs"), heartbeatMs),
-  };
-  const gateway = new EtcdGateway({
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    timeoutMs: positiveOption(options.timeoutMs, 3_000, "etcd", "timeoutMs"),
-    headers: options.headers,
-  }, endpoint);
+  const common = commonOptions(options, "etcd", 3_000, options.headers);
+  // Capped at ttl/3 so that once etcd is back we re-register before a lease could expire.
+  const retry = { ...common.retry, maxMs: Math.min(common.retry.maxMs, heartbeatMs) };
+  const gateway = new EtcdGateway(common.client, endpoint);
   const watchIdleMs = positiveOption(options.watchIdleMs, 120_000, "etcd", "watchIdleMs");
-  const emit = emitter(options.onEvent);
+  const { emit } = common;
   const registrations = new Map<string, Registration>();
   const watchers = new WatcherSet();
   const keyOf = (i: ServiceInstance) => `${namespace}/${i.name}/${i.id}`;

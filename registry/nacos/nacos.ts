@@ -10,25 +10,17 @@ import {
   validateInstance,
   validateName,
 } from "../instance.ts";
-import { call, type HttpClient, json } from "../http.ts";
-import { keepAlive, type Keeper } from "../keeper.ts";
-import { baseUrl, emitter, positiveOption } from "../options.ts";
-import { pollLoop } from "../poll.ts";
-import type {
-  FetchLike,
-  Registry,
-  RegistryEventHandler,
-  ServiceInstance,
-  Watcher,
-} from "../registry.ts";
-import { startWatcher, WatcherSet } from "../watcher.ts";
+import { call, json } from "../http.ts";
+import { keepAlive, KeeperSet } from "../keeper.ts";
+import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
+import { startPollingWatcher } from "../poll.ts";
+import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import { WatcherSet } from "../watcher.ts";
 
-/** Options of `nacos()`. */
-export interface NacosOptions {
+/** Options of `nacos()` (request bound default 5 000 ms). */
+export interface NacosOptions extends AdapterOptions {
   /** Server address, e.g. `http://127.0.0.1:8848`. */
   readonly address: string;
-  /** The fetch to use (default `globalThis.fetch`). */
-  readonly fetch?: FetchLike;
   /** Namespace id (default: the public namespace). */
   readonly namespaceId?: string;
   /** Group (default `DEFAULT_GROUP`, like Kratos). */
@@ -45,14 +37,6 @@ export interface NacosOptions {
   readonly pollIntervalMs?: number;
   /** Access token (from `/nacos/v1/auth/login`), sent as the `accessToken` parameter. */
   readonly accessToken?: string;
-  /** Bound on each request in ms (default 5 000). */
-  readonly timeoutMs?: number;
-  /** First retry delay in ms after a failure (default 500). */
-  readonly retryInitialMs?: number;
-  /** Largest retry delay in ms (default 10 000). */
-  readonly retryMaxMs?: number;
-  /** Receives background events (default: failures go to `console.warn`). */
-  readonly onEvent?: RegistryEventHandler;
 }
 
 /** One Nacos instance derived from one endpoint of a ServiceInstance. */
@@ -76,16 +60,8 @@ export function nacos(options: NacosOptions): Registry {
   const defaultKind = options.defaultKind ?? "grpc";
   let beatMs = positiveOption(options.beatIntervalMs, 5_000, "nacos", "beatIntervalMs");
   const pollMs = positiveOption(options.pollIntervalMs, 5_000, "nacos", "pollIntervalMs");
-  const client: HttpClient = {
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    timeoutMs: positiveOption(options.timeoutMs, 5_000, "nacos", "timeoutMs"),
-  };
-  const retry = {
-    initialMs: positiveOption(options.retryInitialMs, 500, "nacos", "retryInitialMs"),
-    maxMs: positiveOption(options.retryMaxMs, 10_000, "nacos", "retryMaxMs"),
-  };
-  const emit = emitter(options.onEvent);
-  const keepers = new Map<string, Keeper>();
+  const { client, retry, emit } = commonOptions(options, "nacos", 5_000);
+  const keepers = new KeeperSet();
   const watchers = new WatcherSet();
 
   const url = (path: string, params: Record<string, string | number | undefined>) => {
@@ -117,16 +93,21 @@ export function nacos(options: NacosOptions): Registry {
     });
   };
 
+  // What names one Nacos instance, in register and deregister alike.
+  const identity = (n: NacosInstance) => ({
+    serviceName: n.serviceName,
+    groupName: group,
+    clusterName: cluster,
+    ip: n.ip,
+    port: n.port,
+  });
+
   const registerOne = async (n: NacosInstance, signal?: AbortSignal) => {
     await call(
       client,
       "nacos register",
       url("/instance", {
-        serviceName: n.serviceName,
-        groupName: group,
-        clusterName: cluster,
-        ip: n.ip,
-        port: n.port,
+        ...identity(n),
         weight: n.weight,
         enabled: "true",
         healthy: "true",
@@ -197,8 +178,7 @@ export function nacos(options: NacosOptions): Registry {
       const valid = validateInstance(instance);
       const parts = split(valid);
       const key = `${valid.name}/${valid.id}`;
-      await keepers.get(key)?.stop();
-      keepers.delete(key);
+      await keepers.stop(key);
       const beatAll = async (s?: AbortSignal) => {
         let alive = true;
         for (const n of parts) alive = await beatOne(n, s) && alive;
@@ -225,18 +205,13 @@ export function nacos(options: NacosOptions): Registry {
     async deregister(instance, signal) {
       const valid = validateInstance(instance);
       const key = `${valid.name}/${valid.id}`;
-      await keepers.get(key)?.stop();
-      keepers.delete(key);
+      await keepers.stop(key);
       for (const n of split(valid)) {
         await call(
           client,
           "nacos deregister",
           url("/instance", {
-            serviceName: n.serviceName,
-            groupName: group,
-            clusterName: cluster,
-            ip: n.ip,
-            port: n.port,
+            ...identity(n),
             ephemeral: "true",
           }),
           { method: "DELETE", signal, accept: [404] },
@@ -250,29 +225,21 @@ export function nacos(options: NacosOptions): Registry {
 
     async watch(name, signal): Promise<Watcher> {
       const initial = await list(validateName(name, "nacos"), signal);
-      return startWatcher(
-        name,
+      return startPollingWatcher(
         initial,
-        (publish, stopped) =>
-          pollLoop(
-            {
-              service: name,
-              backoff: retry,
-              emit,
-              round: async (s) => ({ instances: await list(name, s), pauseMs: pollMs }),
-            },
-            publish,
-            stopped,
-          ),
+        {
+          service: name,
+          backoff: retry,
+          emit,
+          round: async (s) => ({ instances: await list(name, s), pauseMs: pollMs }),
+        },
         watchers,
         signal,
       );
     },
 
     async close() {
-      const all = [...keepers.values()];
-      keepers.clear();
-      await Promise.all([...all.map((k) => k.stop()), watchers.stopAll()]);
+      await Promise.all([keepers.stopAll(), watchers.stopAll()]);
     },
   };
 }

@@ -5,14 +5,15 @@ import assert from "node:assert/strict";
 import {
   encodeInstance,
   etcd,
-  type FetchLike,
+  type Registry,
   RegistryError,
   type RegistryEvent,
   type ServiceInstance,
+  type Watcher,
 } from "../../registry/mod.ts";
 import { toBase64 } from "../../registry/etcd/gateway.ts";
 import { startEtcd } from "../support/etcd.ts";
-import { etcdPost, getRaw, leaseTtl, putRaw } from "./etcd_raw.ts";
+import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "./etcd_raw.ts";
 import { eventually, uniqueName, watchUntil } from "./wait.ts";
 
 const events = (into: RegistryEvent[]) => (e: RegistryEvent) => void into.push(e);
@@ -186,17 +187,17 @@ Deno.test("etcd: a lease lost behind the registrar's back is re-created within o
 Deno.test("etcd: keepalive holds the registration well past its TTL", async () => {
   const ttl = 2;
   const server = await startEtcd();
-  let keepalives = 0;
-  const counting: FetchLike = (input, init) => {
-    if (String(input).endsWith("/v3/lease/keepalive")) keepalives++;
-    return fetch(input, init);
-  };
-  const registry = etcd({ endpoint: server.endpoint, ttl, fetch: counting });
+  const counting = countingFetch();
+  const registry = etcd({ endpoint: server.endpoint, ttl, fetch: counting.fetch });
   try {
     await registry.register({ id: "1", name: "kept", version: "", metadata: {}, endpoints: [] });
     const { lease } = (await getRaw(server.endpoint, "/microservices/kept/1"))!;
     // Six keepalives at ttl/3 span two full TTLs: without them the lease would be gone.
-    await eventually(() => Promise.resolve(keepalives >= 6), ttl * 3000, "six keepalives");
+    await eventually(
+      () => Promise.resolve(counting.calls("/v3/lease/keepalive") >= 6),
+      ttl * 3000,
+      "six keepalives",
+    );
     assert.ok(await getRaw(server.endpoint, "/microservices/kept/1"));
     assert.ok(await leaseTtl(server.endpoint, lease!) > 0);
   } finally {
@@ -248,18 +249,24 @@ Deno.test("etcd: malformed records are skipped and reported, never fatal", async
   }
 });
 
-Deno.test("etcd: idle watch bodies are reopened quietly and keep delivering", async () => {
+interface Watching {
+  readonly endpoint: string;
+  readonly registry: Registry;
+  readonly watcher: Watcher;
+  readonly name: string;
+  readonly seen: RegistryEvent[];
+  calls(path: string): number;
+}
+
+// A watcher on a fresh service with a short idle limit, counting the gateway calls it makes.
+async function watching(watchIdleMs: number, fn: (w: Watching) => Promise<void>): Promise<void> {
   const server = await startEtcd();
   const seen: RegistryEvent[] = [];
-  let watches = 0;
-  const counting: FetchLike = (input, init) => {
-    if (String(input).endsWith("/v3/watch")) watches++;
-    return fetch(input, init);
-  };
+  const counting = countingFetch();
   const registry = etcd({
     endpoint: server.endpoint,
-    fetch: counting,
-    watchIdleMs: 150,
+    fetch: counting.fetch,
+    watchIdleMs,
     onEvent: events(seen),
   });
   try {
@@ -267,9 +274,9 @@ Deno.test("etcd: idle watch bodies are reopened quietly and keep delivering", as
     const watcher = await registry.watch(name);
     try {
       await watcher.next();
-      await eventually(() => Promise.resolve(watches >= 3), 5_000, "three idle reconnects");
+      await fn({ endpoint: server.endpoint, registry, watcher, name, seen, calls: counting.calls });
       await registry.register({ id: "1", name, version: "", metadata: {}, endpoints: [] });
-      await watchUntil(watcher, (l) => l.length === 1, 2_000, "delivery after reconnects");
+      await watchUntil(watcher, (l) => l.length === 1, 2_000, "delivery afterwards");
       assert.deepEqual(seen.filter((e) => e.type === "watch_retry"), [], "no retry noise");
     } finally {
       await watcher.stop();
@@ -278,49 +285,31 @@ Deno.test("etcd: idle watch bodies are reopened quietly and keep delivering", as
     await registry.close();
     await server.close();
   }
+}
+
+Deno.test("etcd: idle watch bodies are reopened quietly and keep delivering", async () => {
+  await watching(150, async ({ calls }) => {
+    await eventually(() => Promise.resolve(calls("/v3/watch") >= 3), 5_000, "idle reconnects");
+  });
 });
 
 Deno.test("etcd: a watch resuming from a compacted revision re-lists", async () => {
-  const server = await startEtcd();
-  const seen: RegistryEvent[] = [];
-  let ranges = 0;
-  let watches = 0;
-  const counting: FetchLike = (input, init) => {
-    if (String(input).endsWith("/v3/kv/range")) ranges++;
-    if (String(input).endsWith("/v3/watch")) watches++;
-    return fetch(input, init);
-  };
-  const registry = etcd({
-    endpoint: server.endpoint,
-    fetch: counting,
-    watchIdleMs: 200,
-    onEvent: events(seen),
+  await watching(200, async ({ endpoint, calls }) => {
+    assert.equal(calls("/v3/kv/range"), 1);
+    // Unrelated writes move the store on; compacting them away leaves the watcher's resume
+    // revision behind the compaction point.
+    for (let i = 0; i < 5; i++) await putRaw(endpoint, `/elsewhere/${i}`, "x");
+    const head = await etcdPost(endpoint, "/kv/range", { key: toBase64("/elsewhere/0") });
+    const revision = (head.header as Record<string, string>).revision;
+    await etcdPost(endpoint, "/kv/compaction", { revision, physical: true });
+    const watches = calls("/v3/watch");
+    await eventually(
+      () => Promise.resolve(calls("/v3/kv/range") >= 2),
+      5_000,
+      "a re-list after compaction",
+    );
+    assert.ok(calls("/v3/watch") > watches);
   });
-  try {
-    const name = uniqueName();
-    const watcher = await registry.watch(name);
-    try {
-      await watcher.next();
-      assert.equal(ranges, 1);
-      // Unrelated writes move the store on; compacting them away leaves the watcher's resume
-      // revision behind the compaction point.
-      for (let i = 0; i < 5; i++) await putRaw(server.endpoint, `/elsewhere/${i}`, "x");
-      const head = await etcdPost(server.endpoint, "/kv/range", { key: toBase64("/elsewhere/0") });
-      const revision = (head.header as Record<string, string>).revision;
-      await etcdPost(server.endpoint, "/kv/compaction", { revision, physical: true });
-      const watchesBefore = watches;
-      await eventually(() => Promise.resolve(ranges >= 2), 5_000, "a re-list after compaction");
-      assert.ok(watches > watchesBefore);
-      await registry.register({ id: "1", name, version: "", metadata: {}, endpoints: [] });
-      await watchUntil(watcher, (l) => l.length === 1, 2_000, "delivery after compaction");
-      assert.deepEqual(seen.filter((e) => e.type === "watch_retry"), []);
-    } finally {
-      await watcher.stop();
-    }
-  } finally {
-    await registry.close();
-    await server.close();
-  }
 });
 
 Deno.test("etcd: watch() and getService() fail with `unavailable` when etcd is down", async () => {

@@ -1,6 +1,7 @@
 // Raw etcd gateway calls for tests: what another client (Go Kratos, etcdctl) would do to the
 // store behind the adapter's back.
 import { fromBase64, toBase64 } from "../../registry/etcd/gateway.ts";
+import type { FetchLike } from "../../registry/mod.ts";
 
 /** POSTs to the gateway and returns the parsed answer (first line for streamed answers). */
 export async function etcdPost(
@@ -38,4 +39,17 @@ export async function getRaw(
 export async function leaseTtl(endpoint: string, lease: string): Promise<number> {
   const answer = await etcdPost(endpoint, "/lease/timetolive", { ID: lease });
   return Number(answer.TTL ?? -1);
+}
+
+/** A fetch that counts requests per gateway path (e.g. `/v3/watch`). */
+export function countingFetch(): { fetch: FetchLike; calls(path: string): number } {
+  const counts = new Map<string, number>();
+  return {
+    fetch(input, init) {
+      const path = new URL(String(input)).pathname;
+      counts.set(path, (counts.get(path) ?? 0) + 1);
+      return fetch(input, init);
+    },
+    calls: (path) => counts.get(path) ?? 0,
+  };
 }
