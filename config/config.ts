@@ -140,9 +140,21 @@ class LayeredConfig implements Config {
     } finally {
       this.#loading = false;
     }
-    for (const [i, s] of this.#sources.entries()) {
-      if (!s.watch || this.#closing.signal.aborted) continue;
-      const watcher = await s.watch();
+    const started: [number, Watcher][] = [];
+    let at = 0;
+    try {
+      for (; at < this.#sources.length; at++) {
+        const s = this.#sources[at];
+        if (s.watch && !this.#closing.signal.aborted) started.push([at, await s.watch()]);
+      }
+    } catch (e) {
+      // Leave nothing running, so load() can be retried.
+      await Promise.all(started.map(([, w]) => w.stop().catch(() => {})));
+      this.#state = undefined;
+      const name = this.#sources[at].name;
+      throw toConfigError(e, "source", `${name}: cannot watch`, name);
+    }
+    for (const [i, watcher] of started) {
       this.#watchers.push(watcher);
       this.#loops.push(this.#loop(i, watcher));
     }

@@ -1,7 +1,7 @@
 // Watching: several observers per key, typed subscriptions that get a freshly scanned value,
 // and changes that fail to resolve or validate being rejected while the last good config stays.
 import assert from "node:assert/strict";
-import { type ConfigError, createConfig, memory, type Value } from "../../config/mod.ts";
+import { ConfigError, createConfig, memory, type Value } from "../../config/mod.ts";
 import { Events, recordingLogger } from "./helpers.ts";
 import { type Http, httpSchema } from "./schema.ts";
 
@@ -158,4 +158,42 @@ Deno.test("a failing watcher is reported and retried with backoff until it recov
   ]);
   assert.ok(reported.every((e) => e.code === "source"));
   await config.close();
+});
+
+Deno.test("a source that cannot watch fails load, stops the watchers already started", async () => {
+  let stopped = 0;
+  let attempts = 0;
+  const config = createConfig({
+    sources: [
+      {
+        name: "first",
+        load: () => Promise.resolve([{ key: "a", value: 1, format: "" }]),
+        watch: () =>
+          Promise.resolve({
+            next: () => new Promise<null>(() => {}),
+            stop: () => Promise.resolve(void stopped++),
+          }),
+      },
+      {
+        name: "second",
+        load: () => Promise.resolve([]),
+        watch: () =>
+          ++attempts === 1 ? Promise.reject(new Error("inotify limit reached")) : Promise.resolve({
+            next: () => new Promise<null>(() => {}),
+            stop: () => Promise.resolve(),
+          }),
+      },
+    ],
+  });
+  await assert.rejects(config.load(), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.code, "source");
+    assert.equal(e.message, "second: cannot watch: inotify limit reached");
+    return true;
+  });
+  assert.equal(stopped, 1);
+  await config.load();
+  assert.equal(config.value("a").number(), 1);
+  await config.close();
+  assert.equal(stopped, 2);
 });
