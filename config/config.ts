@@ -65,6 +65,8 @@ export interface Config {
   onError(observer: ErrorObserver): Unsubscribe;
   /** Stops all watchers; the config cannot be used afterwards. */
   close(): Promise<void>;
+  /** Same as `close`, for `await using config = createConfig(…)`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Creates a config over `sources`; call `load()` before reading values. */
@@ -234,6 +236,10 @@ class LayeredConfig implements Config {
     );
     await Promise.all(this.#loops);
     await this.#queue;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #assertOpen() {

@@ -124,34 +124,27 @@ function prepareField(
   unknown: string[],
 ): unknown {
   if (v === null) return v;
-  switch (f.fieldKind) {
-    case "scalar":
-      return prepareScalar(f.scalar, v);
-    case "enum":
-      return prepareEnum(f.enum, v, path);
-    case "message":
-      return prepareSingular(f.message, v, path, unknown);
-    case "list": {
-      if (!Array.isArray(v)) return v;
-      return v.map((x, i) => {
-        const p = [...path, i];
-        if (f.listKind === "scalar") return prepareScalar(f.scalar, x);
-        if (f.listKind === "enum") return prepareEnum(f.enum, x, p);
-        return prepareSingular(f.message, x, p, unknown);
-      });
-    }
-    case "map": {
-      if (!isPlainObject(v)) return v;
-      const out: Tree = {};
-      for (const [k, x] of Object.entries(v)) {
-        const p = [...path, k];
-        if (f.mapKind === "scalar") out[k] = prepareScalar(f.scalar, x);
-        else if (f.mapKind === "enum") out[k] = prepareEnum(f.enum, x, p);
-        else out[k] = prepareSingular(f.message, x, p, unknown);
-      }
-      return out;
-    }
-  }
+  const each = elementPreparer(f, unknown);
+  if (f.fieldKind === "list") return Array.isArray(v) ? v.map((x, i) => each(x, [...path, i])) : v;
+  if (f.fieldKind !== "map") return each(v, path);
+  if (!isPlainObject(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, each(x, [...path, k])]));
+}
+
+/** Prepares one value of a singular field, or one element of a list or map field. */
+function elementPreparer(
+  f: DescField,
+  unknown: string[],
+): (v: unknown, path: (string | number)[]) => unknown {
+  const kind = f.fieldKind === "list"
+    ? f.listKind
+    : f.fieldKind === "map"
+    ? f.mapKind
+    : f.fieldKind;
+  const typed = f as { scalar?: ScalarType; enum?: DescEnum; message?: DescMessage };
+  if (kind === "scalar") return (v) => prepareScalar(typed.scalar!, v);
+  if (kind === "enum") return (v, path) => prepareEnum(typed.enum!, v, path);
+  return (v, path) => prepareSingular(typed.message!, v, path, unknown);
 }
 
 function prepareSingular(

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { ConfigError, createConfig, etcd } from "../../config/mod.ts";
 import { startEtcd } from "../support/etcd.ts";
 import { etcdClient, partitionableFetch } from "./etcd_client.ts";
-import { Events, recordingLogger } from "./helpers.ts";
+import { Events, recordingLogger, waitUntil } from "./helpers.ts";
 
 Deno.test("etcd: prefix load, watch, broken value, and reconnect after etcd restarts", async () => {
   const server = await startEtcd();
@@ -140,11 +140,7 @@ Deno.test("etcd: an idle watch is reconnected, and changes still arrive", async 
     await config.load();
     const seen = new Events<number>();
     config.watch("n", (v) => seen.push(v.number()));
-    const deadline = Date.now() + 10_000;
-    while (net.watchRequests < 3) {
-      assert.ok(Date.now() < deadline, `only ${net.watchRequests} watch connections`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntil(() => net.watchRequests >= 3, "three watch connections");
     await kv.put("/idle/config.yaml", "n: 2\n");
     assert.equal(await seen.take("change after idle reconnects"), 2);
     await config.close();
@@ -170,11 +166,7 @@ Deno.test("etcd: after a partition past a compaction the watcher lists again", a
     const seen = new Events<number>();
     config.watch("n", (v) => seen.push(v.number()));
     // Wait until the watch is connected, so the cut hits a live stream.
-    const deadline = Date.now() + 10_000;
-    while (net.watchRequests < 1) {
-      assert.ok(Date.now() < deadline, "watch never connected");
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitUntil(() => net.watchRequests >= 1, "a watch connection");
     net.cut();
     await errors.take("report of the cut watch");
     await kv.put("/cmp/other", "x");
