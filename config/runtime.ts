@@ -58,15 +58,18 @@ function denoFs(deno: DenoFs): FileSystem {
     readFile: (p) => deno.readFile(p),
     watch(dir, onEvent, onError) {
       const watcher = deno.watchFs(dir, { recursive: false });
+      let closed = false;
       const done = (async () => {
         try {
           for await (const _ of watcher) onEvent();
+          if (!closed) onError(new Error(`watching ${dir} ended (directory removed?)`));
         } catch (e) {
-          onError(e);
+          if (!closed) onError(e);
         }
       })();
       return Promise.resolve({
         async close() {
+          closed = true;
           try {
             watcher.close();
           } catch {
