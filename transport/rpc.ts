@@ -4,6 +4,8 @@ import {
   Code,
   ConnectError,
   createConnectRouter,
+  createServiceImplSpec,
+  type HandlerContext,
   type Interceptor,
   type ServiceImpl,
 } from "@connectrpc/connect";
@@ -16,7 +18,8 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
 import type { CompressionCodec } from "./compression.ts";
 import { operationOf, serverTransportKey } from "./info.ts";
-import type { Middleware, ServiceDesc } from "./types.ts";
+import type { Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
+import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
 import { deadlineKey, requestTimeoutMs } from "./deadline.ts";
 import { isAtreusError, toConnectError } from "../errors/mod.ts";
 
@@ -42,6 +45,8 @@ export interface RpcOptions {
   readonly compression: readonly CompressionCodec[];
   /** Aborts in-flight calls when the server's stop deadline passes. */
   readonly shutdownSignal: AbortSignal;
+  /** Serve unary calls on Atreus's fast path (default true); false keeps Connect-ES's handler. */
+  readonly fastPath?: boolean;
 }
 
 /** One routable RPC. */
@@ -58,6 +63,8 @@ export interface RpcRoute {
   readonly allowedMethods: readonly string[];
   /** Connect-ES handler negotiating gRPC, gRPC-Web and Connect. */
   readonly handler: UniversalHandler;
+  /** The fast path of a unary method (absent for streams or when disabled). */
+  readonly unary?: UnaryPlan;
 }
 
 /** Builds the route table; throws when a service is registered twice or is not a descriptor. */
@@ -73,6 +80,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     shutdownSignal: options.shutdownSignal,
   });
   const seen = new Set<string>();
+  const impls = new Map<string, (req: ProtoMessage, ctx: HandlerContext) => unknown>();
   for (const entry of options.services) {
     const [service, impl] = entry;
     if (service?.kind !== "service" || !Array.isArray(service.methods)) {
@@ -91,7 +99,27 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       service as unknown as DescService,
       impl as Partial<ServiceImpl<DescService>>,
     );
+    const spec = createServiceImplSpec(
+      service as unknown as DescService,
+      impl as Partial<ServiceImpl<DescService>>,
+    );
+    for (const m of Object.values(spec.methods)) {
+      if (m.kind === "unary") {
+        impls.set(
+          `/${service.typeName}/${m.method.name}`,
+          m.impl as (req: ProtoMessage, ctx: HandlerContext) => unknown,
+        );
+      }
+    }
   }
+  const planOptions = {
+    readMaxBytes: options.readMaxBytes,
+    writeMaxBytes: options.writeMaxBytes,
+    compression: options.compression,
+    compressMinBytes: 1024,
+    timeoutMs: options.timeoutMs,
+    shutdownSignal: options.shutdownSignal,
+  };
   const routes = new Map<string, RpcRoute>();
   for (const handler of router.handlers) {
     routes.set(handler.requestPath, {
@@ -101,6 +129,12 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       service: handler.service,
       allowedMethods: handler.allowedMethods,
       handler,
+      unary: options.fastPath === false ? undefined : buildUnaryPlan(
+        handler.method,
+        impls.get(handler.requestPath),
+        options.middleware,
+        planOptions,
+      ),
     });
   }
   return routes;
@@ -138,8 +172,8 @@ function transportMiddleware(timeoutMs: number): Interceptor {
     if (bound !== undefined) req.contextValues.set(deadlineKey, Date.now() + bound);
     let res;
     try {
-      res = timeoutMs > 0 && !req.stream
-        ? await withDeadline(next, req, timeoutMs)
+      res = bound !== undefined && !req.stream
+        ? await withDeadline(next, req, bound, bound === requested)
         : await next(req);
     } catch (error) {
       throw asStatusError(error);
@@ -172,12 +206,19 @@ async function withDeadline<Req extends { signal: AbortSignal }, Res>(
   next: (req: Req) => Promise<Res>,
   req: Req,
   timeoutMs: number,
+  requestedByClient: boolean,
 ): Promise<Res> {
   const deadline = new AbortController();
   const timer = setTimeout(
     () =>
       deadline.abort(
-        new ConnectError(`the server timeout of ${timeoutMs} ms expired`, Code.DeadlineExceeded),
+        // Same wording as Connect-ES's own deadline signal for a client deadline.
+        requestedByClient
+          ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
+          : new ConnectError(
+            `the server timeout of ${timeoutMs} ms expired`,
+            Code.DeadlineExceeded,
+          ),
       ),
     timeoutMs,
   );

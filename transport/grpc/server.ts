@@ -20,7 +20,8 @@ import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } fro
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
-import { writeUniversalResponse } from "./write.ts";
+import { grpcBinaryFormat, serveGrpcUnary } from "../unary/grpc.ts";
+import { universalRequest, writeUniversal } from "./stream.ts";
 import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
@@ -41,6 +42,8 @@ export interface GrpcServerOptions {
   readonly compression?: readonly CompressionCodec[] | false;
   /** Serve TLS (`grpcs://`) with this certificate. */
   readonly tls?: TlsOptions;
+  /** Serve unary gRPC calls on Atreus's fast path (default true). */
+  readonly fastPath?: boolean;
   /** Endpoint to advertise instead of the bound address. */
   readonly endpoint?: string | URL;
 }
@@ -52,8 +55,6 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   return new GrpcServer(options);
 }
 
-type NodeAdapter = typeof import("@connectrpc/connect-node");
-
 /** A gRPC server on `node:http2`; see `createGrpcServer`. */
 export class GrpcServer implements Server, Endpointer {
   readonly #options: GrpcServerOptions;
@@ -64,9 +65,9 @@ export class GrpcServer implements Server, Endpointer {
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   #server: http2.Http2Server | undefined;
   #port = 0;
-  #adapter: NodeAdapter | undefined;
   #app: AppInfo | undefined;
   #endpoint = "";
+  readonly #scheme: string;
 
   /** Use `createGrpcServer`. */
   constructor(options: GrpcServerOptions) {
@@ -80,7 +81,9 @@ export class GrpcServer implements Server, Endpointer {
       writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
       compression: options.compression === false ? [] : (options.compression ?? [gzip]),
       shutdownSignal: this.#shutdown.signal,
+      fastPath: options.fastPath,
     });
+    this.#scheme = options.tls ? "https" : "http";
   }
 
   /** Operations served, `/pkg.Service/Method`. */
@@ -106,20 +109,23 @@ export class GrpcServer implements Server, Endpointer {
     let http2mod: typeof import("node:http2");
     try {
       http2mod = await import("node:http2");
-      this.#adapter = await import("@connectrpc/connect-node");
     } catch (error) {
       throw new Error("gRPC server: node:http2 is not available on this runtime", {
         cause: error,
       });
     }
-    const onRequest = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) =>
-      void this.#onRequest(req, res);
     const server = this.#options.tls
-      ? http2mod.createSecureServer(
-        { cert: this.#options.tls.cert, key: this.#options.tls.key, allowHTTP1: false },
-        onRequest,
-      )
-      : http2mod.createServer({}, onRequest);
+      ? http2mod.createSecureServer({
+        cert: this.#options.tls.cert,
+        key: this.#options.tls.key,
+        allowHTTP1: false,
+      })
+      : http2mod.createServer({});
+    server.on(
+      "stream",
+      (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) =>
+        void this.#onStream(stream, headers),
+    );
     server.on("connection", (socket: Socket) => socket.setNoDelay(true));
     server.on("session", (session: http2.ServerHttp2Session) => {
       this.#sessions.add(session);
@@ -208,62 +214,87 @@ export class GrpcServer implements Server, Endpointer {
     return this.#inflight.count;
   }
 
-  async #onRequest(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?", 1)[0];
-    const contentType = req.headers["content-type"] ?? null;
-    const kind = req.method === "GET" ? "connect" : kindOf(contentType);
+  async #onStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+  ): Promise<void> {
+    stream.on("error", () => {});
+    const rawPath = headers[":path"] ?? "/";
+    const path = rawPath.split("?", 1)[0];
+    const method = headers[":method"] ?? "GET";
+    const contentType = headers["content-type"] ?? null;
+    const kind = method === "GET" ? "connect" : kindOf(contentType);
     const route = this.#routes.get(path);
-    if (route === undefined) return writeFetchResponse(res, unknownRpc(kind, path));
+    if (route === undefined) return writeAnswer(stream, unknownRpc(kind, path));
     if (this.#inflight.draining) {
-      return writeFetchResponse(
-        res,
+      return writeAnswer(
+        stream,
         rpcError(kind, 503, Code.Unavailable, "the server is shutting down"),
       );
     }
-    const adapter = this.#adapter!;
+    const header = fetchHeaders(headers);
+    const url = `${this.#scheme}://${headers[":authority"] ?? "localhost"}${rawPath}`;
     const values = newValues();
-    const request = adapter.universalRequestFromNodeRequest(req, res, undefined, values);
     const info: MutableTransportInfo = {
       kind,
       endpoint: this.#endpoint,
       operation: route.operation,
-      requestHeader: request.header,
+      requestHeader: header,
       replyHeader: new Headers(),
-      env: { incoming: req, outgoing: res },
+      env: { stream, headers },
     };
     values.set(serverTransportKey, info);
     if (this.#app) values.set(appInfoKey, this.#app);
     this.#inflight.enter();
-    let entered = true;
-    const leave = () => {
-      if (entered) {
-        entered = false;
-        this.#inflight.leave();
-      }
-    };
     try {
-      const response = await invokeRoute(route, request, values);
-      if (response.status === 415) {
-        leave();
-        return writeFetchResponse(res, unsupportedMediaType(contentType));
+      const binary = route.unary && kind === "grpc" && method === "POST"
+        ? grpcBinaryFormat(contentType)
+        : undefined;
+      if (binary !== undefined) {
+        await serveGrpcUnary(route.unary!, { stream, header, url, values, info }, binary);
+        return;
       }
-      await writeUniversalResponse(response, res);
+      const response = await invokeRoute(
+        route,
+        universalRequest(stream, method, url, header, values),
+        values,
+      );
+      if (response.status === 415) {
+        return await writeAnswer(stream, unsupportedMediaType(contentType));
+      }
+      await writeUniversal(stream, response);
     } catch {
-      // The adapter already reset the stream; the client sees the stream error.
-      if (!res.headersSent && !res.destroyed) {
-        writeFetchResponse(res, rpcError(kind, 500, Code.Internal, "internal error"));
+      if (!stream.headersSent && !stream.destroyed) {
+        await writeAnswer(stream, rpcError(kind, 500, Code.Internal, "internal error"));
+      } else if (!stream.destroyed) {
+        stream.close(2); // NGHTTP2_INTERNAL_ERROR
       }
     } finally {
-      leave();
+      this.#inflight.leave();
     }
   }
 }
 
-async function writeFetchResponse(res: http2.Http2ServerResponse, response: Response) {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => (headers[key] = value));
+function fetchHeaders(headers: http2.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const key in headers) {
+    if (key.charCodeAt(0) === 58) continue; // ":" pseudo-headers
+    const value = headers[key];
+    if (typeof value === "string") out.append(key, value);
+    else if (Array.isArray(value)) { for (const v of value) out.append(key, v); }
+  }
+  return out;
+}
+
+async function writeAnswer(stream: http2.ServerHttp2Stream, response: Response): Promise<void> {
+  const head: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => (head[key] = value));
+  head[":status"] = String(response.status);
   const body = new Uint8Array(await response.arrayBuffer());
-  if (res.destroyed) return;
-  res.writeHead(response.status, headers);
-  res.end(body);
+  if (stream.destroyed || stream.closed) return;
+  await new Promise<void>((resolve) => {
+    stream.once("close", resolve);
+    stream.respond(head, { endStream: body.byteLength === 0 });
+    if (body.byteLength > 0) stream.end(body);
+  });
 }

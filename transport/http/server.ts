@@ -34,6 +34,8 @@ import { detectRuntime } from "../runtime/detect.ts";
 import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { ContextKey, Middleware } from "../types.ts";
+import { serveConnectUnary } from "../unary/connect.ts";
+import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
 
 /**
@@ -83,6 +85,11 @@ export interface HttpServerOptions<A extends HonoApp = HonoApp> {
   readonly endpoint?: string | URL;
   /** A Hono app of your own to mount the RPC routes on. */
   readonly app?: A;
+  /**
+   * Serve unary calls on Atreus's fast path (default true). `false` leaves every call to
+   * Connect-ES's own handler, which the fast path is tested against.
+   */
+  readonly fastPath?: boolean;
 }
 
 /** Context key of the Hono `Context` of an RPC served by the HTTP server. */
@@ -128,6 +135,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
       compression: options.compression === false ? [] : (options.compression ?? [gzip]),
       shutdownSignal: this.#shutdown.signal,
+      fastPath: options.fastPath,
     });
     if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
     for (const route of this.#routes.values()) {
@@ -280,6 +288,20 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     values.set(serverTransportKey, info);
     if (this.#app) values.set(appInfoKey, this.#app);
     values.set(honoContextKey, c);
+    if (route.unary !== undefined) {
+      const call = { request, values, info };
+      const fast = kind === "connect"
+        ? serveConnectUnary(route.unary, call)
+        : serveGrpcWebUnary(route.unary, call);
+      if (fast !== undefined) {
+        this.#inflight.enter();
+        try {
+          return await fast;
+        } finally {
+          this.#inflight.leave();
+        }
+      }
+    }
     this.#inflight.enter();
     let response;
     try {

@@ -1,0 +1,78 @@
+// Connect-ES's universal request/response over node:http2's stream API, for everything the
+// unary fast path leaves to Connect-ES (streams, other content types). The stream API replaces
+// the compat request/response, which is slower and whose completion event Deno never emits.
+import type * as http2 from "node:http2";
+import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { ContextValues } from "../types.ts";
+import { toObject } from "../unary/grpc.ts";
+
+/** A universal request reading the stream's body; its signal aborts if the stream closes early. */
+export function universalRequest(
+  stream: http2.ServerHttp2Stream,
+  method: string,
+  url: string,
+  header: Headers,
+  values: ContextValues,
+): UniversalServerRequest {
+  const controller = new AbortController();
+  const onClose = () => controller.abort(new Error("the client closed the stream"));
+  stream.once("close", onClose);
+  return {
+    httpVersion: "2.0",
+    method,
+    url,
+    header,
+    body: bodyOf(stream),
+    signal: controller.signal,
+    contextValues: values as UniversalServerRequest["contextValues"],
+  };
+}
+
+async function* bodyOf(stream: http2.ServerHttp2Stream): AsyncIterable<Uint8Array> {
+  for await (const chunk of stream) yield chunk as Uint8Array;
+}
+
+/** Writes a universal response: headers after the first body chunk, then body, then trailers. */
+export async function writeUniversal(
+  stream: http2.ServerHttp2Stream,
+  response: UniversalServerResponse,
+): Promise<void> {
+  const it = response.body?.[Symbol.asyncIterator]();
+  let failed = false;
+  try {
+    // The first chunk is read before committing headers: handlers may still add headers.
+    let chunk: IteratorResult<Uint8Array> = it ? await it.next() : { done: true, value: undefined };
+    if (stream.destroyed || stream.closed) return;
+    const trailer = response.trailer;
+    const closed = new Promise<void>((resolve) => stream.once("close", resolve));
+    if (trailer) stream.once("wantTrailers", () => stream.sendTrailers(toObject(trailer)));
+    const head = toObject(response.header ?? new Headers());
+    head[":status"] = String(response.status);
+    stream.respond(head, { waitForTrailers: trailer !== undefined });
+    while (chunk.done !== true) {
+      await write(stream, chunk.value);
+      chunk = await it!.next();
+    }
+    stream.end();
+    await closed;
+  } catch (error) {
+    failed = true;
+    await it?.throw?.(error).catch(() => {});
+    if (!stream.destroyed) stream.close(2); // NGHTTP2_INTERNAL_ERROR
+  } finally {
+    if (!failed) await it?.return?.().catch(() => {});
+  }
+}
+
+function write(stream: http2.ServerHttp2Stream, chunk: Uint8Array): Promise<void> {
+  if (stream.destroyed) return Promise.reject(new Error("stream closed by the client"));
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error("stream closed by the client"));
+    stream.once("close", onClose);
+    stream.write(chunk, (error?: Error | null) => {
+      stream.off("close", onClose);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,163 @@
+// Runs one unary call of the fast path: deadline, request context, middleware chain, reply
+// headers, error normalisation — the work Connect-ES's handler does around an implementation,
+// without async iterables, and without an AbortController unless something asks for the signal.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { isAtreusError, toConnectError } from "../../errors/mod.ts";
+import { runWithValues } from "../../internal/context.ts";
+import { deadlineKey } from "../deadline.ts";
+import type { MutableTransportInfo } from "../info.ts";
+import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../types.ts";
+import { callStateKey, type UnaryPlan } from "./plan.ts";
+
+/** What a protocol adapter hands to `runUnary`. */
+export interface UnaryCallInput {
+  /** The method's plan. */
+  readonly plan: UnaryPlan;
+  /** `connect`, `grpc` or `grpc-web`. */
+  readonly protocolName: "connect" | "grpc" | "grpc-web";
+  /** HTTP verb. */
+  readonly requestMethod: string;
+  /** Request URL. */
+  readonly url: string;
+  /** Request headers. */
+  readonly header: Headers;
+  /** The call's context values (transport info, app info already set). */
+  readonly values: ContextValues;
+  /** The transport info in `values`, for reply headers. */
+  readonly info: MutableTransportInfo | undefined;
+  /** Timeout the client asked for, in ms. */
+  readonly requestedTimeoutMs: number | undefined;
+  /** Response headers the handler writes to. */
+  readonly responseHeader: Headers;
+  /** Response trailers the handler writes to. */
+  readonly responseTrailer: Headers;
+}
+
+/** The outcome of a unary call: the reply, and the headers and trailers to send. */
+export interface UnaryResult {
+  /** The reply message. */
+  readonly message: ProtoMessage;
+  /** Response headers. */
+  readonly header: Headers;
+  /** Response trailers. */
+  readonly trailer: Headers;
+}
+
+const noTimeout = () => undefined;
+
+// The handler's signal, created only when someone reads it: most handlers never do, and an
+// AbortController linked to the shutdown signal per call is a measurable share of a call.
+class LazySignal {
+  #controller: AbortController | undefined;
+  readonly #shutdown: AbortSignal;
+  readonly #onShutdown = () => this.#controller?.abort(this.#shutdown.reason);
+
+  constructor(shutdown: AbortSignal) {
+    this.#shutdown = shutdown;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#shutdown.aborted) this.#controller.abort(this.#shutdown.reason);
+      else this.#shutdown.addEventListener("abort", this.#onShutdown, { once: true });
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+
+  // Like Connect-ES, the handler's signal fires when the call completes.
+  done(): void {
+    if (this.#controller === undefined) return;
+    this.#shutdown.removeEventListener("abort", this.#onShutdown);
+    this.#controller.abort();
+  }
+}
+
+/**
+ * Runs the chain for a decoded request. Rejects with a `ConnectError`: AtreusErrors are
+ * converted (with their ErrorInfo), anything untyped becomes "internal error".
+ */
+export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Promise<UnaryResult> {
+  const { plan, values } = input;
+  const requested = input.requestedTimeoutMs;
+  const serverTimeout = plan.options.timeoutMs;
+  const bound = serverTimeout > 0 && (requested === undefined || serverTimeout < requested)
+    ? serverTimeout
+    : requested;
+  const start = bound === undefined ? 0 : Date.now();
+  if (bound !== undefined) values.set(deadlineKey, start + bound);
+  const lazy = new LazySignal(plan.options.shutdownSignal);
+  values.set(callStateKey, {
+    protocolName: input.protocolName,
+    header: input.responseHeader,
+    trailer: input.responseTrailer,
+    timeoutMs: requested === undefined ? noTimeout : () => start + requested - Date.now(),
+  });
+  const req: UnaryCallRequest = {
+    stream: false,
+    message,
+    method: plan.method as never,
+    service: plan.service as never,
+    requestMethod: input.requestMethod,
+    url: input.url,
+    get signal() {
+      return lazy.signal;
+    },
+    header: input.header,
+    contextValues: values,
+  };
+  try {
+    const work = runWithValues(values, () => plan.invoke(req));
+    const res = bound === undefined ? await work : await withDeadline(work, bound, requested, lazy);
+    if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
+    const info = input.info;
+    if (info !== undefined && info.replyHeader !== res.header) {
+      info.replyHeader.forEach((value, key) => res.header.append(key, value));
+      info.replyHeader = res.header;
+    }
+    return { message: res.message, header: res.header, trailer: res.trailer };
+  } catch (error) {
+    throw asConnectError(error);
+  } finally {
+    lazy.done();
+  }
+}
+
+function withDeadline<T>(
+  work: Promise<T>,
+  bound: number,
+  requested: number | undefined,
+  lazy: LazySignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // Same wording as Connect-ES's deadline signal for a client deadline.
+      const error = requested === bound
+        ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
+        : new ConnectError(`the server timeout of ${bound} ms expired`, Code.DeadlineExceeded);
+      lazy.abort(error);
+      reject(error);
+    }, bound);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Normalises anything thrown into the `ConnectError` that goes on the wire. */
+export function asConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (isAtreusError(error)) return toConnectError(error) as ConnectError;
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}

@@ -1,0 +1,102 @@
+// One enveloped message (gRPC, gRPC-Web): the same checks and error messages as Connect-ES's
+// envelope pipeline, on a body read at once.
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CompressionCodec } from "../compression.ts";
+
+const COMPRESSED = 0b00000001;
+const TRAILER = 0b10000000;
+
+/**
+ * The single request message of a unary call, decompressed. `skipFlag` marks envelopes to skip
+ * (gRPC-Web trailers), as Connect-ES does.
+ */
+export async function readSingleEnvelope(
+  body: Uint8Array,
+  readMaxBytes: number,
+  compression: CompressionCodec | null,
+  skipFlag: number,
+): Promise<Uint8Array> {
+  let offset = 0;
+  let found: Uint8Array | undefined;
+  let foundFlags = 0;
+  while (offset < body.byteLength) {
+    if (body.byteLength - offset < 5) throw incomplete();
+    const view = new DataView(body.buffer, body.byteOffset + offset, 5);
+    const flags = view.getUint8(0);
+    const length = view.getUint32(1);
+    if (length > readMaxBytes) {
+      throw new ConnectError(
+        `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+        Code.ResourceExhausted,
+      );
+    }
+    if (body.byteLength - offset - 5 < length) throw incomplete();
+    const data = body.subarray(offset + 5, offset + 5 + length);
+    offset += 5 + length;
+    if (skipFlag !== 0 && (flags & skipFlag) === skipFlag) continue;
+    if (found !== undefined) {
+      throw new ConnectError(
+        "protocol error: received extra input message for unary method",
+        Code.Unimplemented,
+      );
+    }
+    found = data;
+    foundFlags = flags;
+  }
+  if (found === undefined) {
+    throw new ConnectError(
+      "protocol error: missing input message for unary method",
+      Code.Unimplemented,
+    );
+  }
+  if ((foundFlags & COMPRESSED) === COMPRESSED) {
+    if (compression === null) {
+      throw new ConnectError(
+        "received compressed envelope, but do not know how to decompress",
+        Code.Internal,
+      );
+    }
+    return await compression.decompress(found, readMaxBytes);
+  }
+  return found;
+}
+
+function incomplete(): ConnectError {
+  return new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+}
+
+/** Envelopes `data`, compressing it when a codec is negotiated and it is big enough. */
+export async function envelope(
+  data: Uint8Array,
+  flags: number,
+  compression: CompressionCodec | null,
+  compressMinBytes: number,
+): Promise<Uint8Array> {
+  let payload = data;
+  if (compression !== null && data.byteLength >= compressMinBytes) {
+    payload = await compression.compress(data);
+    flags |= COMPRESSED;
+  }
+  const out = new Uint8Array(5 + payload.byteLength);
+  out[0] = flags;
+  new DataView(out.buffer).setUint32(1, payload.byteLength);
+  out.set(payload, 5);
+  return out;
+}
+
+/** gRPC-Web's trailer flag. */
+export const trailerFlag: number = TRAILER;
+
+/** Concatenates byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}

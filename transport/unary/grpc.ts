@@ -1,0 +1,182 @@
+// gRPC unary on the fast path, on node:http2's stream API (not the compat request/response,
+// which costs more per call): read the body, run the call, respond with headers, one message
+// and trailers.
+import type * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import { grpcStatusOk, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { CompressionCodec } from "../compression.ts";
+import type { MutableTransportInfo } from "../info.ts";
+import type { ContextValues } from "../types.ts";
+import { asConnectError, runUnary } from "./call.ts";
+import { envelope, readSingleEnvelope } from "./envelope.ts";
+import type { UnaryPlan } from "./plan.ts";
+
+const PROTO = "application/grpc+proto";
+const JSON_TYPE = "application/grpc+json";
+
+/** Per-call inputs the gRPC server supplies. */
+export interface GrpcCall {
+  /** The HTTP/2 stream. */
+  readonly stream: http2.ServerHttp2Stream;
+  /** Request headers as Fetch `Headers`. */
+  readonly header: Headers;
+  /** Full request URL. */
+  readonly url: string;
+  /** The call's context values. */
+  readonly values: ContextValues;
+  /** Its transport info. */
+  readonly info: MutableTransportInfo;
+}
+
+/** Whether the fast path serves a request with this content type (else Connect-ES does). */
+export function grpcBinaryFormat(contentType: string | null): boolean | undefined {
+  if (contentType === "application/grpc" || contentType === PROTO) return true;
+  if (contentType === JSON_TYPE) return false;
+  return undefined;
+}
+
+/** Serves a gRPC unary call on `call.stream`; resolves when the response is written. */
+export async function serveGrpcUnary(
+  plan: UnaryPlan,
+  call: GrpcCall,
+  binary: boolean,
+): Promise<void> {
+  const opts = plan.options;
+  const { header, stream } = call;
+  const responseHeader = new Headers({ "content-type": binary ? PROTO : JSON_TYPE });
+  const responseTrailer = new Headers({ "grpc-status": grpcStatusOk });
+  const compression = compressionNegotiate(
+    opts.compression as CompressionCodec[],
+    header.get("grpc-encoding"),
+    header.get("grpc-accept-encoding"),
+    "grpc-accept-encoding",
+  );
+  if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
+  let outHeader = responseHeader;
+  let trailer = responseTrailer;
+  let data: Uint8Array | undefined;
+  try {
+    if (compression.error) throw compression.error;
+    const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+    if (timeout.error) throw timeout.error;
+    const body = await readStream(stream, opts.readMaxBytes + 5, opts.readMaxBytes);
+    const bytes = await readSingleEnvelope(body, opts.readMaxBytes, compression.request, 0);
+    const input = plan.serialization.getI(binary).parse(bytes);
+    const result = await runUnary({
+      plan,
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: call.url,
+      header,
+      values: call.values,
+      info: call.info,
+      requestedTimeoutMs: timeout.timeoutMs,
+      responseHeader,
+      responseTrailer,
+    }, input);
+    outHeader = result.header;
+    trailer = result.trailer;
+    const out = plan.serialization.getO(binary).serialize(result.message as never);
+    data = await envelope(out, 0, compression.response, opts.compressMinBytes);
+  } catch (e) {
+    setTrailerStatus(trailer, asConnectError(e));
+  }
+  await respond(stream, outHeader, data, trailer);
+}
+
+/** Writes headers, an optional body and trailers; settles when the stream is done. */
+export function respond(
+  stream: http2.ServerHttp2Stream,
+  header: Headers,
+  data: Uint8Array | undefined,
+  trailer: Headers,
+): Promise<void> {
+  if (stream.destroyed || stream.closed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    stream.once("close", resolve);
+    stream.once("wantTrailers", () => stream.sendTrailers(toObject(trailer)));
+    const head = toObject(header);
+    head[":status"] = "200";
+    stream.respond(head, { waitForTrailers: true });
+    if (data !== undefined) stream.end(data);
+    else stream.end();
+  });
+}
+
+/** Fetch `Headers` → a node:http2 header object (repeated values as arrays). */
+export function toObject(headers: Headers): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  headers.forEach((value, key) => {
+    out[key] = value;
+  });
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  return out;
+}
+
+function readStream(
+  stream: http2.ServerHttp2Stream,
+  limit: number,
+  readMaxBytes: number,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const onData = (chunk: Uint8Array) => {
+      total += chunk.byteLength;
+      chunks.push(chunk);
+      if (total > limit) {
+        cleanup();
+        const head = chunks[0].byteLength >= 5 ? chunks[0] : join(chunks, total);
+        const length = head.byteLength >= 5
+          ? new DataView(head.buffer, head.byteOffset, 5).getUint32(1)
+          : 0;
+        reject(
+          length > readMaxBytes
+            ? new ConnectError(
+              `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+              Code.ResourceExhausted,
+            )
+            : new ConnectError(
+              "protocol error: received extra input message for unary method",
+              Code.Unimplemented,
+            ),
+        );
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(join(chunks, total));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new ConnectError(`stream error: ${error.message}`, Code.Canceled));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new ConnectError("the client closed the stream", Code.Canceled));
+    };
+    const cleanup = () => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+      stream.off("close", onClose);
+    };
+    stream.on("data", onData);
+    stream.once("end", onEnd);
+    stream.once("error", onError);
+    stream.once("close", onClose);
+  });
+}
+
+function join(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

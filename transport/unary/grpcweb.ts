@@ -1,0 +1,93 @@
+// gRPC-Web unary on the fast path, over the Fetch API: one message envelope and one trailer
+// envelope in the body, exactly as Connect-ES's gRPC-Web handler writes them.
+import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import {
+  grpcStatusOk,
+  parseTimeout,
+  setTrailerStatus,
+  trailerSerialize,
+} from "@connectrpc/connect/protocol-grpc-web";
+import type { CompressionCodec } from "../compression.ts";
+import { envelopeOverflow, readBody } from "./body.ts";
+import { asConnectError, runUnary } from "./call.ts";
+import type { ConnectCall } from "./connect.ts";
+import { concat, envelope, readSingleEnvelope, trailerFlag } from "./envelope.ts";
+import type { UnaryPlan } from "./plan.ts";
+
+const PROTO = "application/grpc-web+proto";
+const JSON_TYPE = "application/grpc-web+json";
+
+/** Serves a gRPC-Web unary call, or returns `undefined` to let Connect-ES handle it. */
+export function serveGrpcWebUnary(
+  plan: UnaryPlan,
+  call: ConnectCall,
+): Promise<Response> | undefined {
+  if (call.request.method !== "POST") return undefined;
+  const ct = call.request.headers.get("content-type");
+  if (ct === PROTO || ct === "application/grpc-web") return serve(plan, call, true);
+  if (ct === JSON_TYPE) return serve(plan, call, false);
+  return undefined;
+}
+
+async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promise<Response> {
+  const { request } = call;
+  const opts = plan.options;
+  const header = request.headers;
+  const responseHeader = new Headers({ "content-type": binary ? PROTO : JSON_TYPE });
+  const responseTrailer = new Headers({ "grpc-status": grpcStatusOk });
+  const compression = compressionNegotiate(
+    opts.compression as CompressionCodec[],
+    header.get("grpc-encoding"),
+    header.get("grpc-accept-encoding"),
+    "grpc-accept-encoding",
+  );
+  if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
+  const parts: Uint8Array[] = [];
+  let trailer = responseTrailer;
+  let outHeader = responseHeader;
+  try {
+    if (compression.error) throw compression.error;
+    const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+    if (timeout.error) throw timeout.error;
+    const body = await readBody(
+      request,
+      opts.readMaxBytes + 5,
+      envelopeOverflow(opts.readMaxBytes),
+    );
+    const bytes = await readSingleEnvelope(
+      body,
+      opts.readMaxBytes,
+      compression.request,
+      trailerFlag,
+    );
+    const input = plan.serialization.getI(binary).parse(bytes);
+    const result = await runUnary({
+      plan,
+      protocolName: "grpc-web",
+      requestMethod: request.method,
+      url: request.url,
+      header,
+      values: call.values,
+      info: call.info,
+      requestedTimeoutMs: timeout.timeoutMs,
+      responseHeader,
+      responseTrailer,
+    }, input);
+    outHeader = result.header;
+    trailer = result.trailer;
+    const out = plan.serialization.getO(binary).serialize(result.message as never);
+    parts.push(await envelope(out, 0, compression.response, opts.compressMinBytes));
+  } catch (e) {
+    setTrailerStatus(trailer, asConnectError(e));
+  }
+  parts.push(
+    await envelope(
+      trailerSerialize(trailer),
+      trailerFlag,
+      compression.response,
+      opts.compressMinBytes,
+    ),
+  );
+  const body = concat(parts);
+  return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: outHeader });
+}

@@ -1,0 +1,131 @@
+// The per-method plan of the unary fast path, built once at server start: serializers (Connect-ES's
+// own, so parse/limit errors are identical), the bound implementation, and the middleware chain
+// composed around it.
+import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import {
+  createMethodSerializationLookup,
+  type MethodSerializationLookup,
+} from "@connectrpc/connect/protocol";
+import { createContextKey } from "../../internal/context.ts";
+import type { CompressionCodec } from "../compression.ts";
+import type {
+  CallRequest,
+  CallResponse,
+  ContextKey,
+  Middleware,
+  ProtoMessage,
+  UnaryCallRequest,
+} from "../types.ts";
+
+/** Per-call state the final step of the chain needs to build the handler's context. */
+export interface CallState {
+  /** `connect`, `grpc` or `grpc-web`. */
+  readonly protocolName: string;
+  /** Response headers (the handler's `responseHeader`). */
+  readonly header: Headers;
+  /** Response trailers (the handler's `responseTrailer`). */
+  readonly trailer: Headers;
+  /** Remaining time, as Connect's `HandlerContext.timeoutMs()`. */
+  readonly timeoutMs: () => number | undefined;
+}
+
+/** Context key of the fast path's per-call state. */
+export const callStateKey: ContextKey<CallState | undefined> = createContextKey<
+  CallState | undefined
+>(undefined, { description: "atreus unary call state" });
+
+/** Limits and codecs shared by every method of a server. */
+export interface PlanOptions {
+  /** Largest request message. */
+  readonly readMaxBytes: number;
+  /** Largest response message. */
+  readonly writeMaxBytes: number;
+  /** Compression codecs offered. */
+  readonly compression: readonly CompressionCodec[];
+  /** Messages below this size are not compressed (Connect-ES default 1 KiB). */
+  readonly compressMinBytes: number;
+  /** Server deadline of unary calls in ms (0: none). */
+  readonly timeoutMs: number;
+  /** Aborted when the server's stop deadline passes. */
+  readonly shutdownSignal: AbortSignal;
+}
+
+/** Everything needed to serve one unary method without Connect-ES's pipeline. */
+export interface UnaryPlan {
+  /** Method descriptor. */
+  readonly method: DescMethod;
+  /** Service descriptor. */
+  readonly service: DescService;
+  /** `/pkg.Service/Method`. */
+  readonly operation: string;
+  /** Whether Connect GET is allowed (idempotency NO_SIDE_EFFECTS). */
+  readonly allowGet: boolean;
+  /** Connect-ES serializers with the server's read/write limits. */
+  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The middleware chain around the implementation. */
+  readonly invoke: (req: UnaryCallRequest) => Promise<CallResponse>;
+  /** Server-wide options. */
+  readonly options: PlanOptions;
+}
+
+/** Builds the plan of a unary method, or `undefined` for streaming methods. */
+export function buildUnaryPlan(
+  method: DescMethod,
+  impl: ((req: ProtoMessage, ctx: HandlerContext) => unknown) | undefined,
+  middleware: readonly Middleware[],
+  options: PlanOptions,
+): UnaryPlan | undefined {
+  if (method.methodKind !== "unary") return undefined;
+  const service = method.parent;
+  const output = method.output as DescMessage;
+  const call = impl ?? (() => {
+    throw new ConnectError(
+      `${service.typeName}.${method.name} is not implemented`,
+      Code.Unimplemented,
+    );
+  });
+  const final = async (req: CallRequest): Promise<CallResponse> => {
+    const state = req.contextValues.get(callStateKey)!;
+    const ctx: HandlerContext = {
+      method,
+      service,
+      get signal() {
+        return req.signal;
+      },
+      timeoutMs: state.timeoutMs,
+      requestMethod: req.requestMethod,
+      requestHeader: req.header,
+      responseHeader: state.header,
+      responseTrailer: state.trailer,
+      protocolName: state.protocolName,
+      values: req.contextValues as HandlerContext["values"],
+      url: req.url,
+    };
+    const result = await call(req.message as ProtoMessage, ctx);
+    return {
+      stream: false,
+      message: create(output, result as never) as ProtoMessage,
+      method: method as never,
+      service: service as never,
+      header: state.header,
+      trailer: state.trailer,
+    };
+  };
+  const invoke = middleware.reduceRight<(req: CallRequest) => Promise<CallResponse>>(
+    (next, m) => m(next),
+    final,
+  );
+  return {
+    method,
+    service,
+    operation: `/${service.typeName}/${method.name}`,
+    allowGet: method.idempotency === 1,
+    serialization: createMethodSerializationLookup(method, undefined, undefined, {
+      readMaxBytes: options.readMaxBytes,
+      writeMaxBytes: options.writeMaxBytes,
+    }),
+    invoke: invoke as (req: UnaryCallRequest) => Promise<CallResponse>,
+    options,
+  };
+}
