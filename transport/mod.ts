@@ -15,7 +15,6 @@ export {
   type CorsOptions,
   createHttpServer,
   type HonoApp,
-  honoContextKey,
   HttpServer,
   type HttpServerOptions,
 } from "./http/server.ts";

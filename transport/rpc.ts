@@ -119,7 +119,13 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     compressMinBytes: 1024,
     timeoutMs: options.timeoutMs,
     shutdownSignal: options.shutdownSignal,
+    calls: new Set<AbortController>(),
   };
+  // One listener per server, not one per call: at the stop deadline every call in flight is
+  // aborted with the shutdown reason.
+  options.shutdownSignal.addEventListener("abort", () => {
+    for (const c of planOptions.calls) c.abort(options.shutdownSignal.reason);
+  }, { once: true });
   const routes = new Map<string, RpcRoute>();
   for (const handler of router.handlers) {
     routes.set(handler.requestPath, {

@@ -9,7 +9,7 @@ import {
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
-import { createContextKey, newValues } from "../../internal/context.ts";
+import { newValues } from "../../internal/context.ts";
 import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import {
   checkConnectGet,
@@ -33,7 +33,7 @@ import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } fro
 import { detectRuntime } from "../runtime/detect.ts";
 import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import type { ContextKey, Middleware } from "../types.ts";
+import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
@@ -91,11 +91,6 @@ export interface HttpServerOptions<A extends HonoApp = HonoApp> {
    */
   readonly fastPath?: boolean;
 }
-
-/** Context key of the Hono `Context` of an RPC served by the HTTP server. */
-export const honoContextKey: ContextKey<unknown> = createContextKey<unknown>(undefined, {
-  description: "atreus hono context",
-});
 
 const MiB = 1024 * 1024;
 
@@ -287,7 +282,6 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     const values = newValues();
     values.set(serverTransportKey, info);
     if (this.#app) values.set(appInfoKey, this.#app);
-    values.set(honoContextKey, c);
     if (route.unary !== undefined) {
       const call = { request, values, info };
       const fast = kind === "connect"

@@ -1,6 +1,8 @@
 // Connect unary (POST with application/json or application/proto, and GET) on the fast path.
 // Requests it does not recognise exactly are left to Connect-ES (`undefined` is returned).
+import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { base64Decode } from "@bufbuild/protobuf/wire";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import {
   codeToHttpStatus,
@@ -10,9 +12,10 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import type { CompressionCodec } from "../compression.ts";
 import type { MutableTransportInfo } from "../info.ts";
-import type { ContextValues } from "../types.ts";
+import type { ContextValues, ProtoMessage } from "../types.ts";
 import { messageOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
+import { maybeWritten } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const JSON_TYPES = new Set([
@@ -21,7 +24,11 @@ const JSON_TYPES = new Set([
   "application/json; charset=utf-8",
 ]);
 const PROTO_TYPE = "application/proto";
+const JSON_TYPE = "application/json";
+// Connect-ES ignores unknown JSON fields by default; so does the fast path.
+const JSON_READ = { ignoreUnknownFields: true };
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Per-call inputs the HTTP server supplies. */
 export interface ConnectCall {
@@ -29,7 +36,7 @@ export interface ConnectCall {
   readonly request: Request;
   /** The call's context values. */
   readonly values: ContextValues;
-  /** Its transport info. */
+  /** Its transport info; its `replyHeader` becomes the response's headers. */
   readonly info: MutableTransportInfo;
 }
 
@@ -39,23 +46,18 @@ export function serveConnectUnary(
   call: ConnectCall,
 ): Promise<Response> | undefined {
   const request = call.request;
-  const isGet = request.method === "GET";
-  let binary: boolean;
-  let query: URLSearchParams | undefined;
-  if (isGet) {
+  if (request.method === "GET") {
     if (!plan.allowGet) return undefined;
-    query = new URL(request.url).searchParams;
+    const query = new URL(request.url).searchParams;
     const encoding = query.get("encoding");
-    if (encoding === "proto") binary = true;
-    else if (encoding === "json") binary = false;
-    else return undefined;
-  } else {
-    const ct = request.headers.get("content-type");
-    if (ct === PROTO_TYPE) binary = true;
-    else if (ct !== null && JSON_TYPES.has(ct.toLowerCase())) binary = false;
-    else return undefined;
+    if (encoding === "proto") return serve(plan, call, true, query);
+    if (encoding === "json") return serve(plan, call, false, query);
+    return undefined;
   }
-  return serve(plan, call, binary, query);
+  const ct = request.headers.get("content-type");
+  if (ct === PROTO_TYPE) return serve(plan, call, true, undefined);
+  if (ct !== null && JSON_TYPES.has(ct.toLowerCase())) return serve(plan, call, false, undefined);
+  return undefined;
 }
 
 async function serve(
@@ -67,31 +69,26 @@ async function serve(
   const { request } = call;
   const opts = plan.options;
   const header = request.headers;
-  const responseHeader = new Headers({ "content-type": binary ? PROTO_TYPE : "application/json" });
-  const responseTrailer = new Headers();
-  const compression = compressionNegotiate(
-    opts.compression as CompressionCodec[],
-    query ? query.get("compression") : header.get("content-encoding"),
-    header.get("accept-encoding"),
-    "accept-encoding",
-  );
+  const responseHeader = call.info.replyHeader;
+  responseHeader.set("content-type", binary ? PROTO_TYPE : JSON_TYPE);
+  const compression = opts.compression.length === 0 &&
+      (query ? !query.has("compression") : !header.has("content-encoding"))
+    ? undefined
+    : compressionNegotiate(
+      opts.compression as CompressionCodec[],
+      query ? query.get("compression") : header.get("content-encoding"),
+      header.get("accept-encoding"),
+      "accept-encoding",
+    );
   let status = 200;
-  let body: Uint8Array;
+  let body: Uint8Array | string;
   let outHeader = responseHeader;
-  let outTrailer = responseTrailer;
+  let outTrailer: Headers | undefined;
   try {
-    if (compression.error) throw compression.error;
+    if (compression?.error) throw compression.error;
     const timeout = parseTimeout(header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
-    let bytes: Uint8Array;
-    if (query) {
-      const message = query.get("message") ?? "";
-      bytes = query.get("base64") === "1" ? base64Decode(message) : encoder.encode(message);
-    } else {
-      bytes = await readBody(request, opts.readMaxBytes, messageOverflow(opts.readMaxBytes));
-    }
-    if (compression.request) bytes = await compression.request.decompress(bytes, opts.readMaxBytes);
-    const input = plan.serialization.getI(binary).parse(bytes);
+    const input = await readInput(plan, request, binary, query, compression?.request ?? null);
     const result = await runUnary({
       plan,
       protocolName: "connect",
@@ -102,23 +99,106 @@ async function serve(
       info: call.info,
       requestedTimeoutMs: timeout.timeoutMs,
       responseHeader,
-      responseTrailer,
     }, input);
     outHeader = result.header;
     outTrailer = result.trailer;
-    body = plan.serialization.getO(binary).serialize(result.message as never);
+    body = binary
+      ? plan.serialization.getO(true).serialize(result.message as never)
+      : writeJson(plan, result.message);
   } catch (e) {
     const error = asConnectError(e);
     status = codeToHttpStatus(error.code);
-    outHeader.set("content-type", "application/json");
+    outHeader.set("content-type", JSON_TYPE);
     if (!error.isWireError) mergeNonProtocolHeaders(outHeader, error.metadata);
     body = errorToJsonBytes(error, {});
   }
-  if (compression.response && body.byteLength >= opts.compressMinBytes) {
-    body = await compression.response.compress(body);
-    outHeader.set("content-encoding", compression.response.name);
+  const respondCompression = compression?.response;
+  if (respondCompression && byteLength(body) >= opts.compressMinBytes) {
+    body = await respondCompression.compress(
+      typeof body === "string" ? encoder.encode(body) : body,
+    );
+    outHeader.set("content-encoding", respondCompression.name);
   }
-  const out = trailerMux(outHeader, outTrailer);
-  out.set("content-length", String(body.byteLength));
-  return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: out });
+  const headers = outTrailer === undefined || !maybeWritten(outTrailer)
+    ? outHeader
+    : trailerMux(outHeader, outTrailer);
+  // A string body lets the runtime take its fast path (and set Content-Length itself).
+  return new Response(body as string | Uint8Array<ArrayBuffer>, { status, headers });
+}
+
+async function readInput(
+  plan: UnaryPlan,
+  request: Request,
+  binary: boolean,
+  query: URLSearchParams | undefined,
+  compression: CompressionCodec | null,
+): Promise<ProtoMessage> {
+  const limit = plan.options.readMaxBytes;
+  let bytes: Uint8Array | undefined;
+  let text: string | undefined;
+  if (query) {
+    const message = query.get("message") ?? "";
+    if (query.get("base64") === "1") bytes = base64Decode(message);
+    else if (compression || binary) bytes = encoder.encode(message);
+    else text = message;
+  } else if (!binary && !compression && hasSmallLength(request, limit)) {
+    text = await request.text();
+  } else {
+    bytes = await readBody(request, limit, messageOverflow(limit));
+  }
+  if (bytes !== undefined && compression) bytes = await compression.decompress(bytes, limit);
+  if (binary) return plan.serialization.getI(true).parse(bytes!) as ProtoMessage;
+  if (text === undefined) {
+    if (bytes!.byteLength > limit) {
+      throw new ConnectError(
+        `message size ${bytes!.byteLength} is larger than configured readMaxBytes ${limit}`,
+        Code.ResourceExhausted,
+      );
+    }
+    text = decoder.decode(bytes);
+  } else if (text.length > limit && encoder.encode(text).byteLength > limit) {
+    throw new ConnectError(
+      `message size ${
+        encoder.encode(text).byteLength
+      } is larger than configured readMaxBytes ${limit}`,
+      Code.ResourceExhausted,
+    );
+  }
+  try {
+    return fromJsonString(plan.method.input, text, JSON_READ) as ProtoMessage;
+  } catch (e) {
+    throw ConnectError.from(e, Code.InvalidArgument);
+  }
+}
+
+function hasSmallLength(request: Request, limit: number): boolean {
+  const declared = request.headers.get("content-length");
+  if (declared === null) return false;
+  const n = Number(declared);
+  return Number.isSafeInteger(n) && n >= 0 && n <= limit;
+}
+
+function writeJson(plan: UnaryPlan, message: ProtoMessage): string {
+  let json: string;
+  try {
+    json = toJsonString(plan.method.output, message as never);
+  } catch (e) {
+    throw ConnectError.from(e, Code.Internal);
+  }
+  const max = plan.options.writeMaxBytes;
+  // A UTF-8 string takes at most 3 bytes per UTF-16 unit: measure only near the limit.
+  if (json.length * 3 > max) {
+    const size = encoder.encode(json).byteLength;
+    if (size > max) {
+      throw new ConnectError(
+        `message size ${size} is larger than configured writeMaxBytes ${max}`,
+        Code.ResourceExhausted,
+      );
+    }
+  }
+  return json;
+}
+
+function byteLength(body: string | Uint8Array): number {
+  return typeof body === "string" ? encoder.encode(body).byteLength : body.byteLength;
 }

@@ -44,7 +44,8 @@ export async function serveGrpcUnary(
 ): Promise<void> {
   const opts = plan.options;
   const { header, stream } = call;
-  const responseHeader = new Headers({ "content-type": binary ? PROTO : JSON_TYPE });
+  const responseHeader = call.info.replyHeader;
+  responseHeader.set("content-type", binary ? PROTO : JSON_TYPE);
   const responseTrailer = new Headers({ "grpc-status": grpcStatusOk });
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],

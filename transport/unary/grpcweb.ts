@@ -33,7 +33,8 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   const { request } = call;
   const opts = plan.options;
   const header = request.headers;
-  const responseHeader = new Headers({ "content-type": binary ? PROTO : JSON_TYPE });
+  const responseHeader = call.info.replyHeader;
+  responseHeader.set("content-type", binary ? PROTO : JSON_TYPE);
   const responseTrailer = new Headers({ "grpc-status": grpcStatusOk });
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],

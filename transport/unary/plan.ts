@@ -49,6 +49,8 @@ export interface PlanOptions {
   readonly timeoutMs: number;
   /** Aborted when the server's stop deadline passes. */
   readonly shutdownSignal: AbortSignal;
+  /** The abort controllers of calls in flight, aborted together at the stop deadline. */
+  readonly calls: Set<AbortController>;
 }
 
 /** Everything needed to serve one unary method without Connect-ES's pipeline. */
@@ -87,12 +89,11 @@ export function buildUnaryPlan(
   });
   const final = async (req: CallRequest): Promise<CallResponse> => {
     const state = req.contextValues.get(callStateKey)!;
+    // Plain data properties only: an object literal with accessors costs ~40× more to create.
     const ctx: HandlerContext = {
       method,
       service,
-      get signal() {
-        return req.signal;
-      },
+      signal: req.signal,
       timeoutMs: state.timeoutMs,
       requestMethod: req.requestMethod,
       requestHeader: req.header,
