@@ -57,7 +57,7 @@ function logging(side: "server" | "client", logger: Logger, options: LoggingOpti
         "reason",
         e?.reason ?? "",
         "latency",
-        Number(((performance.now() - start) / 1000).toFixed(6)),
+        Math.round((performance.now() - start) * 1000) / 1e6,
       ];
       if (messages !== undefined) kv.push("messages", messages);
       if (e !== undefined) kv.push("error", e.message);

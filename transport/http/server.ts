@@ -134,11 +134,15 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     });
     if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
     for (const route of this.#routes.values()) {
-      this.#hono.on(route.allowedMethods as string[], route.path, (c) => this.#serveRpc(c, route));
-      // Answer wrong verbs on RPC paths in the RPC's terms instead of a bare 404.
+      // One handler per RPC path (not one per verb plus a fallback): Hono then runs a single
+      // handler per call. Wrong verbs are answered in the RPC's terms instead of a bare 404.
+      const allowed = route.allowedMethods;
       this.#hono.all(
         route.path,
-        (c) => methodNotAllowed(route.allowedMethods, c.req.method, route.path),
+        (c) =>
+          allowed.includes(c.req.method)
+            ? this.#serveRpc(c, route)
+            : methodNotAllowed(allowed, c.req.method, route.path),
       );
     }
     this.#hono.notFound((c) => {

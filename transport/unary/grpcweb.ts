@@ -12,9 +12,19 @@ import { envelopeOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import type { ConnectCall } from "./connect.ts";
 import { concat, envelope, readSingleEnvelope, trailerFlag } from "./envelope.ts";
+import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const PROTO = "application/grpc-web+proto";
+// The trailer envelope of a successful call that set no trailers, built once.
+const OK_TRAILER = (() => {
+  const data = new TextEncoder().encode("grpc-status: 0\r\n");
+  const out = new Uint8Array(5 + data.byteLength);
+  out[0] = 0x80;
+  new DataView(out.buffer).setUint32(1, data.byteLength);
+  out.set(data, 5);
+  return out;
+})();
 const JSON_TYPE = "application/grpc-web+json";
 
 /** Serves a gRPC-Web unary call, or returns `undefined` to let Connect-ES handle it. */
@@ -35,7 +45,7 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   const header = request.headers;
   const responseHeader = call.info.replyHeader;
   responseHeader.set("content-type", binary ? PROTO : JSON_TYPE);
-  const responseTrailer = new Headers({ "grpc-status": grpcStatusOk });
+  const responseTrailer = new TrackedHeaders({ "grpc-status": grpcStatusOk });
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],
     header.get("grpc-encoding"),
@@ -44,7 +54,8 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   );
   if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
   const parts: Uint8Array[] = [];
-  let trailer = responseTrailer;
+  let trailer: Headers = responseTrailer;
+  let failed = false;
   let outHeader = responseHeader;
   try {
     if (compression.error) throw compression.error;
