@@ -91,9 +91,11 @@ export class KeeperSet {
     await keeper?.stop();
   }
 
-  /** Tracks `keeper` under `key`. */
-  set(key: string, keeper: Keeper): void {
+  /** Tracks `keeper` under `key`, stopping one that a concurrent registration left there. */
+  async set(key: string, keeper: Keeper): Promise<void> {
+    const previous = this.#loops.get(key);
     this.#loops.set(key, keeper);
+    await previous?.stop();
   }
 
   /** Stops every loop. */

@@ -130,7 +130,7 @@ export function consul(options: ConsulOptions): Registry {
       await keepers.stop(valid.id);
       await registerOnce(valid, signal);
       if (!payload.heartbeat) return;
-      keepers.set(
+      await keepers.set(
         valid.id,
         keepAlive({
           instance: valid,

@@ -2,7 +2,7 @@
 // keeps alive and that is re-created whenever it is lost.
 import { RegistryError } from "../errors.ts";
 import { encodeInstance, validateInstance, validateName } from "../instance.ts";
-import { keepAlive, type Keeper } from "../keeper.ts";
+import { keepAlive, KeeperSet } from "../keeper.ts";
 import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
 import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { startWatcher, WatcherSet } from "../watcher.ts";
@@ -24,11 +24,6 @@ export interface EtcdOptions extends AdapterOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A watch stream silent this long is reopened, in ms (default 120 000). */
   readonly watchIdleMs?: number;
-}
-
-interface Registration {
-  lease: string;
-  keeper?: Keeper;
 }
 
 /**
@@ -55,7 +50,8 @@ export function etcd(options: EtcdOptions): Registry {
   const gateway = new EtcdGateway(common.client, endpoint);
   const watchIdleMs = positiveOption(options.watchIdleMs, 120_000, "etcd", "watchIdleMs");
   const { emit } = common;
-  const registrations = new Map<string, Registration>();
+  const leases = new Map<string, { id: string }>();
+  const keepers = new KeeperSet();
   const watchers = new WatcherSet();
   const keyOf = (i: ServiceInstance) => `${namespace}/${i.name}/${i.id}`;
   const stateFor = (service: string) =>
@@ -73,38 +69,39 @@ export function etcd(options: EtcdOptions): Registry {
       const valid = validateInstance(instance);
       const key = keyOf(valid);
       const value = encodeInstance(valid);
-      const previous = registrations.get(key);
-      registrations.delete(key);
-      await previous?.keeper?.stop();
-      const registration: Registration = { lease: await gateway.grant(ttl, signal) };
-      await gateway.put(key, value, registration.lease, signal);
-      if (previous) await gateway.revoke(previous.lease, signal).catch(() => {});
-      registration.keeper = keepAlive({
-        instance: valid,
-        intervalMs: () => heartbeatMs,
-        beat: async (s) => await gateway.keepAlive(registration.lease, s) > 0,
-        register: async (s) => {
-          // After an outage the old lease may have survived (etcd persists leases and renews
-          // them on restart); re-put anyway so a key deleted meanwhile comes back.
-          if (await gateway.keepAlive(registration.lease, s) === 0) {
-            registration.lease = await gateway.grant(ttl, s);
-          }
-          await gateway.put(key, value, registration.lease, s);
-        },
-        backoff: retry,
-        emit,
-      });
-      registrations.set(key, registration);
+      await keepers.stop(key);
+      const lease = { id: await gateway.grant(ttl, signal) };
+      await gateway.put(key, value, lease.id, signal);
+      // The key now hangs on the new lease, so revoking the old one only drops the old lease.
+      const previous = leases.get(key);
+      leases.set(key, lease);
+      if (previous) await gateway.revoke(previous.id, signal).catch(() => {});
+      await keepers.set(
+        key,
+        keepAlive({
+          instance: valid,
+          intervalMs: () => heartbeatMs,
+          beat: async (s) => await gateway.keepAlive(lease.id, s) > 0,
+          register: async (s) => {
+            // After an outage the old lease may have survived (etcd persists leases and renews
+            // them on restart); re-put anyway so a key deleted meanwhile comes back.
+            if (await gateway.keepAlive(lease.id, s) === 0) lease.id = await gateway.grant(ttl, s);
+            await gateway.put(key, value, lease.id, s);
+          },
+          backoff: retry,
+          emit,
+        }),
+      );
     },
 
     async deregister(instance, signal) {
       const valid = validateInstance(instance);
       const key = keyOf(valid);
-      const registration = registrations.get(key);
-      registrations.delete(key);
-      await registration?.keeper?.stop();
+      await keepers.stop(key);
+      const lease = leases.get(key);
+      leases.delete(key);
       await gateway.delete(key, signal);
-      if (registration) await gateway.revoke(registration.lease, signal);
+      if (lease) await gateway.revoke(lease.id, signal);
     },
 
     async getService(name, signal) {
@@ -124,9 +121,8 @@ export function etcd(options: EtcdOptions): Registry {
     },
 
     async close() {
-      const all = [...registrations.values()];
-      registrations.clear();
-      await Promise.all([...all.map((r) => r.keeper?.stop()), watchers.stopAll()]);
+      leases.clear();
+      await Promise.all([keepers.stopAll(), watchers.stopAll()]);
     },
   };
 }

@@ -187,7 +187,7 @@ export function nacos(options: NacosOptions): Registry {
       for (const n of parts) await registerOne(n, signal);
       // One beat at once learns the server's cadence before the first interval elapses.
       await beatAll(signal);
-      keepers.set(
+      await keepers.set(
         key,
         keepAlive({
           instance: valid,

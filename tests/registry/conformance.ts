@@ -169,6 +169,19 @@ export function runConformance(target: ConformanceTarget): void {
     }
   });
 
+  test("re-registering (even concurrently) keeps one instance and one heartbeat", async (backend) => {
+    const registry = backend.registry();
+    try {
+      const a = make(uniqueName(), 1);
+      await Promise.all([registry.register(a), registry.register(a)]);
+      await registry.register({ ...a, version: "v9" });
+      const found = await registry.getService(view(a).service);
+      assert.deepEqual(found, [view({ ...a, version: "v9" }).instance]);
+    } finally {
+      await registry.close();
+    }
+  });
+
   test("stop() rejects a pending next() and every later one", async (backend) => {
     const registry = backend.registry();
     try {

@@ -5,7 +5,9 @@ import fc from "fast-check";
 import { backoff, sleep } from "../../internal/backoff.ts";
 import { IdleTimeoutError, NdjsonParseError, readNdjson } from "../../internal/ndjson.ts";
 import { fromBase64, prefixEnd, toBase64 } from "../../registry/etcd/gateway.ts";
-import { RegistryError, type ServiceInstance } from "../../registry/mod.ts";
+import { RegistryError, type RegistryEvent, type ServiceInstance } from "../../registry/mod.ts";
+import { keepAlive, KeeperSet } from "../../registry/keeper.ts";
+import { eventually } from "./wait.ts";
 import { type Publish, startWatcher, WatcherSet } from "../../registry/watcher.ts";
 
 const streamOf = (chunks: string[]) =>
@@ -163,4 +165,51 @@ Deno.test("watcher: a producer that dies fails next() instead of hanging it", as
       e instanceof RegistryError && e.code === "unavailable" && /boom/.test(e.message),
   );
   await watcher.stop();
+});
+
+Deno.test("keeper set: a loop replaced under the same key is stopped, close stops the rest", async () => {
+  const stopped: string[] = [];
+  const fake = (name: string) => ({ stop: () => Promise.resolve(void stopped.push(name)) });
+  const set = new KeeperSet();
+  await set.set("k", fake("first"));
+  await set.set("k", fake("second"));
+  assert.deepEqual(stopped, ["first"]);
+  await set.set("other", fake("third"));
+  await set.stop("k");
+  await set.stop("missing");
+  await set.stopAll();
+  assert.deepEqual(stopped, ["first", "second", "third"]);
+});
+
+Deno.test("keeper: re-registers after a loss, retrying until it works, and stops promptly", async () => {
+  const events: RegistryEvent[] = [];
+  let beats = 0;
+  let attempts = 0;
+  const keeper = keepAlive({
+    instance: inst("a"),
+    intervalMs: () => 1,
+    beat: () => Promise.resolve(++beats !== 2), // the second beat finds the registration gone
+    register:
+      () => (++attempts < 4 ? Promise.reject(new Error(`down ${attempts}`)) : Promise.resolve()),
+    backoff: { initialMs: 1, maxMs: 2 },
+    emit: (e) => void events.push(e),
+  });
+  await eventually(
+    () => Promise.resolve(events.some((e) => e.type === "registration_recovered")),
+    2_000,
+    "recovered",
+  );
+  await keeper.stop();
+  assert.deepEqual(events.map((e) => e.type), [
+    "registration_lost",
+    "registration_retry",
+    "registration_retry",
+    "registration_retry",
+    "registration_recovered",
+  ]);
+  const recovered = events.at(-1);
+  assert.ok(recovered?.type === "registration_recovered" && recovered.attempts === 4);
+  const after = beats;
+  await sleep(20);
+  assert.equal(beats, after, "no beat after stop()");
 });
