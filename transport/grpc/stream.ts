@@ -28,8 +28,69 @@ export function universalRequest(
   };
 }
 
-async function* bodyOf(stream: http2.ServerHttp2Stream): AsyncIterable<Uint8Array> {
-  for await (const chunk of stream) yield chunk as Uint8Array;
+// Reads the request body without tying the stream's life to the reader: Connect-ES stops
+// reading early on a bad message, and a Readable's own async iterator would then destroy the
+// stream, resetting it before the error status could be sent.
+function bodyOf(stream: http2.ServerHttp2Stream): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const queue: Uint8Array[] = [];
+      let ended = false;
+      let failure: Error | undefined;
+      let wake: (() => void) | undefined;
+      const notify = () => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      const onData = (chunk: Uint8Array) => {
+        queue.push(chunk);
+        stream.pause();
+        notify();
+      };
+      const onEnd = () => {
+        ended = true;
+        notify();
+      };
+      const onError = (error: Error) => {
+        failure = error;
+        notify();
+      };
+      const detach = () => {
+        stream.off("data", onData);
+        stream.off("end", onEnd);
+        stream.off("error", onError);
+        stream.off("close", onEnd);
+      };
+      stream.on("data", onData);
+      stream.once("end", onEnd);
+      stream.once("error", onError);
+      stream.once("close", onEnd);
+      // A request whose HEADERS frame ended the stream has no body; Deno's node:http2 never
+      // emits "end" for it.
+      if (stream.endAfterHeaders || stream.readableEnded) ended = true;
+      return {
+        async next(): Promise<IteratorResult<Uint8Array>> {
+          for (;;) {
+            const chunk = queue.shift();
+            if (chunk !== undefined) return { done: false, value: chunk };
+            if (failure) throw failure;
+            if (ended) {
+              detach();
+              return { done: true, value: undefined };
+            }
+            stream.resume();
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        },
+        return(): Promise<IteratorResult<Uint8Array>> {
+          detach();
+          stream.resume(); // drain what the client still sends; the response goes on
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      };
+    },
+  };
 }
 
 /** Writes a universal response: headers after the first body chunk, then body, then trailers. */

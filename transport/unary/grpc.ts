@@ -168,6 +168,8 @@ function readStream(
     stream.once("end", onEnd);
     stream.once("error", onError);
     stream.once("close", onClose);
+    // HEADERS with END_STREAM: no body (Deno's node:http2 emits no "end" for it).
+    if (stream.endAfterHeaders || stream.readableEnded) onEnd();
   });
 }
 
