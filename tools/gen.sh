@@ -4,6 +4,12 @@ set -eu
 cd "$(dirname "$0")/.."
 [ -x tools/node_modules/.bin/buf ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
 BUF=tools/node_modules/.bin/buf
+GOOGLE=tools/node_modules/google-proto-files
+# Kratos's layout vendors google/api under third_party; the files come from npm google-proto-files.
+for third in examples/helloworld/third_party tests/fixtures/proto/bookstore/third_party; do
+  mkdir -p "$third/google/api"
+  cp "$GOOGLE/google/api/annotations.proto" "$GOOGLE/google/api/http.proto" "$third/google/api/"
+done
 for dir in examples/helloworld; do
   rm -rf "$dir/gen"
   (cd "$dir" && "../../$BUF" generate)
@@ -14,11 +20,15 @@ ES_TS='"local":"'"$PWD"'/tools/node_modules/.bin/protoc-gen-es","opt":["target=t
 rm -rf internal/gen
 (cd tools/node_modules/google-proto-files && "../.bin/buf" generate \
   --path google/rpc/status.proto --path google/rpc/error_details.proto \
+  --path google/api/annotations.proto --path google/api/http.proto \
   --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"'"$OLDPWD"'/internal/gen"}]}')
+# gRPC reflection (v1, v1alpha) and health for transport/, written from the gRPC spec.
+"$BUF" generate internal/proto \
+  --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"internal/gen"}]}'
 # The errors options (errors/errors.proto) that protoc-gen-atreus-errors reads.
 rm -rf cmd/protoc-gen-atreus-errors/gen
 "$BUF" generate --path errors/errors.proto \
   --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"cmd/protoc-gen-atreus-errors/gen"}]}'
-for dir in tests/fixtures/proto/config tests/fixtures/proto/validate; do
+for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtures/proto/bookstore; do
   (cd "$dir" && "../../../../$BUF" generate)
 done

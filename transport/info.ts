@@ -22,6 +22,8 @@ export interface TransportInfo {
   readonly request?: Request;
   /** Runtime bindings of the request: Workers `env`, or `{ incoming, outgoing }` on Node. */
   readonly env?: unknown;
+  /** For REST calls, the `google.api.http` path template that matched (Kratos's PathTemplate). */
+  readonly pathTemplate?: string;
 }
 
 /** Mutable reply-header slot: the server rebinds it to the real response headers once known. */

@@ -19,6 +19,7 @@ export {
   type HttpServerOptions,
 } from "./http/server.ts";
 export { createGrpcServer, GrpcServer, type GrpcServerOptions } from "./grpc/server.ts";
+export type { RestJsonOptions } from "./rest/mod.ts";
 export {
   type AppInfo,
   appInfo,

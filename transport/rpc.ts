@@ -7,6 +7,7 @@ import {
   createServiceImplSpec,
   type HandlerContext,
   type Interceptor,
+  type MethodImplSpec,
   type ServiceImpl,
 } from "@connectrpc/connect";
 import type {
@@ -65,22 +66,29 @@ export interface RpcRoute {
   readonly handler: UniversalHandler;
   /** The fast path of a unary method (absent for streams or when disabled). */
   readonly unary?: UnaryPlan;
+  /** The plan of a unary method for other transports (REST), whatever `fastPath` says. */
+  readonly plan?: UnaryPlan;
+  /** The bound implementation, for transports that invoke it directly (REST streams). */
+  readonly spec: MethodImplSpec;
+  /** The server's interceptors, transport-level first, as Connect-ES runs them. */
+  readonly interceptors: readonly Interceptor[];
 }
 
 /** Builds the route table; throws when a service is registered twice or is not a descriptor. */
 export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
+  const interceptors = [
+    transportMiddleware(options.timeoutMs),
+    ...(options.middleware as unknown as Interceptor[]),
+  ];
   const router = createConnectRouter({
-    interceptors: [
-      transportMiddleware(options.timeoutMs),
-      ...(options.middleware as unknown as Interceptor[]),
-    ],
+    interceptors,
     readMaxBytes: options.readMaxBytes,
     writeMaxBytes: options.writeMaxBytes,
     acceptCompression: [...options.compression],
     shutdownSignal: options.shutdownSignal,
   });
   const seen = new Set<string>();
-  const impls = new Map<string, (req: ProtoMessage, ctx: HandlerContext) => unknown>();
+  const specs = new Map<string, MethodImplSpec>();
   for (const entry of options.services) {
     const [service, impl] = entry;
     if (service?.kind !== "service" || !Array.isArray(service.methods)) {
@@ -104,12 +112,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       impl as Partial<ServiceImpl<DescService>>,
     );
     for (const m of Object.values(spec.methods)) {
-      if (m.kind === "unary") {
-        impls.set(
-          `/${service.typeName}/${m.method.name}`,
-          m.impl as (req: ProtoMessage, ctx: HandlerContext) => unknown,
-        );
-      }
+      specs.set(`/${service.typeName}/${m.method.name}`, m);
     }
   }
   const planOptions = {
@@ -128,6 +131,15 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
   }, { once: true });
   const routes = new Map<string, RpcRoute>();
   for (const handler of router.handlers) {
+    const spec = specs.get(handler.requestPath)!;
+    const plan = buildUnaryPlan(
+      handler.method,
+      spec.kind === "unary"
+        ? spec.impl as (req: ProtoMessage, ctx: HandlerContext) => unknown
+        : undefined,
+      options.middleware,
+      planOptions,
+    );
     routes.set(handler.requestPath, {
       path: handler.requestPath,
       operation: operationOf(handler.service.typeName, handler.method.name),
@@ -135,12 +147,10 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       service: handler.service,
       allowedMethods: handler.allowedMethods,
       handler,
-      unary: options.fastPath === false ? undefined : buildUnaryPlan(
-        handler.method,
-        impls.get(handler.requestPath),
-        options.middleware,
-        planOptions,
-      ),
+      unary: options.fastPath === false ? undefined : plan,
+      plan,
+      spec,
+      interceptors,
     });
   }
   return routes;

@@ -14,4 +14,4 @@ export const BUN: string = bin("bun");
 /** workerd from npm. */
 export const WORKERD: string = bin("workerd");
 /** The helloworld proto module, for `buf curl --schema`. */
-export const HELLO_PROTO: string = `${root}examples/helloworld/api`;
+export const HELLO_PROTO: string = `${root}examples/helloworld`;

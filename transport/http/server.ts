@@ -35,6 +35,14 @@ import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.t
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
+import {
+  type Binding,
+  bindingsOf,
+  type RestHost,
+  type RestJsonOptions,
+  serveRest,
+  shapeOf,
+} from "../rest/mod.ts";
 import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
 
@@ -90,6 +98,11 @@ export interface HttpServerOptions<A extends HonoApp = HonoApp> {
    * Connect-ES's own handler, which the fast path is tested against.
    */
   readonly fastPath?: boolean;
+  /**
+   * REST routes from the services' `google.api.http` annotations (on by default); `false` turns
+   * them off, an object sets the JSON output options.
+   */
+  readonly rest?: false | RestJsonOptions;
 }
 
 const MiB = 1024 * 1024;
@@ -145,6 +158,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
             : methodNotAllowed(allowed, c.req.method, route.path),
       );
     }
+    if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
     this.#hono.notFound((c) => {
       const req = c.req.raw;
       if (looksLikeRpc(req)) {
@@ -260,6 +274,69 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   /** Calls in flight right now. */
   get inFlight(): number {
     return this.#inflight.count;
+  }
+
+  #addRestRoutes(json: RestJsonOptions): void {
+    const host: RestHost = {
+      inflight: this.#inflight,
+      shutdownSignal: this.#shutdown.signal,
+      readMaxBytes: this.#options.readMaxBytes ?? 4 * MiB,
+      json,
+    };
+    const shapes = new Map<string, string>();
+    for (const route of this.#routes.values()) {
+      for (const binding of bindingsOf(route.method)) {
+        const shape = `${binding.verb} ${shapeOf(binding.template)}`;
+        const other = shapes.get(shape);
+        if (other !== undefined) {
+          throw new TypeError(
+            `google.api.http: ${binding.label} of ${route.operation} conflicts with ${other}`,
+          );
+        }
+        shapes.set(shape, `${binding.label} of ${route.operation}`);
+        this.#hono.on(
+          binding.verb,
+          binding.compiled.pattern,
+          (c) => this.#serveRest(c, host, route, binding),
+        );
+      }
+    }
+  }
+
+  async #serveRest(c: Context, host: RestHost, route: RpcRoute, binding: Binding) {
+    const request = c.req.raw;
+    if (this.#inflight.draining) {
+      return Response.json({
+        code: 503,
+        reason: "UNAVAILABLE",
+        message: "the server is shutting down",
+        metadata: {},
+      }, { status: 503 });
+    }
+    const info: MutableTransportInfo = {
+      kind: "http",
+      endpoint: this.#endpoint,
+      operation: route.operation,
+      requestHeader: request.headers,
+      replyHeader: new Headers(),
+      request,
+      env: c.env,
+      pathTemplate: binding.template.text,
+    };
+    const values = newValues();
+    values.set(serverTransportKey, info);
+    if (this.#app) values.set(appInfoKey, this.#app);
+    this.#inflight.enter();
+    try {
+      return await serveRest(host, route, binding, {
+        request,
+        params: c.req.param() as Record<string, string>,
+        values,
+        info,
+      });
+    } finally {
+      this.#inflight.leave();
+    }
   }
 
   async #serveRpc(c: Context, route: RpcRoute): Promise<Response> {

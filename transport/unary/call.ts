@@ -17,7 +17,7 @@ export interface UnaryCallInput {
   /** The method's plan. */
   readonly plan: UnaryPlan;
   /** `connect`, `grpc` or `grpc-web`. */
-  readonly protocolName: "connect" | "grpc" | "grpc-web";
+  readonly protocolName: "connect" | "grpc" | "grpc-web" | "http";
   /** HTTP verb. */
   readonly requestMethod: string;
   /** Request URL. */

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_annotations } from "../../google/api/annotations_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file helloworld/v1/greeter.proto.
  */
 export const file_helloworld_v1_greeter: GenFile = /*@__PURE__*/
-  fileDesc("ChtoZWxsb3dvcmxkL3YxL2dyZWV0ZXIucHJvdG8SDWhlbGxvd29ybGQudjEiHAoMSGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkiRgoSSGVsbG9TdHJlYW1SZXF1ZXN0EgwKBG5hbWUYASABKAkSDQoFY291bnQYAiABKAUSEwoLaW50ZXJ2YWxfbXMYAyABKAUiHQoKSGVsbG9SZXBseRIPCgdtZXNzYWdlGAEgASgJMqYBCgdHcmVldGVyEkcKCFNheUhlbGxvEhsuaGVsbG93b3JsZC52MS5IZWxsb1JlcXVlc3QaGS5oZWxsb3dvcmxkLnYxLkhlbGxvUmVwbHkiA5ACARJSCg5TYXlIZWxsb1N0cmVhbRIhLmhlbGxvd29ybGQudjEuSGVsbG9TdHJlYW1SZXF1ZXN0GhkuaGVsbG93b3JsZC52MS5IZWxsb1JlcGx5IgAwAWIGcHJvdG8z");
+  fileDesc("ChtoZWxsb3dvcmxkL3YxL2dyZWV0ZXIucHJvdG8SDWhlbGxvd29ybGQudjEiHAoMSGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkiRgoSSGVsbG9TdHJlYW1SZXF1ZXN0EgwKBG5hbWUYASABKAkSDQoFY291bnQYAiABKAUSEwoLaW50ZXJ2YWxfbXMYAyABKAUiHQoKSGVsbG9SZXBseRIPCgdtZXNzYWdlGAEgASgJMuEBCgdHcmVldGVyEmEKCFNheUhlbGxvEhsuaGVsbG93b3JsZC52MS5IZWxsb1JlcXVlc3QaGS5oZWxsb3dvcmxkLnYxLkhlbGxvUmVwbHkiHZACAYLT5JMCFBISL2hlbGxvd29ybGQve25hbWV9EnMKDlNheUhlbGxvU3RyZWFtEiEuaGVsbG93b3JsZC52MS5IZWxsb1N0cmVhbVJlcXVlc3QaGS5oZWxsb3dvcmxkLnYxLkhlbGxvUmVwbHkiIYLT5JMCGxIZL2hlbGxvd29ybGQve25hbWV9L3N0cmVhbTABYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * The request message containing the user's name.

@@ -1,0 +1,145 @@
+// The REST bindings of an RPC, read from its `google.api.http` option and checked against the
+// request and response messages at server start: a bad rule is an error naming the method and
+// the rule, never a route that fails at request time.
+import {
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  getExtension,
+  hasExtension,
+} from "@bufbuild/protobuf";
+import { http } from "../../internal/gen/google/api/annotations_pb.ts";
+import type { HttpRule } from "../../internal/gen/google/api/http_pb.ts";
+import {
+  type CompiledTemplate,
+  compileTemplate,
+  parseTemplate,
+  type Template,
+} from "./template.ts";
+
+/** One HTTP binding of an RPC (the rule itself or one of its additional bindings). */
+export interface Binding {
+  /** The RPC. */
+  readonly method: DescMethod;
+  /** HTTP verb, upper-case. */
+  readonly verb: string;
+  /** The parsed path template. */
+  readonly template: Template;
+  /** The template compiled for Hono. */
+  readonly compiled: CompiledTemplate;
+  /** `""` (no body), `"*"` (the whole request) or a top-level request field. */
+  readonly body: string;
+  /** `""` (the whole response) or a top-level response field. */
+  readonly responseBody: string;
+  /** Human-readable rule, for errors and docs: `GET /v1/{name}`. */
+  readonly label: string;
+}
+
+/** The bindings of `method`, empty when it has no `google.api.http` option. */
+export function bindingsOf(method: DescMethod): Binding[] {
+  const options = method.proto.options;
+  if (options === undefined || !hasExtension(options, http)) return [];
+  const rule = getExtension(options, http);
+  const out = [binding(method, rule)];
+  for (const extra of rule.additionalBindings) {
+    if (extra.additionalBindings.length > 0) {
+      throw ruleError(method, label(extra), "additional_bindings must not nest");
+    }
+    out.push(binding(method, extra));
+  }
+  return out;
+}
+
+function label(rule: HttpRule): string {
+  const p = rule.pattern;
+  switch (p.case) {
+    case "get":
+    case "put":
+    case "post":
+    case "delete":
+    case "patch":
+      return `${p.case.toUpperCase()} ${p.value}`;
+    case "custom":
+      return `${p.value.kind} ${p.value.path}`;
+    default:
+      return "(no pattern)";
+  }
+}
+
+function ruleError(method: DescMethod, rule: string, problem: string): TypeError {
+  return new TypeError(
+    `google.api.http of ${method.parent.typeName}.${method.name} (${rule}): ${problem}`,
+  );
+}
+
+function binding(method: DescMethod, rule: HttpRule): Binding {
+  const text = label(rule);
+  const p = rule.pattern;
+  if (p.case === undefined) throw ruleError(method, text, "no HTTP method and path");
+  const verb = p.case === "custom" ? p.value.kind.toUpperCase() : p.case.toUpperCase();
+  const path = p.case === "custom" ? p.value.path : p.value;
+  if (!/^[A-Z]+$/.test(verb)) throw ruleError(method, text, `invalid HTTP method "${verb}"`);
+  let template: Template;
+  try {
+    template = parseTemplate(path);
+  } catch (error) {
+    throw ruleError(method, text, (error as Error).message);
+  }
+  if (method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming") {
+    throw ruleError(method, text, "client and bidi streams cannot be bound to REST");
+  }
+  for (const variable of template.variables) {
+    const field = fieldAtPath(method.input, variable);
+    if (field === undefined) {
+      throw ruleError(
+        method,
+        text,
+        `path variable {${variable}} names no field of ${method.input.typeName}`,
+      );
+    }
+    if (field.fieldKind !== "scalar" && field.fieldKind !== "enum") {
+      throw ruleError(method, text, `path variable {${variable}} must be a scalar or enum field`);
+    }
+  }
+  const body = rule.body;
+  if (body !== "" && body !== "*") {
+    const field = method.input.fields.find((f) => f.name === body);
+    if (field === undefined) {
+      throw ruleError(method, text, `body "${body}" names no field of ${method.input.typeName}`);
+    }
+    if (template.variables.some((v) => v === body || v.startsWith(`${body}.`))) {
+      throw ruleError(method, text, `body "${body}" is also bound by the path`);
+    }
+  }
+  if (body !== "" && verb === "GET") throw ruleError(method, text, "a GET rule cannot have a body");
+  const responseBody = rule.responseBody;
+  if (responseBody !== "" && !method.output.fields.some((f) => f.name === responseBody)) {
+    throw ruleError(
+      method,
+      text,
+      `response_body "${responseBody}" names no field of ${method.output.typeName}`,
+    );
+  }
+  return {
+    method,
+    verb,
+    template,
+    compiled: compileTemplate(template),
+    body,
+    responseBody,
+    label: text,
+  };
+}
+
+/** The field at a dotted path of proto field names (or JSON names), through singular messages. */
+export function fieldAtPath(message: DescMessage, path: string): DescField | undefined {
+  let current: DescMessage | undefined = message;
+  let field: DescField | undefined;
+  for (const part of path.split(".")) {
+    if (current === undefined) return undefined;
+    field = current.fields.find((f) => f.name === part || f.jsonName === part);
+    if (field === undefined) return undefined;
+    current = field.fieldKind === "message" ? field.message : undefined;
+  }
+  return field;
+}
