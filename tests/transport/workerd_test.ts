@@ -1,9 +1,18 @@
 // helloworld on workerd (Cloudflare's runtime): the bundle built by `deno task build:worker`
-// serves Connect and gRPC-Web; native gRPC gets a clear Trailers-Only Unimplemented.
+// serves Connect and gRPC-Web, health and reflection included; native gRPC gets a clear
+// Trailers-Only Unimplemented.
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { createConnectTransport as createNodeConnectTransport } from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+} from "../../internal/gen/grpc/health/v1/health_pb.ts";
+import { ServerReflection } from "../../internal/gen/grpc/reflection/v1/reflection_pb.ts";
 import { bufCurl } from "../support/clients.ts";
 import { Child, freePort, run } from "../support/process.ts";
 import { root, WORKERD } from "../support/tools.ts";
@@ -56,6 +65,41 @@ Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused cle
         const reply = await createClient(Greeter, transport).sayHello({ name: "web" });
         assert.equal(reply.message, "Hello web");
       }
+    });
+    await t.step("health and reflection over Connect", async () => {
+      const check = await createClient(Health, createConnectTransport({ baseUrl: base })).check({});
+      assert.equal(check.status, HealthCheckResponse_ServingStatus.SERVING);
+      for (const path of ["/healthz", "/readyz"]) {
+        const res = await fetch(base + path);
+        assert.equal(res.status, 200, path);
+        assert.deepEqual(await res.json(), { status: "SERVING" });
+      }
+      // workerd has no h2c, so reflection runs half duplex: every query first, then answers.
+      const reflection = createClient(
+        ServerReflection,
+        createNodeConnectTransport({ baseUrl: base, httpVersion: "1.1" }),
+      );
+      async function* queries() {
+        yield { messageRequest: { case: "listServices" as const, value: "" } };
+        yield {
+          messageRequest: {
+            case: "fileContainingSymbol" as const,
+            value: "helloworld.v1.HelloRequest",
+          },
+        };
+      }
+      const answers = [];
+      for await (const a of reflection.serverReflectionInfo(queries())) answers.push(a);
+      assert.equal(answers.length, 2);
+      const [list, file] = answers.map((a) => a.messageResponse);
+      assert.ok(
+        list.case === "listServicesResponse" &&
+          list.value.service.some((s) => s.name === "helloworld.v1.Greeter"),
+        JSON.stringify(list),
+      );
+      assert.equal(file.case, "fileDescriptorResponse");
+      const first = fromBinary(FileDescriptorProtoSchema, file.value.fileDescriptorProto[0]);
+      assert.equal(first.name, "helloworld/v1/greeter.proto");
     });
     await t.step("a native gRPC request gets Trailers-Only grpc-status 12", async () => {
       // workerd speaks no h2c, so HTTP/2 gRPC clients cannot connect at all; a gRPC request

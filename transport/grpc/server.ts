@@ -9,6 +9,8 @@ import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import { rpcError, unknownRpc, unsupportedMediaType } from "../answers.ts";
 import { type CompressionCodec, gzip } from "../compression.ts";
 import { InFlight } from "../drain.ts";
+import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
+import type { HealthStatus } from "../health/mod.ts";
 import {
   type AppInfo,
   appInfoKey,
@@ -46,6 +48,10 @@ export interface GrpcServerOptions {
   readonly fastPath?: boolean;
   /** Endpoint to advertise instead of the bound address. */
   readonly endpoint?: string | URL;
+  /** Serve gRPC server reflection, v1 and v1alpha (default true). */
+  readonly reflection?: boolean;
+  /** Serve `grpc.health.v1.Health` (default true). */
+  readonly health?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -61,6 +67,7 @@ export class GrpcServer implements Server, Endpointer {
   readonly #address: { hostname: string; port: number };
   readonly #routes: Map<string, RpcRoute>;
   readonly #inflight = new InFlight();
+  readonly #watches = new InFlight();
   readonly #shutdown = new AbortController();
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   #server: http2.Http2Server | undefined;
@@ -68,13 +75,17 @@ export class GrpcServer implements Server, Endpointer {
   #app: AppInfo | undefined;
   #endpoint = "";
   readonly #scheme: string;
+  /** Health of this server: SERVING once started, NOT_SERVING from the moment `stop()` begins. */
+  readonly health: HealthStatus;
 
   /** Use `createGrpcServer`. */
   constructor(options: GrpcServerOptions) {
     this.#options = options;
     this.#address = parseAddress(options.address ?? ":0");
+    const served = withBuiltins(options.services ?? [], options);
+    this.health = served.health;
     this.#routes = buildRoutes({
-      services: options.services ?? [],
+      services: served.services,
       middleware: options.middleware ?? [],
       timeoutMs: options.timeout ?? 10_000,
       readMaxBytes: options.readMaxBytes ?? 4 * MiB,
@@ -153,6 +164,7 @@ export class GrpcServer implements Server, Endpointer {
     this.#port = typeof addr === "object" && addr !== null ? addr.port : port;
     this.#server = server as http2.Http2Server;
     this.#endpoint = this.endpoint().href.replace(/\/$/, "");
+    this.health.markServing();
     helper().infow(
       "gRPC server listening",
       "address",
@@ -167,6 +179,7 @@ export class GrpcServer implements Server, Endpointer {
   /** Refuses new calls (GOAWAY), lets in-flight ones finish, closes; forces on `ctx.signal`. */
   async stop(ctx: ServerContext = {}): Promise<void> {
     this.#inflight.drain();
+    this.health.markDraining();
     const server = this.#server;
     if (!server) return;
     const force = ctx.signal ?? new AbortController().signal;
@@ -195,6 +208,7 @@ export class GrpcServer implements Server, Endpointer {
       for (const s of this.#sessions) s.close();
       if (force.aborted) onForce();
       await Promise.race([this.#inflight.idle(), aborted(force)]);
+      await endWatches(this.health, this.#watches, force);
       // Every call is done; sessions a client keeps open idle would hold close() forever.
       for (const s of this.#sessions) s.destroy();
       await closed;
@@ -245,7 +259,8 @@ export class GrpcServer implements Server, Endpointer {
     };
     values.set(serverTransportKey, info);
     if (this.#app) values.set(appInfoKey, this.#app);
-    this.#inflight.enter();
+    const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
+    inflight.enter();
     try {
       const binary = route.unary && kind === "grpc" && method === "POST"
         ? grpcBinaryFormat(contentType)
@@ -270,7 +285,7 @@ export class GrpcServer implements Server, Endpointer {
         stream.close(2); // NGHTTP2_INTERNAL_ERROR
       }
     } finally {
-      this.#inflight.leave();
+      inflight.leave();
     }
   }
 }
