@@ -9,6 +9,9 @@
  * - `validate()` — protovalidate rules on request messages, InvalidArgument with field violations
  * - `timeout(policy)` (server) and `deadline()` (client) — per-operation deadlines that
  *   propagate to downstream calls
+ * - `circuitBreaker()` (client) — Google SRE adaptive throttling per operation (or node)
+ * - `retry()` (client) — idempotent methods on Unavailable: full-jitter backoff, a retry
+ *   budget, deadline-aware, each attempt on a freshly picked node
  *
  * @example
  * ```ts
@@ -32,3 +35,9 @@ export type { LoggingOptions } from "./logging.ts";
 export { validate, type ValidateOptions } from "./validate.ts";
 export { deadline, timeout, type TimeoutPolicy } from "./timeout.ts";
 export type { CallRequest, CallResponse, Middleware, Next } from "../transport/mod.ts";
+export {
+  CIRCUIT_BREAKER_REASON,
+  circuitBreaker,
+  type CircuitBreakerOptions,
+} from "./circuitbreaker.ts";
+export { retry, type RetryBudgetOptions, type RetryOptions } from "./retry.ts";

@@ -32,3 +32,5 @@ rm -rf cmd/protoc-gen-atreus-errors/gen
 for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtures/proto/bookstore; do
   (cd "$dir" && "../../../../$BUF" generate)
 done
+# The Echo service of the client tests: every streaming kind and idempotency level.
+(cd tests/client/proto && "../../../$BUF" generate)

@@ -58,3 +58,22 @@ export type {
   UnaryCallRequest,
   UnaryCallResponse,
 } from "./types.ts";
+export {
+  type CallOptions,
+  type Client,
+  ClientError,
+  type ClientErrorCode,
+  type ClientHandle,
+  type ClientOptions,
+  type ClientProtocol,
+  createClient,
+  type FieldInit,
+  type MessageInit,
+  type MessageOf,
+  type MethodClient,
+  pickedNodeKey,
+  pickFiltersKey,
+  type RequestOf,
+  type ResponseOf,
+  type ServiceClient,
+} from "./client/mod.ts";

@@ -1,0 +1,289 @@
+// The Connect-ES transport behind every Atreus client. Per call it opens a deadline scope, runs
+// the client middleware, and only then picks a node — so each attempt a retry makes is balanced
+// on its own and can land on another instance. The node's own transport carries no
+// interceptors: the middleware already ran once, around the pick.
+import type {
+  DescMessage,
+  DescMethodStreaming,
+  DescMethodUnary,
+  MessageInitShape,
+} from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextValues,
+  type Interceptor,
+  type StreamRequest,
+  type StreamResponse,
+  type Transport,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import { createMethodUrl, runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
+import { childValues, currentValues, runWithValues } from "../../internal/context.ts";
+import { serviceUnavailable, toConnectError } from "../../errors/mod.ts";
+import {
+  NoAvailableNodeError,
+  type PickContext,
+  type Picked,
+  type Selector,
+} from "../../selector/mod.ts";
+import { deadlineKey, remainingMs } from "../deadline.ts";
+import type { NodeSource } from "./discovery.ts";
+import { isNodeFailure, normalizeFailure } from "./failure.ts";
+import type { NodePool } from "./nodes.ts";
+import { pickedNodeKey, pickFiltersKey } from "./pick.ts";
+import { type ClientProtocol, protocolHeader } from "./protocol.ts";
+
+/** Everything a call needs from its client. */
+export interface CallPlan {
+  /** The endpoint as given, the base of the URL middleware sees. */
+  readonly endpoint: string;
+  /** The service name for messages (discovery name or endpoint). */
+  readonly service: string;
+  /** Wire protocol. */
+  readonly protocol: ClientProtocol;
+  /** Protobuf binary bodies. */
+  readonly binary: boolean;
+  /** Default deadline of unary calls in ms (undefined: none). */
+  readonly unaryTimeoutMs: number | undefined;
+  /** The client middleware as Connect-ES interceptors, outermost first. */
+  readonly interceptors: Interceptor[];
+  /** Whether filters route on request headers (then picks get them as metadata). */
+  readonly routesOnMetadata: boolean;
+  /** Holds the nodes. */
+  readonly selector: Selector;
+  /** Transports per node. */
+  readonly pool: NodePool;
+  /** Discovery, for `discovery:///` endpoints. */
+  readonly source?: NodeSource;
+  /** Whether `close()` was called. */
+  closed(): boolean;
+}
+
+/** The transport that runs `plan`'s middleware and balances each attempt. */
+export function balancedTransport(plan: CallPlan): Transport {
+  return {
+    unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      message: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      const ms = timeoutMs === undefined
+        ? plan.unaryTimeoutMs
+        : timeoutMs > 0
+        ? timeoutMs
+        : undefined;
+      return inDeadlineScope(ms, (left) =>
+        runUnaryCall<I, O>({
+          interceptors: plan.interceptors,
+          signal,
+          timeoutMs: left,
+          req: {
+            stream: false,
+            service: method.parent,
+            method,
+            requestMethod: "POST",
+            url: createMethodUrl(plan.endpoint, method),
+            header: protocolHeader(plan.protocol, method, plan.binary, header),
+            contextValues: contextValues ?? createContextValues(),
+            message,
+          },
+          next: (req) => attemptUnary(plan, req),
+        }));
+    },
+    stream<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+      contextValues?: ContextValues,
+    ): Promise<StreamResponse<I, O>> {
+      // Streams get no default deadline (they may run for hours), as in Kratos.
+      const ms = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
+      return inDeadlineScope(ms, (left) =>
+        runStreamingCall<I, O>({
+          interceptors: plan.interceptors,
+          signal,
+          timeoutMs: left,
+          req: {
+            stream: true,
+            service: method.parent,
+            method,
+            requestMethod: "POST",
+            url: createMethodUrl(plan.endpoint, method),
+            header: protocolHeader(plan.protocol, method, plan.binary, header),
+            contextValues: contextValues ?? createContextValues(),
+            message: input,
+          },
+          next: (req) => attemptStream(plan, req),
+        }));
+    },
+  };
+}
+
+/**
+ * Runs `fn` in a request scope whose deadline is the sooner of `timeoutMs` and the deadline of
+ * the call being served (so a downstream call never outlives its caller), making it visible to
+ * middleware through `remainingMs()`.
+ */
+function inDeadlineScope<T>(
+  timeoutMs: number | undefined,
+  fn: (timeoutMs: number | undefined) => T,
+): T {
+  const inherited = remainingMs();
+  const ms = inherited === undefined
+    ? timeoutMs
+    : timeoutMs === undefined
+    ? inherited
+    : Math.min(timeoutMs, inherited);
+  if (ms === undefined) return fn(undefined);
+  const values = childValues(currentValues());
+  values.set(deadlineKey, Date.now() + ms);
+  return runWithValues(values, () => fn(ms));
+}
+
+/** The deadline left for this attempt, refusing to start one that has none left. */
+function attemptTimeout(): number | undefined {
+  const left = remainingMs();
+  if (left === undefined) return undefined;
+  if (left <= 0) throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
+  return Math.max(1, Math.floor(left));
+}
+
+async function prepare(
+  plan: CallPlan,
+  req: UnaryRequest | StreamRequest,
+): Promise<Picked> {
+  if (plan.closed()) throw new ConnectError("the client is closed", Code.Canceled);
+  if (plan.source) {
+    try {
+      await plan.source.ready(req.signal);
+    } catch (error) {
+      if (req.signal.aborted) throw error;
+      throw new ConnectError(
+        `discovery of ${JSON.stringify(plan.service)} failed: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        Code.Unavailable,
+        undefined,
+        undefined,
+        error,
+      );
+    }
+  }
+  const extra = req.contextValues.get(pickFiltersKey);
+  const context: PickContext = {
+    operation: `/${req.service.typeName}/${req.method.name}`,
+    metadata: plan.routesOnMetadata || extra.length > 0
+      ? Object.fromEntries(req.header)
+      : undefined,
+    filters: extra.length > 0 ? extra : undefined,
+  };
+  let picked: Picked;
+  try {
+    picked = plan.selector.pick(context);
+  } catch (error) {
+    if (!(error instanceof NoAvailableNodeError)) throw error;
+    throw toConnectError(serviceUnavailable("NODE_NOT_FOUND", error.message).withCause(error));
+  }
+  req.contextValues.set(pickedNodeKey, picked.node);
+  return picked;
+}
+
+async function attemptUnary<I extends DescMessage, O extends DescMessage>(
+  plan: CallPlan,
+  req: UnaryRequest<I, O>,
+): Promise<UnaryResponse<I, O>> {
+  const picked = await prepare(plan, req);
+  const lease = plan.pool.acquire(picked.node);
+  const start = performance.now();
+  try {
+    const transport = await lease.transport;
+    const res = await transport.unary(
+      req.method,
+      req.signal,
+      attemptTimeout(),
+      req.header,
+      req.message,
+      req.contextValues,
+    );
+    picked.done({ latencyMs: performance.now() - start });
+    return res;
+  } catch (error) {
+    const e = normalizeFailure(error, req.signal);
+    const latencyMs = performance.now() - start;
+    picked.done(isNodeFailure(e) ? { error: e, latencyMs } : { latencyMs });
+    throw e;
+  } finally {
+    lease.release();
+  }
+}
+
+async function attemptStream<I extends DescMessage, O extends DescMessage>(
+  plan: CallPlan,
+  req: StreamRequest<I, O>,
+): Promise<StreamResponse<I, O>> {
+  const picked = await prepare(plan, req);
+  const lease = plan.pool.acquire(picked.node);
+  const start = performance.now();
+  let finished = false;
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    req.signal.removeEventListener("abort", onAbort);
+    const latencyMs = performance.now() - start;
+    picked.done(error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs });
+    lease.release();
+  };
+  // A consumer that stops reading aborts the call's signal; the node is free again then.
+  const onAbort = () => finish(req.signal.reason);
+  req.signal.addEventListener("abort", onAbort, { once: true });
+  let res: StreamResponse<I, O>;
+  try {
+    const transport = await lease.transport;
+    res = await transport.stream(
+      req.method,
+      req.signal,
+      attemptTimeout(),
+      req.header,
+      req.message,
+      req.contextValues,
+    );
+  } catch (error) {
+    const e = normalizeFailure(error, req.signal);
+    finish(e);
+    throw e;
+  }
+  const messages = res.message;
+  return {
+    ...res,
+    message: {
+      [Symbol.asyncIterator]() {
+        const it = messages[Symbol.asyncIterator]();
+        return {
+          async next() {
+            try {
+              const r = await it.next();
+              if (r.done === true) finish();
+              return r;
+            } catch (error) {
+              const e = normalizeFailure(error, req.signal);
+              finish(e);
+              throw e;
+            }
+          },
+          async return(value?: unknown) {
+            finish();
+            return await (it.return?.(value) ?? { done: true as const, value: undefined });
+          },
+        };
+      },
+    },
+  };
+}

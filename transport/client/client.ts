@@ -1,0 +1,279 @@
+// createClient: a typed Connect-ES client whose calls are balanced over the nodes of an
+// endpoint — a registry service, a fixed address list, or one URL.
+import type { DescService } from "@bufbuild/protobuf";
+import { createClient as createConnectClient, type Interceptor } from "@connectrpc/connect";
+import { helper } from "../../log/mod.ts";
+import type { Discovery, FetchLike, ServiceInstance } from "../../registry/mod.ts";
+import {
+  type Balancer,
+  createNode,
+  createSelector,
+  type Node,
+  type NodeFilter,
+  type Selector,
+  toNodes,
+} from "../../selector/mod.ts";
+import type { Middleware, ServiceDesc } from "../types.ts";
+import { balancedTransport } from "./call.ts";
+import { type NodeSource, startDiscovery } from "./discovery.ts";
+import { parseEndpoint, type Target } from "./endpoint.ts";
+import { ClientError } from "./errors.ts";
+import { NodePool } from "./nodes.ts";
+import {
+  type ClientProtocol,
+  loadConnectNode,
+  nodeTransport,
+  protocols,
+  schemesOf,
+} from "./protocol.ts";
+import type { Client, ClientHandle } from "./types.ts";
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  /**
+   * Where the service is: `discovery:///name` (through `discovery`), `direct:///host:port,…`
+   * (fixed addresses, balanced), or one `http://`, `https://`, `grpc://` or `grpcs://` URL.
+   */
+  readonly endpoint: string;
+  /** The registry to resolve `discovery:///` endpoints with. */
+  readonly discovery?: Discovery;
+  /** Node balancer (default `wrr()`, Kratos's default); one per client. */
+  readonly balancer?: Balancer;
+  /** Node filters applied to every pick, e.g. `version("v2")`. */
+  readonly filters?: readonly NodeFilter[];
+  /**
+   * Whether the filters read request headers (`PickContext.metadata`); off by default so picks
+   * do not copy headers for filters that never look at them.
+   */
+  readonly filtersUseMetadata?: boolean;
+  /**
+   * Wire protocol: `"connect"` (default) or `"grpc-web"` over fetch (every runtime, Workers
+   * too; dials `http`/`https` endpoints), or `"grpc"` over node:http2 (Node, Deno, Bun; dials
+   * `grpc`/`grpcs` endpoints).
+   */
+  readonly protocol?: ClientProtocol;
+  /**
+   * Client middleware, outermost first, run once per call around the node pick. Recommended:
+   * `[metadata.client(), logging.client(), circuitBreaker(), retry()]`.
+   */
+  readonly middleware?: readonly Middleware[];
+  /**
+   * Default deadline of unary calls in ms (default 2000, as Kratos; `0` for none). A call's
+   * `timeoutMs` overrides it; either way a call made while serving another never outlives the
+   * caller's deadline, and the time left travels as `grpc-timeout` / `connect-timeout-ms`.
+   */
+  readonly timeout?: number;
+  /** The fetch Connect and gRPC-Web use (TLS settings, proxies, tests). */
+  readonly fetch?: FetchLike;
+  /** Protobuf binary bodies (default true); false sends JSON (Connect and gRPC-Web). */
+  readonly useBinaryFormat?: boolean;
+  /** Dial `direct:///` addresses with TLS (default false). */
+  readonly secure?: boolean;
+  /** How long an idle HTTP/2 connection (gRPC) is kept, in ms (default 60 000). */
+  readonly idleConnectionTimeoutMs?: number;
+  /** Told about discovery problems (default: a warning in the log). */
+  readonly onError?: (error: Error) => void;
+}
+
+function option(message: string): ClientError {
+  return new ClientError("invalid_option", `client: ${message}`);
+}
+
+function checkOptions(service: unknown, options: ClientOptions | undefined): ClientOptions {
+  const s = service as Partial<ServiceDesc> | undefined;
+  if (s?.kind !== "service" || !Array.isArray(s.methods)) {
+    throw option("the first argument must be a service descriptor (e.g. Greeter from *_pb.ts)");
+  }
+  if (typeof options !== "object" || options === null) {
+    throw option("options with an endpoint are required");
+  }
+  const { timeout, middleware, filters, balancer, fetch, idleConnectionTimeoutMs } = options;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+    throw option(`timeout must be a number of ms >= 0, got ${timeout}`);
+  }
+  if (
+    idleConnectionTimeoutMs !== undefined &&
+    !(Number.isFinite(idleConnectionTimeoutMs) && idleConnectionTimeoutMs > 0)
+  ) {
+    throw option(
+      `idleConnectionTimeoutMs must be a positive number, got ${idleConnectionTimeoutMs}`,
+    );
+  }
+  if (middleware !== undefined && !isFunctionList(middleware)) {
+    throw option("middleware must be an array of middleware functions");
+  }
+  if (filters !== undefined && !isFunctionList(filters)) {
+    throw option("filters must be an array of node filter functions");
+  }
+  if (
+    balancer !== undefined &&
+    (typeof balancer?.pick !== "function" || typeof balancer.apply !== "function")
+  ) {
+    throw option("balancer must be a balancer (p2c(), wrr(), random())");
+  }
+  if (fetch !== undefined && typeof fetch !== "function") throw option("fetch must be a function");
+  return options;
+}
+
+function isFunctionList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((f) => typeof f === "function");
+}
+
+function checkProtocol(options: ClientOptions, target: Target): ClientProtocol {
+  const protocol = options.protocol ?? "connect";
+  if (!protocols.includes(protocol)) {
+    throw new ClientError(
+      "invalid_protocol",
+      `client: unknown protocol ${JSON.stringify(protocol)}; want one of ${protocols.join(", ")}`,
+    );
+  }
+  if (target.kind === "url" && target.scheme.startsWith("grpc") && protocol !== "grpc") {
+    throw new ClientError(
+      "invalid_protocol",
+      `client: ${target.url} is a native gRPC endpoint; use protocol "grpc", or the service's ` +
+        `http(s):// endpoint for protocol ${JSON.stringify(protocol)}`,
+    );
+  }
+  if (protocol === "grpc" && options.fetch !== undefined) {
+    throw option('fetch is used by "connect" and "grpc-web"; protocol "grpc" uses node:http2');
+  }
+  return protocol;
+}
+
+/** Instances for a `direct:///` list: one per address, with the protocol's scheme. */
+function directInstances(
+  addresses: readonly string[],
+  protocol: ClientProtocol,
+  secure: boolean,
+): ServiceInstance[] {
+  const scheme = schemesOf(protocol)[secure ? 1 : 0];
+  return addresses.map((address) => ({
+    id: address,
+    name: "direct",
+    version: "",
+    metadata: {},
+    endpoints: [`${scheme}://${address}`],
+  }));
+}
+
+/**
+ * Creates a typed client of `service` (a protoc-gen-es service descriptor): one function per
+ * RPC, exactly as Connect-ES's `createClient` makes them, so errors are Connect-ES
+ * `ConnectError`s (`errors.fromError(e)` reads a Kratos reason and metadata from them).
+ *
+ * Each call runs the middleware, then picks a node (a failed pick is Unavailable with reason
+ * `NODE_NOT_FOUND`), then calls it over a transport kept per node. `discovery:///` clients
+ * keep the registry's last good list through outages and use only the endpoints their protocol
+ * dials; calls made before the first list arrives wait for it.
+ *
+ * The return type is spelled with Atreus's own structural types (`Client<S>`), because public
+ * signatures here may not name protobuf-es types; for a generated service it is the same type
+ * as Connect-ES's `Client<typeof Service>`, plus `close()`. Throws `ClientError` on bad options.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@atreus/atreus/transport";
+ * import { circuitBreaker, logging, retry } from "@atreus/atreus/middleware";
+ * import * as metadata from "@atreus/atreus/metadata";
+ * import { etcd } from "@atreus/atreus/registry";
+ *
+ * const greeter = createClient(Greeter, {
+ *   endpoint: "discovery:///helloworld",
+ *   discovery: etcd({ endpoint: "http://127.0.0.1:2379" }),
+ *   protocol: "grpc",
+ *   middleware: [metadata.client(), logging.client(), circuitBreaker(), retry()],
+ * });
+ * const { message } = await greeter.sayHello({ name: "atreus" });
+ * await greeter.close();
+ * ```
+ */
+export function createClient<S extends ServiceDesc>(
+  service: S,
+  options: ClientOptions,
+): Client<S> {
+  checkOptions(service, options);
+  const target = parseEndpoint(options.endpoint);
+  const protocol = checkProtocol(options, target);
+  if (target.kind === "discovery" && typeof options.discovery?.watch !== "function") {
+    throw new ClientError(
+      "missing_discovery",
+      `client: ${options.endpoint} needs a discovery (e.g. { discovery: etcd({ endpoint }) })`,
+    );
+  }
+  // Loading node:http2 now, outside any call, also spares the first call the wait.
+  if (protocol === "grpc") loadConnectNode().catch(() => {});
+  const schemes = schemesOf(protocol);
+  const name = target.kind === "discovery" ? target.name : options.endpoint;
+  const onError = options.onError ??
+    ((error: Error) =>
+      helper().warnw("client: discovery", "service", name, "error", error.message));
+  const base = (node: Node) =>
+    target.kind === "url"
+      ? target.url.replace(/^grpc/, "http")
+      : `${node.secure ? "https" : "http"}://${node.address}`;
+  const pool = new NodePool((node) =>
+    nodeTransport(base(node), {
+      protocol,
+      binary: options.useBinaryFormat ?? true,
+      fetch: options.fetch,
+      idleConnectionTimeoutMs: options.idleConnectionTimeoutMs ?? 60_000,
+    })
+  );
+  const inner = createSelector({
+    service: name,
+    balancer: options.balancer,
+    filters: options.filters,
+  });
+  // Every node list passes through here, so transports of nodes that left are released.
+  const selector: Selector = {
+    balancer: inner.balancer,
+    apply(nodes) {
+      inner.apply(nodes);
+      pool.retain(nodes);
+    },
+    nodes: () => inner.nodes(),
+    pick: (context) => inner.pick(context),
+  };
+
+  let source: NodeSource | undefined;
+  if (target.kind === "discovery") {
+    source = startDiscovery(options.discovery!, target.name, selector, { schemes, onError });
+  } else if (target.kind === "direct") {
+    selector.apply(
+      toNodes(directInstances(target.addresses, protocol, options.secure ?? false), { schemes }),
+    );
+  } else {
+    const instance = { id: target.url, name, version: "", metadata: {}, endpoints: [target.url] };
+    selector.apply([createNode(instance, target.url)]);
+  }
+
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      closed = true;
+      await source?.stop();
+      pool.close();
+    })();
+  const transport = balancedTransport({
+    endpoint: options.endpoint.replace(/\/+$/, ""),
+    service: name,
+    protocol,
+    binary: options.useBinaryFormat ?? true,
+    unaryTimeoutMs: options.timeout === 0 ? undefined : options.timeout ?? 2_000,
+    interceptors: [...(options.middleware ?? [])] as unknown as Interceptor[],
+    routesOnMetadata: options.filtersUseMetadata ?? false,
+    selector,
+    pool,
+    source,
+    closed: () => closed,
+  });
+  const client = createConnectClient(service as unknown as DescService, transport) as Record<
+    PropertyKey,
+    unknown
+  >;
+  const handle: ClientHandle = { close, [Symbol.asyncDispose]: close };
+  if (!("close" in client)) client.close = handle.close;
+  client[Symbol.asyncDispose] = handle[Symbol.asyncDispose];
+  return client as Client<S>;
+}

@@ -1,0 +1,77 @@
+// How a client classifies failures. A connection that cannot be made, or that breaks under a
+// call, is reported as Unavailable — what gRPC clients report — whatever the runtime's own
+// error looks like (fetch's TypeError, Node's ECONNRESET, an HTTP/2 GOAWAY). Retry, breakers and
+// balancers then need to know one code, not every runtime's spelling of "connection lost".
+import { Code, ConnectError } from "@connectrpc/connect";
+
+// Socket and HTTP/2 session errors that mean "the connection failed", not "the call failed".
+const connectionErrorCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_INVALID_SESSION",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_STREAM_DESTROYED",
+]);
+
+function hasConnectionCode(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Object && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && connectionErrorCodes.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Wraps fetch so a request that never got a response (refused, reset, DNS) rejects with an
+ * Unavailable ConnectError; aborts keep their own reason.
+ */
+export function guardFetch(
+  fetch: typeof globalThis.fetch,
+  target: string,
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (error) {
+      if (init?.signal?.aborted || error instanceof ConnectError) throw error;
+      throw new ConnectError(
+        `connection to ${target} failed: ${describe(error)}`,
+        Code.Unavailable,
+        undefined,
+        undefined,
+        error,
+      );
+    }
+  };
+}
+
+/**
+ * The error a failed call surfaces: a connection-level failure (by its cause chain) becomes
+ * Unavailable unless the caller aborted the call; anything else is returned unchanged.
+ */
+export function normalizeFailure(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted || !(error instanceof ConnectError)) return error;
+  if (error.code === Code.Unavailable || !hasConnectionCode(error)) return error;
+  return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
+}
+
+/** Whether a failure is the node's doing (so balancers steer away): unreachable or too slow. */
+export function isNodeFailure(error: unknown): boolean {
+  return error instanceof ConnectError &&
+    (error.code === Code.Unavailable || error.code === Code.DeadlineExceeded);
+}

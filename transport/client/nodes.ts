@@ -1,0 +1,75 @@
+// One Connect-ES transport per node, reused across calls. When discovery drops a node, its
+// transport is closed once the calls still running on it end, so an instance that left does
+// not keep HTTP/2 sessions (and the process) alive.
+import { type Node, nodeKey } from "../../selector/mod.ts";
+import type { Transport } from "@connectrpc/connect";
+import type { NodeTransport } from "./protocol.ts";
+
+interface Entry {
+  readonly built: Promise<NodeTransport>;
+  inFlight: number;
+  stale: boolean;
+}
+
+/** A lease on a node's transport; `release()` when the call ends. */
+export interface Lease {
+  /** The node's transport. */
+  readonly transport: Promise<Transport>;
+  /** Ends the lease (idempotent). */
+  release(): void;
+}
+
+/** The transports of the nodes a client currently knows. */
+export class NodePool {
+  readonly #entries = new Map<string, Entry>();
+  readonly #build: (node: Node) => Promise<NodeTransport>;
+  #closed = false;
+
+  /** A pool building each node's transport with `build`. */
+  constructor(build: (node: Node) => Promise<NodeTransport>) {
+    this.#build = build;
+  }
+
+  /** The transport of `node`, built on first use. */
+  acquire(node: Node): Lease {
+    const key = nodeKey(node);
+    let entry = this.#entries.get(key);
+    if (entry === undefined || entry.stale) {
+      entry = { built: this.#build(node), inFlight: 0, stale: this.#closed };
+      entry.built.catch(() => this.#entries.get(key) === entry && this.#entries.delete(key));
+      if (!this.#closed) this.#entries.set(key, entry);
+    }
+    const held = entry;
+    held.inFlight++;
+    let released = false;
+    return {
+      transport: held.built.then((t) => t.transport),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--held.inFlight === 0 && held.stale) dispose(held);
+      },
+    };
+  }
+
+  /** Keeps the transports of `nodes`; the others close once idle. */
+  retain(nodes: readonly Node[]): void {
+    const keep = new Set(nodes.map(nodeKey));
+    for (const [key, entry] of this.#entries) {
+      if (keep.has(key)) continue;
+      this.#entries.delete(key);
+      entry.stale = true;
+      if (entry.inFlight === 0) dispose(entry);
+    }
+  }
+
+  /** Closes every transport once its calls end; later acquisitions are closed after use. */
+  close(): void {
+    this.#closed = true;
+    this.retain([]);
+  }
+}
+
+function dispose(entry: Entry): void {
+  entry.built.then((t) => t.close(), () => {});
+}
