@@ -106,7 +106,7 @@ Deno.test("well-formed endpoints are accepted", async () => {
   ];
   for (const options of ok) {
     const client = createClient(Echo, options as ClientOptions);
-    assert.equal(typeof client.get, "function", options.endpoint);
+    assert.equal(typeof client.get, "function", String(options.endpoint));
     await client.close();
   }
 });

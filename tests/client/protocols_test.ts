@@ -168,7 +168,7 @@ for (const protocol of all) {
         : protocol === "grpc-web"
         ? "application/grpc-web"
         : "application/proto";
-      assert.ok(observed[0].contentType?.startsWith(kind), observed[0].contentType);
+      assert.ok(observed[0].contentType?.startsWith(kind), String(observed[0].contentType));
       assert.equal(lines.length, 1);
       assert.match(
         lines[0],
@@ -199,10 +199,10 @@ Deno.test("grpc: client and bidi streams", async () => {
   const a = await startEcho("a");
   const client = createClient(Echo, { endpoint: a.grpc, protocol: "grpc" });
   try {
-    async function* requests() {
+    const requests = async function* () {
       yield { text: "a" };
       yield { text: "b" };
-    }
+    };
     const collected = await client.collect(requests());
     assert.equal(collected.text, "a,b");
     const got: string[] = [];

@@ -1,10 +1,23 @@
 // Echo servers for client tests: each answers with its own name and counts the calls it served,
 // so tests can tell which instance a call reached. Failures and slowness are scripted per server.
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { App } from "../../mod.ts";
 import type { Registrar, ServiceInstance } from "../../registry/mod.ts";
-import { createGrpcServer, createHttpServer, type Middleware } from "../../transport/mod.ts";
-import { Echo, type EchoReply, type EchoRequest } from "./proto/gen/fixture/client/v1/echo_pb.ts";
+import {
+  type CallRequest,
+  type CallResponse,
+  createGrpcServer,
+  createHttpServer,
+  type Middleware,
+} from "../../transport/mod.ts";
+import {
+  Echo,
+  type EchoReply,
+  EchoReplySchema,
+  type EchoRequest,
+  EchoRequestSchema,
+} from "./proto/gen/fixture/client/v1/echo_pb.ts";
 
 type Reply = Omit<EchoReply, "$typeName">;
 
@@ -172,4 +185,57 @@ export async function until(probe: () => boolean, ms: number, what: string): Pro
     if (Date.now() > deadline) throw new Error(`${what}: not true within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** A request as client middleware sees it, for calling middleware without a network. */
+export function callRequest(
+  localName: "get" | "put" | "post" | "list" | "collect" | "chat",
+  extra: { signal?: AbortSignal } = {},
+): CallRequest {
+  const method = Echo.method[localName];
+  const common = {
+    method,
+    service: Echo,
+    requestMethod: "POST",
+    url: `http://test/${Echo.typeName}/${method.name}`,
+    signal: extra.signal ?? new AbortController().signal,
+    header: new Headers(),
+    contextValues: createContextValues(),
+  };
+  const message = create(EchoRequestSchema, { text: "t" });
+  if (method.methodKind === "unary") return { ...common, stream: false, message };
+  return {
+    ...common,
+    stream: true,
+    message: (async function* () {
+      yield message;
+    })(),
+  };
+}
+
+/** A unary response to `req`. */
+export function unaryResponse(req: CallRequest, text = "ok"): CallResponse {
+  return {
+    stream: false,
+    method: req.method,
+    service: req.service,
+    header: new Headers(),
+    trailer: new Headers(),
+    message: create(EchoReplySchema, { text }),
+  };
+}
+
+/** A stream response yielding `texts`, then throwing `error` if given. */
+export function streamResponse(req: CallRequest, texts: string[], error?: unknown): CallResponse {
+  return {
+    stream: true,
+    method: req.method,
+    service: req.service,
+    header: new Headers(),
+    trailer: new Headers(),
+    message: (async function* () {
+      for (const text of texts) yield create(EchoReplySchema, { text });
+      if (error !== undefined) throw error;
+    })(),
+  };
 }

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import type { Client as ConnectClient } from "@connectrpc/connect";
 import { createClient, type ServiceClient } from "../../transport/mod.ts";
-import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
-import { UserService } from "../fixtures/proto/validate/gen/fixture/validate/v1/user_pb.ts";
+import type { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import type { UserService } from "../fixtures/proto/validate/gen/fixture/validate/v1/user_pb.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

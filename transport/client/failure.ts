@@ -21,6 +21,7 @@ const connectionErrorCodes = new Set([
   "ERR_HTTP2_STREAM_CANCEL",
   "ERR_HTTP2_STREAM_ERROR",
   "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
 function hasConnectionCode(error: unknown): boolean {
