@@ -17,9 +17,17 @@ export {
   type HonoApp,
   HttpServer,
   type HttpServerOptions,
+  type OpenApiServeOptions,
 } from "./http/server.ts";
 export { createGrpcServer, GrpcServer, type GrpcServerOptions } from "./grpc/server.ts";
-export type { RestJsonOptions } from "./rest/mod.ts";
+export { type HealthPhase, healthService, HealthStatus, type ServingStatus } from "./health/mod.ts";
+export { reflectionServices } from "./reflection/mod.ts";
+export {
+  type OpenApiDocument,
+  openapiDocument,
+  type OpenApiOptions,
+  type RestJsonOptions,
+} from "./rest/mod.ts";
 export {
   type AppInfo,
   appInfo,

@@ -22,6 +22,8 @@ import {
 } from "../answers.ts";
 import { type CompressionCodec, gzip } from "../compression.ts";
 import { InFlight } from "../drain.ts";
+import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
+import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts";
 import {
   type AppInfo,
   appInfoKey,
@@ -35,9 +37,12 @@ import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.t
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
+import { swaggerUI } from "@hono/swagger-ui";
 import {
   type Binding,
   bindingsOf,
+  openapiDocument,
+  type OpenApiOptions,
   type RestHost,
   type RestJsonOptions,
   serveRest,
@@ -103,6 +108,20 @@ export interface HttpServerOptions<A extends HonoApp = HonoApp> {
    * them off, an object sets the JSON output options.
    */
   readonly rest?: false | RestJsonOptions;
+  /** Serve gRPC server reflection, v1 and v1alpha (default true). */
+  readonly reflection?: boolean;
+  /** Serve `grpc.health.v1.Health` and the `/healthz` and `/readyz` probes (default true). */
+  readonly health?: boolean;
+  /** Serve the OpenAPI document of the REST routes (off by default). */
+  readonly openapi?: boolean | OpenApiServeOptions;
+}
+
+/** Where and how the HTTP server publishes its OpenAPI document. */
+export interface OpenApiServeOptions extends OpenApiOptions {
+  /** Path of the JSON document (default `/openapi.json`). */
+  readonly path?: string;
+  /** Path of a Swagger UI page for it (`true`: `/docs`; off by default). */
+  readonly swaggerUi?: boolean | string;
 }
 
 const MiB = 1024 * 1024;
@@ -123,8 +142,11 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #options: HttpServerOptions<A>;
   readonly #routes: Map<string, RpcRoute>;
   readonly #inflight = new InFlight();
+  readonly #watches = new InFlight();
   readonly #shutdown = new AbortController();
   readonly #runtime = detectRuntime();
+  /** Health of this server: SERVING once started, NOT_SERVING from the moment `stop()` begins. */
+  readonly health: HealthStatus;
   #listener: Listener | undefined;
   #app: AppInfo | undefined;
   #endpoint = "";
@@ -135,8 +157,10 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.#address = parseAddress(options.address ?? ":0");
     this.#hono = (options.app ?? new Hono()) as unknown as Hono;
     this.app = this.#hono as unknown as A;
+    const served = withBuiltins(options.services ?? [], options);
+    this.health = served.health;
     this.#routes = buildRoutes({
-      services: options.services ?? [],
+      services: served.services,
       middleware: options.middleware ?? [],
       timeoutMs: options.timeout ?? 10_000,
       readMaxBytes: options.readMaxBytes ?? 4 * MiB,
@@ -146,6 +170,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       fastPath: options.fastPath,
     });
     if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
+    if (options.health !== false) addProbes(this.#hono as unknown as ProbeRouter, this.health);
     for (const route of this.#routes.values()) {
       // One handler per RPC path (not one per verb plus a fallback): Hono then runs a single
       // handler per call. Wrong verbs are answered in the RPC's terms instead of a bare 404.
@@ -159,6 +184,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       );
     }
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
+    if (options.openapi) this.#addOpenApi(options.openapi === true ? {} : options.openapi);
     this.#hono.notFound((c) => {
       const req = c.req.raw;
       if (looksLikeRpc(req)) {
@@ -211,6 +237,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       );
     }
     this.#endpoint = this.endpoint().href.replace(/\/$/, "");
+    this.health.markServing();
     helper().infow(
       "HTTP server listening",
       "address",
@@ -227,6 +254,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   /** Refuses new calls, lets in-flight ones finish, closes; force-closes when `ctx.signal` aborts. */
   async stop(ctx: ServerContext = {}): Promise<void> {
     this.#inflight.drain();
+    this.health.markDraining();
     const force = ctx.signal ?? new AbortController().signal;
     const onForce = () => {
       if (this.#inflight.count > 0) {
@@ -254,7 +282,8 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       this.#listener = undefined;
       await Promise.all([
         listener?.close(force),
-        Promise.race([this.#inflight.idle(), abortPromise(force)]),
+        Promise.race([this.#inflight.idle(), abortPromise(force)])
+          .then(() => endWatches(this.health, this.#watches, force)),
       ]);
     } finally {
       force.removeEventListener("abort", onForce);
@@ -264,6 +293,8 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   /** Sets the app info requests see when the server is used through `fetch` only (Workers). */
   bindApp(app: AppInfo): void {
     this.#app = app;
+    // Workers never call start(): being bound to the app is when this server begins serving.
+    this.health.markServing();
   }
 
   /** Whether the server is draining (stop was called). */
@@ -274,6 +305,27 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   /** Calls in flight right now. */
   get inFlight(): number {
     return this.#inflight.count;
+  }
+
+  #addOpenApi(options: OpenApiServeOptions): void {
+    const path = options.path ?? "/openapi.json";
+    const services = [
+      ...new Map([...this.#routes.values()].map((r) => [r.service.typeName, r.service]))
+        .values(),
+    ];
+    let doc: string | undefined;
+    this.#hono.get(path, (c) => {
+      // Built on first request: a document nobody reads costs nothing at start-up.
+      doc ??= JSON.stringify(openapiDocument(services as never, {
+        useProtoFieldName: this.#options.rest ? this.#options.rest.useProtoFieldName : undefined,
+        ...options,
+      }));
+      return c.body(doc, 200, { "content-type": "application/json" });
+    });
+    if (options.swaggerUi) {
+      const ui = options.swaggerUi === true ? "/docs" : options.swaggerUi;
+      this.#hono.get(ui, swaggerUI({ url: path }));
+    }
   }
 
   #addRestRoutes(json: RestJsonOptions): void {
@@ -377,25 +429,29 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
         }
       }
     }
-    this.#inflight.enter();
+    const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
+    inflight.enter();
     let response;
     try {
       response = await invokeRoute(
         route,
-        universalServerRequestFromFetch(request, { httpVersion: "1.1" }),
+        // Fetch hides the HTTP version, and Connect-ES uses it only to refuse bidi streams on
+        // HTTP/1.x. Declaring 2.0 lets bidi through: full duplex over h2c (buf curl's
+        // reflection), half duplex (every request message first) over HTTP/1.1 and Workers.
+        universalServerRequestFromFetch(request, { httpVersion: "2.0" }),
         values,
       );
     } catch (error) {
-      this.#inflight.leave();
+      inflight.leave();
       throw error;
     }
-    if (response.body === undefined) this.#inflight.leave();
+    if (response.body === undefined) inflight.leave();
     if (response.status === 415) {
-      if (response.body) this.#inflight.leave();
+      if (response.body) inflight.leave();
       return unsupportedMediaType(contentType);
     }
     return universalServerResponseToFetch(
-      response.body ? { ...response, body: this.#inflight.track(response.body) } : response,
+      response.body ? { ...response, body: inflight.track(response.body) } : response,
     );
   }
 
