@@ -47,6 +47,15 @@ for (const runtime of ["deno", "bun", "node"] as Runtime[]) {
           assert.match(res.error!.message, /cannot send HTTP trailers/);
         },
       );
+      await t.step("REST from google.api.http: unary and NDJSON stream", async () => {
+        const res = await fetch(`${hw.http}/helloworld/rest`);
+        assert.deepEqual(await res.json(), { message: "Hello rest" });
+        const stream = await fetch(`${hw.http}/helloworld/rest/stream?count=3`);
+        const lines = (await stream.text()).trim().split("\n").map((l) => JSON.parse(l));
+        assert.deepEqual(lines, streamed("rest"));
+        const doc = await (await fetch(`${hw.http}/openapi.json`)).json();
+        assert.ok(doc.paths["/helloworld/{name}"]);
+      });
       await t.step("@grpc/grpc-js client on the gRPC server", async () => {
         const client = grpcJsClient(Greeter, hw.grpcAddress);
         try {

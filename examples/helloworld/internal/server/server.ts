@@ -48,6 +48,7 @@ export function newHttpServer(
     middleware: middleware(),
     timeout: conf.timeoutMs,
     cors: { origin: conf.corsOrigin ?? "*" },
+    openapi: { title: "helloworld", version: "v1.0.0", swaggerUi: true },
   });
 }
 
