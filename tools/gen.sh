@@ -34,3 +34,5 @@ for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtu
 done
 # The Echo service of the client tests: every streaming kind and idempotency level.
 (cd tests/client/proto && "../../../$BUF" generate)
+# The registry example's gateway API.
+(cd examples/registry && rm -rf gen && "../../$BUF" generate)

@@ -1,0 +1,64 @@
+// The gateway of the registry example: serves gateway.v1.Gateway and greets through the
+// helloworld instances it discovers in etcd (discovery:///helloworld), balanced per call, with
+// the recommended client middleware. It registers itself in etcd too.
+//   deno run -A examples/registry/gateway.ts [--etcd http://127.0.0.1:2379]
+//     [--http 127.0.0.1:8080] [--grpc 127.0.0.1:9080] [--protocol grpc|connect|grpc-web]
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { App } from "../../mod.ts";
+import * as log from "../../log/mod.ts";
+import * as metadata from "../../metadata/mod.ts";
+import { circuitBreaker, logging, recovery, retry } from "../../middleware/mod.ts";
+import { etcd } from "../../registry/mod.ts";
+import {
+  type ClientProtocol,
+  createClient,
+  createGrpcServer,
+  createHttpServer,
+} from "../../transport/mod.ts";
+import { Greeter } from "../helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { Gateway } from "./gen/gateway/v1/gateway_pb.ts";
+import { GatewayService } from "./internal/service/gateway.ts";
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    etcd: { type: "string", default: process.env.ETCD_ENDPOINT ?? "http://127.0.0.1:2379" },
+    http: { type: "string", default: "127.0.0.1:8080" },
+    grpc: { type: "string", default: "127.0.0.1:9080" },
+    protocol: { type: "string", default: "grpc" },
+  },
+});
+
+const registry = etcd({ endpoint: flags.etcd });
+const greeter = createClient(Greeter, {
+  endpoint: "discovery:///helloworld",
+  discovery: registry,
+  protocol: flags.protocol as ClientProtocol,
+  middleware: [metadata.client(), logging.client(), circuitBreaker(), retry()],
+});
+
+const services = [[Gateway, new GatewayService(greeter)]] as const;
+const middleware = [recovery(), metadata.server(), logging.server()];
+const app = new App({
+  name: "gateway",
+  version: "v1.0.0",
+  logger: log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp()),
+  servers: [
+    createHttpServer({ address: flags.http, services, middleware, cors: { origin: "*" } }),
+    createGrpcServer({ address: flags.grpc, services, middleware }),
+  ],
+  registrar: registry,
+  stopTimeout: 10_000,
+  afterStart: ({ app }) => console.log(`gateway serving ${app.endpoints.join(" ")}`),
+  // In-flight greetings still need helloworld while the gateway drains; close the client after.
+  afterStop: () => greeter.close(),
+});
+
+try {
+  await app.run();
+} finally {
+  await greeter.close();
+  await registry.close();
+}
+console.log("gateway stopped");
