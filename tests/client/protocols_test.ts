@@ -260,3 +260,30 @@ Deno.test("deadline of the call being served caps a downstream call", async () =
     await downstream.stop();
   }
 });
+
+Deno.test("a redirect is an error, never followed (fetch protocols)", async () => {
+  let followed = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    if (new URL(req.url).pathname.startsWith("/elsewhere")) followed++;
+    return new Response(null, { status: 302, headers: { location: "/elsewhere" } });
+  });
+  try {
+    for (const protocol of ["connect", "grpc-web"] as const) {
+      const client = createClient(Echo, {
+        endpoint: `http://127.0.0.1:${server.addr.port}`,
+        protocol,
+      });
+      try {
+        const err = await client.get({ text: "x" }).then(() => undefined, (e) => e);
+        assert.ok(err instanceof ConnectError, String(err));
+        assert.equal(err.code, Code.Unknown, protocol);
+        assert.match(err.rawMessage, /answered with a redirect \(302 to \/elsewhere\)/);
+      } finally {
+        await client.close();
+      }
+    }
+    assert.equal(followed, 0);
+  } finally {
+    await server.shutdown();
+  }
+});

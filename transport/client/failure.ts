@@ -39,15 +39,18 @@ function describe(error: unknown): string {
 
 /**
  * Wraps fetch so a request that never got a response (refused, reset, DNS) rejects with an
- * Unavailable ConnectError; aborts keep their own reason.
+ * Unavailable ConnectError (aborts keep their own reason), and a redirect is an error on every
+ * runtime. Connect-ES asks fetch for `redirect: "error"`, which Workers refuse outright, so
+ * redirects are fetched "manual" and turned into the error here.
  */
 export function guardFetch(
   fetch: typeof globalThis.fetch,
   target: string,
 ): typeof globalThis.fetch {
   return async (input, init) => {
+    let res: Response;
     try {
-      return await fetch(input, init);
+      res = await fetch(input, init?.redirect === "error" ? { ...init, redirect: "manual" } : init);
     } catch (error) {
       if (init?.signal?.aborted || error instanceof ConnectError) throw error;
       throw new ConnectError(
@@ -58,7 +61,22 @@ export function guardFetch(
         error,
       );
     }
+    if (init?.redirect === "error" && (res.type === "opaqueredirect" || isRedirect(res.status))) {
+      await res.body?.cancel().catch(() => {});
+      const location = res.headers.get("location");
+      throw new ConnectError(
+        `${target} answered with a redirect (${res.status}${
+          location ? ` to ${location}` : ""
+        }); clients do not follow redirects`,
+        Code.Unknown,
+      );
+    }
+    return res;
   };
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
 /**

@@ -1,0 +1,32 @@
+// Run by runtime_test.ts under Node and Bun: createClient over every protocol, balanced over
+// direct:/// and discovery:/// (memory registry) endpoints, against the echo servers whose
+// endpoints the test passes in ECHO_A and ECHO_B (each "http://…,grpc://…").
+import process from "node:process";
+import { memory } from "../../registry/mod.ts";
+import { createClient } from "../../transport/mod.ts";
+import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
+
+const [a, b] = [process.env.ECHO_A!, process.env.ECHO_B!].map((e) => e.split(","));
+const registry = memory();
+for (const [id, endpoints] of [["a", a], ["b", b]] as const) {
+  await registry.register({ id, name: "echo", version: "v1", metadata: {}, endpoints });
+}
+const results: Record<string, string[]> = {};
+for (const protocol of ["connect", "grpc-web", "grpc"] as const) {
+  const i = protocol === "grpc" ? 1 : 0;
+  for (
+    const endpoint of [
+      `direct:///${new URL(a[i]).host},${new URL(b[i]).host}`,
+      "discovery:///echo",
+    ]
+  ) {
+    const client = createClient(Echo, { endpoint, protocol, discovery: registry });
+    const got: string[] = [];
+    for (let n = 0; n < 4; n++) got.push((await client.get({ text: "x" })).server);
+    for await (const r of client.list({ text: "s", count: 2 })) got.push(r.text);
+    await client.close();
+    results[`${protocol} ${endpoint.split(":")[0]}`] = got;
+  }
+}
+await registry.close();
+console.log(JSON.stringify(results));

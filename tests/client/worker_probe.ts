@@ -1,0 +1,20 @@
+// Bundled and run on workerd by runtime_test.ts: createClient inside a Cloudflare worker, over
+// Connect and gRPC-Web (fetch), balanced over the direct:/// endpoint given as `UPSTREAM`.
+import { createClient } from "../../transport/mod.ts";
+import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
+
+export default {
+  async fetch(_request: Request, env: { UPSTREAM: string }): Promise<Response> {
+    const results: Record<string, { servers: string[]; streamed: string[] }> = {};
+    for (const protocol of ["connect", "grpc-web"] as const) {
+      const client = createClient(Echo, { endpoint: env.UPSTREAM, protocol });
+      const servers: string[] = [];
+      for (let i = 0; i < 4; i++) servers.push((await client.get({ text: protocol })).server);
+      const streamed: string[] = [];
+      for await (const r of client.list({ text: "s", count: 2 })) streamed.push(r.text);
+      await client.close();
+      results[protocol] = { servers, streamed };
+    }
+    return Response.json(results);
+  },
+};
