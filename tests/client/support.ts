@@ -159,25 +159,6 @@ export function unavailable(message = "try elsewhere"): ConnectError {
   return new ConnectError(message, Code.Unavailable);
 }
 
-/** A gate: calls wait on `wait` until `open()`; counts waiters. */
-export function gate(): {
-  wait: (signal?: AbortSignal) => Promise<void>;
-  open(): void;
-  waiting(): number;
-} {
-  let release!: () => void;
-  const opened = new Promise<void>((r) => (release = r));
-  let waiting = 0;
-  return {
-    async wait() {
-      waiting++;
-      await opened;
-    },
-    open: () => release(),
-    waiting: () => waiting,
-  };
-}
-
 /** Resolves when `probe()` holds; fails after `ms` naming `what` (bounded, no fixed sleeps). */
 export async function until(probe: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;

@@ -156,7 +156,34 @@ function attemptTimeout(): number | undefined {
   return Math.max(1, Math.floor(left));
 }
 
-async function prepare(
+/** One attempt of a call: the node picked for it, and its end, reported once. */
+interface Attempt {
+  /** The picked node's transport. */
+  readonly transport: Promise<Transport>;
+  /** Reports the outcome to the balancer and frees the node's transport (first call wins). */
+  finish(error?: unknown): void;
+}
+
+async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): Promise<Attempt> {
+  const picked = await pick(plan, req);
+  const lease = plan.pool.acquire(picked.node);
+  const start = performance.now();
+  let finished = false;
+  return {
+    transport: lease.transport,
+    finish(error) {
+      if (finished) return;
+      finished = true;
+      const latencyMs = performance.now() - start;
+      picked.done(
+        error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs },
+      );
+      lease.release();
+    },
+  };
+}
+
+async function pick(
   plan: CallPlan,
   req: UnaryRequest | StreamRequest,
 ): Promise<Picked> {
@@ -200,11 +227,9 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
   plan: CallPlan,
   req: UnaryRequest<I, O>,
 ): Promise<UnaryResponse<I, O>> {
-  const picked = await prepare(plan, req);
-  const lease = plan.pool.acquire(picked.node);
-  const start = performance.now();
+  const attempt = await startAttempt(plan, req);
   try {
-    const transport = await lease.transport;
+    const transport = await attempt.transport;
     const res = await transport.unary(
       req.method,
       req.signal,
@@ -213,15 +238,12 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
       req.message,
       req.contextValues,
     );
-    picked.done({ latencyMs: performance.now() - start });
+    attempt.finish();
     return res;
   } catch (error) {
     const e = normalizeFailure(error, req.signal);
-    const latencyMs = performance.now() - start;
-    picked.done(isNodeFailure(e) ? { error: e, latencyMs } : { latencyMs });
+    attempt.finish(e);
     throw e;
-  } finally {
-    lease.release();
   }
 }
 
@@ -229,24 +251,17 @@ async function attemptStream<I extends DescMessage, O extends DescMessage>(
   plan: CallPlan,
   req: StreamRequest<I, O>,
 ): Promise<StreamResponse<I, O>> {
-  const picked = await prepare(plan, req);
-  const lease = plan.pool.acquire(picked.node);
-  const start = performance.now();
-  let finished = false;
-  const finish = (error?: unknown) => {
-    if (finished) return;
-    finished = true;
-    req.signal.removeEventListener("abort", onAbort);
-    const latencyMs = performance.now() - start;
-    picked.done(error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs });
-    lease.release();
-  };
+  const attempt = await startAttempt(plan, req);
   // A consumer that stops reading aborts the call's signal; the node is free again then.
   const onAbort = () => finish(req.signal.reason);
+  const finish = (error?: unknown) => {
+    req.signal.removeEventListener("abort", onAbort);
+    attempt.finish(error);
+  };
   req.signal.addEventListener("abort", onAbort, { once: true });
   let res: StreamResponse<I, O>;
   try {
-    const transport = await lease.transport;
+    const transport = await attempt.transport;
     res = await transport.stream(
       req.method,
       req.signal,
