@@ -160,27 +160,53 @@ function attemptTimeout(): number | undefined {
 interface Attempt {
   /** The picked node's transport. */
   readonly transport: Promise<Transport>;
+  /** The deadline left for the attempt, in ms. */
+  readonly timeoutMs: number | undefined;
   /** Reports the outcome to the balancer and frees the node's transport (first call wins). */
   finish(error?: unknown): void;
 }
 
 async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): Promise<Attempt> {
   const picked = await pick(plan, req);
+  // Checked once a node is known (discovery may have made the call wait), before it is used.
+  let timeoutMs: number | undefined;
+  try {
+    timeoutMs = attemptTimeout();
+  } catch (error) {
+    picked.done({});
+    throw error;
+  }
   const lease = plan.pool.acquire(picked.node);
   const start = performance.now();
   let finished = false;
-  return {
-    transport: lease.transport,
-    finish(error) {
-      if (finished) return;
-      finished = true;
-      const latencyMs = performance.now() - start;
-      picked.done(
-        error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs },
-      );
-      lease.release();
-    },
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    req.signal.removeEventListener("abort", onAbort);
+    const latencyMs = performance.now() - start;
+    picked.done(error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs });
+    lease.release();
   };
+  // The call's signal aborts when the call ends or is cancelled (Connect-ES clients give a
+  // stream consumer that stops early no other way to end the call than aborting its signal).
+  const onAbort = () => finish(req.signal.reason);
+  req.signal.addEventListener("abort", onAbort, { once: true });
+  return { transport: lease.transport, timeoutMs, finish };
+}
+
+/** Calls the attempt's node; a failure ends the attempt, normalised. */
+async function callNode<R>(
+  attempt: Attempt,
+  signal: AbortSignal,
+  call: (transport: Transport, timeoutMs: number | undefined) => Promise<R>,
+): Promise<R> {
+  try {
+    return await call(await attempt.transport, attempt.timeoutMs);
+  } catch (error) {
+    const e = normalizeFailure(error, signal);
+    attempt.finish(e);
+    throw e;
+  }
 }
 
 async function pick(
@@ -228,23 +254,21 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
   req: UnaryRequest<I, O>,
 ): Promise<UnaryResponse<I, O>> {
   const attempt = await startAttempt(plan, req);
-  try {
-    const transport = await attempt.transport;
-    const res = await transport.unary(
-      req.method,
-      req.signal,
-      attemptTimeout(),
-      req.header,
-      req.message,
-      req.contextValues,
-    );
-    attempt.finish();
-    return res;
-  } catch (error) {
-    const e = normalizeFailure(error, req.signal);
-    attempt.finish(e);
-    throw e;
-  }
+  const res = await callNode(
+    attempt,
+    req.signal,
+    (transport, timeoutMs) =>
+      transport.unary(
+        req.method,
+        req.signal,
+        timeoutMs,
+        req.header,
+        req.message,
+        req.contextValues,
+      ),
+  );
+  attempt.finish();
+  return res;
 }
 
 async function attemptStream<I extends DescMessage, O extends DescMessage>(
@@ -252,29 +276,20 @@ async function attemptStream<I extends DescMessage, O extends DescMessage>(
   req: StreamRequest<I, O>,
 ): Promise<StreamResponse<I, O>> {
   const attempt = await startAttempt(plan, req);
-  // A consumer that stops reading aborts the call's signal; the node is free again then.
-  const onAbort = () => finish(req.signal.reason);
-  const finish = (error?: unknown) => {
-    req.signal.removeEventListener("abort", onAbort);
-    attempt.finish(error);
-  };
-  req.signal.addEventListener("abort", onAbort, { once: true });
-  let res: StreamResponse<I, O>;
-  try {
-    const transport = await attempt.transport;
-    res = await transport.stream(
-      req.method,
-      req.signal,
-      attemptTimeout(),
-      req.header,
-      req.message,
-      req.contextValues,
-    );
-  } catch (error) {
-    const e = normalizeFailure(error, req.signal);
-    finish(e);
-    throw e;
-  }
+  const res = await callNode(
+    attempt,
+    req.signal,
+    (transport, timeoutMs) =>
+      transport.stream(
+        req.method,
+        req.signal,
+        timeoutMs,
+        req.header,
+        req.message,
+        req.contextValues,
+      ),
+  );
+  const finish = attempt.finish;
   const messages = res.message;
   return {
     ...res,
