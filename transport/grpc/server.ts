@@ -22,7 +22,7 @@ import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } fro
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
-import { grpcBinaryFormat, serveGrpcUnary } from "../unary/grpc.ts";
+import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { helper } from "../../log/mod.ts";
 
@@ -249,12 +249,15 @@ export class GrpcServer implements Server, Endpointer {
     const header = fetchHeaders(headers);
     const url = `${this.#scheme}://${headers[":authority"] ?? "localhost"}${rawPath}`;
     const values = newValues();
+    const binary = route.unary && kind === "grpc" && method === "POST"
+      ? grpcBinaryFormat(contentType)
+      : undefined;
     const info: MutableTransportInfo = {
       kind,
       endpoint: this.#endpoint,
       operation: route.operation,
       requestHeader: header,
-      replyHeader: new Headers(),
+      replyHeader: binary === undefined ? new Headers() : replyHeaderOf(binary),
       env: { stream, headers },
     };
     values.set(serverTransportKey, info);
@@ -262,9 +265,6 @@ export class GrpcServer implements Server, Endpointer {
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
     try {
-      const binary = route.unary && kind === "grpc" && method === "POST"
-        ? grpcBinaryFormat(contentType)
-        : undefined;
       if (binary !== undefined) {
         await serveGrpcUnary(route.unary!, { stream, header, url, values, info }, binary);
         return;

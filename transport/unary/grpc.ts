@@ -10,6 +10,7 @@ import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues } from "../types.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
+import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const PROTO = "application/grpc+proto";
@@ -44,9 +45,9 @@ export async function serveGrpcUnary(
 ): Promise<void> {
   const opts = plan.options;
   const { header, stream } = call;
+  // The server created the reply headers with the content type (see replyHeaderOf).
   const responseHeader = call.info.replyHeader;
-  responseHeader.set("content-type", binary ? PROTO : JSON_TYPE);
-  const responseTrailer = new Headers({ "grpc-status": grpcStatusOk });
+  const responseTrailer = new TrackedHeaders({ "grpc-status": grpcStatusOk });
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],
     header.get("grpc-encoding"),
@@ -55,8 +56,9 @@ export async function serveGrpcUnary(
   );
   if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
   let outHeader = responseHeader;
-  let trailer = responseTrailer;
+  let trailer: Headers = responseTrailer;
   let data: Uint8Array | undefined;
+  let failed = false;
   try {
     if (compression.error) throw compression.error;
     const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
@@ -81,24 +83,44 @@ export async function serveGrpcUnary(
     const out = plan.serialization.getO(binary).serialize(result.message as never);
     data = await envelope(out, 0, compression.response, opts.compressMinBytes);
   } catch (e) {
+    failed = true;
     setTrailerStatus(trailer, asConnectError(e));
   }
-  await respond(stream, outHeader, data, trailer);
+  await respond(stream, outHeader, data, !failed && !maybeWritten(trailer) ? OK_TRAILER : trailer);
 }
+
+// The trailers of a successful call that set none, as node:http2 takes them.
+const OK_TRAILER = { "grpc-status": "0" };
+
+/** Reply headers of a fast-path gRPC call, holding the response content type. */
+export function replyHeaderOf(binary: boolean): Headers {
+  return new TrackedHeaders({ "content-type": binary ? PROTO : JSON_TYPE });
+}
+
+// Untouched reply headers as node:http2 takes them: no Headers iteration per call.
+const OK_HEAD_PROTO = { ":status": "200", "content-type": PROTO };
+const OK_HEAD_JSON = { ":status": "200", "content-type": JSON_TYPE };
 
 /** Writes headers, an optional body and trailers; settles when the stream is done. */
 export function respond(
   stream: http2.ServerHttp2Stream,
   header: Headers,
   data: Uint8Array | undefined,
-  trailer: Headers,
+  trailer: Headers | Record<string, string>,
 ): Promise<void> {
   if (stream.destroyed || stream.closed) return Promise.resolve();
+  const trailers = trailer instanceof Headers ? toObject(trailer) : { ...trailer };
   return new Promise<void>((resolve) => {
     stream.once("close", resolve);
-    stream.once("wantTrailers", () => stream.sendTrailers(toObject(trailer)));
-    const head = toObject(header);
-    head[":status"] = "200";
+    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    let head: Record<string, string | string[]>;
+    if (header instanceof TrackedHeaders && !header.written) {
+      // Copied: node:http2 may annotate the object it is given.
+      head = { ...(header.get("content-type") === PROTO ? OK_HEAD_PROTO : OK_HEAD_JSON) };
+    } else {
+      head = toObject(header);
+      head[":status"] = "200";
+    }
     stream.respond(head, { waitForTrailers: true });
     if (data !== undefined) stream.end(data);
     else stream.end();
@@ -150,10 +172,7 @@ function readStream(
       cleanup();
       resolve(join(chunks, total));
     };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new ConnectError(`stream error: ${error.message}`, Code.Canceled));
-    };
+    // A stream error is always followed by "close"; one listener covers both.
     const onClose = () => {
       cleanup();
       reject(new ConnectError("the client closed the stream", Code.Canceled));
@@ -161,12 +180,10 @@ function readStream(
     const cleanup = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
-      stream.off("error", onError);
       stream.off("close", onClose);
     };
     stream.on("data", onData);
     stream.once("end", onEnd);
-    stream.once("error", onError);
     stream.once("close", onClose);
     // HEADERS with END_STREAM: no body (Deno's node:http2 emits no "end" for it).
     if (stream.endAfterHeaders || stream.readableEnded) onEnd();
