@@ -192,6 +192,13 @@ for (const version of Object.keys(VERSIONS) as (keyof typeof VERSIONS)[]) {
   });
 }
 
+async function* twoQueries() {
+  yield { messageRequest: { case: "listServices" as const, value: "" } };
+  yield {
+    messageRequest: { case: "fileContainingSymbol" as const, value: "fixture.shop.v1.Money" },
+  };
+}
+
 Deno.test("reflection on the HTTP server over HTTP/1.1, half duplex", async () => {
   const servers = await startServers([shop.registration]);
   try {
@@ -201,14 +208,8 @@ Deno.test("reflection on the HTTP server over HTTP/1.1, half duplex", async () =
     };
     for (const [name, transport] of Object.entries(transports)) {
       const client = createClient(VERSIONS.v1.ServerReflection, transport);
-      async function* queries() {
-        yield { messageRequest: { case: "listServices" as const, value: "" } };
-        yield {
-          messageRequest: { case: "fileContainingSymbol" as const, value: "fixture.shop.v1.Money" },
-        };
-      }
       const answers = [];
-      for await (const a of client.serverReflectionInfo(queries())) answers.push(a);
+      for await (const a of client.serverReflectionInfo(twoQueries())) answers.push(a);
       assert.deepEqual(answers.map((a) => a.messageResponse.case), [
         "listServicesResponse",
         "fileDescriptorResponse",
