@@ -24,6 +24,8 @@ export function validate(options: ValidateOptions = {}): Middleware {
   const validator = createValidator({ failFast: options.failFast ?? false });
   return (next) => (req) => {
     const schema = req.method.input as unknown as DescMessage;
+    // Plain HTTP routes carry no proto message to validate.
+    if (!Array.isArray(schema.fields)) return next(req);
     if (!req.stream) {
       check(validator, schema, req.message);
       return next(req);

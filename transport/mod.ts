@@ -20,6 +20,7 @@ export {
   type OpenApiServeOptions,
 } from "./http/server.ts";
 export { createGrpcServer, GrpcServer, type GrpcServerOptions } from "./grpc/server.ts";
+export { HTTP_REQUEST_TYPE, HTTP_RESPONSE_TYPE, type RouteContext } from "./http/route.ts";
 export { type HealthPhase, healthService, HealthStatus, type ServingStatus } from "./health/mod.ts";
 export { reflectionServices } from "./reflection/mod.ts";
 export {

@@ -37,6 +37,7 @@ import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.t
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
+import { type RouteContext, wrapRoute } from "./route.ts";
 import { swaggerUI } from "@hono/swagger-ui";
 import {
   type Binding,
@@ -204,6 +205,25 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   /** Operations served, `/pkg.Service/Method`. */
   get operations(): string[] {
     return [...this.#routes.keys()];
+  }
+
+  /**
+   * Wraps a plain Hono handler so it runs through this server's middleware as `operation`
+   * (transport kind `http`), e.g.
+   * `app.get("/users/:id", server.route("/users.v1.Users/Get", (c: Context) => c.json(…)))`
+   * (annotate `c` with Hono's `Context` to keep its types).
+   * Middleware errors (auth, rate limits) answer with the Kratos error body and status.
+   */
+  route<C extends RouteContext>(
+    operation: string,
+    handler: (c: C) => Response | Promise<Response>,
+  ): (c: C) => Promise<Response> {
+    return wrapRoute(
+      { endpoint: () => this.#endpoint, app: () => this.#app },
+      this.#options.middleware ?? [],
+      operation,
+      handler,
+    );
   }
 
   /** The advertised URL, e.g. `http://10.0.0.5:8000`. */
