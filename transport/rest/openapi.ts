@@ -190,7 +190,9 @@ class Builder {
         }
         continue;
       }
-      if (field.fieldKind === "list" && field.listKind === "message" && !isStringLike(field.message)) {
+      if (
+        field.fieldKind === "list" && field.listKind === "message" && !isStringLike(field.message)
+      ) {
         continue;
       }
       out.push({
