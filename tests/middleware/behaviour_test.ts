@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { deadline, logging, recovery, timeout, validate } from "../../middleware/mod.ts";
 import { createLogger } from "../../log/mod.ts";
 import { fromError, is, notFound } from "../../errors/mod.ts";

@@ -21,7 +21,7 @@ const OK_TRAILER = (() => {
   const data = new TextEncoder().encode("grpc-status: 0\r\n");
   const out = new Uint8Array(5 + data.byteLength);
   out[0] = 0x80;
-  new DataView(out.buffer).setUint32(1, data.byteLength);
+  out[4] = data.byteLength; // < 256
   out.set(data, 5);
   return out;
 })();
@@ -90,10 +90,12 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
     const out = plan.serialization.getO(binary).serialize(result.message as never);
     parts.push(await envelope(out, 0, compression.response, opts.compressMinBytes));
   } catch (e) {
+    failed = true;
     setTrailerStatus(trailer, asConnectError(e));
   }
+  const small = compression.response === null || opts.compressMinBytes > OK_TRAILER.byteLength;
   parts.push(
-    await envelope(
+    !failed && small && !maybeWritten(trailer) ? OK_TRAILER : await envelope(
       trailerSerialize(trailer),
       trailerFlag,
       compression.response,
