@@ -1,0 +1,238 @@
+// OpenTelemetry tracing on `@opentelemetry/api` alone, like Kratos's tracing middleware: a
+// SERVER span per served call, a CLIENT span per outgoing call, W3C trace context on the wire,
+// RPC semantic-convention attributes, and the ids in the request context for log valuers.
+// Which SDK records the spans (if any) is the application's choice.
+import {
+  type Context,
+  context as otelContext,
+  isSpanContextValid,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from "@opentelemetry/api";
+import { fromError, GrpcCode } from "../errors/mod.ts";
+import { childValues, currentValues, getValue, runWithValues } from "../internal/context.ts";
+import { traceContextKey } from "../internal/trace.ts";
+import {
+  type CallRequest,
+  kindOf,
+  type Middleware,
+  serverTransportKey,
+  type TransportKind,
+} from "../transport/mod.ts";
+import { connectCodeName, endCode, observeCall } from "./call_outcome.ts";
+import { hostPort, rpcNames, type RpcSystem, rpcSystem } from "./rpc_semconv.ts";
+import { activeSpanKey, type SpanHandle } from "./tracing_context.ts";
+import { headerPropagation, type PropagatorLike } from "./tracing_propagation.ts";
+
+export type { SpanHandle } from "./tracing_context.ts";
+export type { PropagatorLike } from "./tracing_propagation.ts";
+
+/** Anything with OpenTelemetry's `TracerProvider.getTracer` (an SDK's provider). */
+export interface TracerProviderLike {
+  /** Returns a tracer (an OpenTelemetry `Tracer`). */
+  getTracer(name: string, version?: string): unknown;
+}
+
+/** Options of `tracing.server()` and `tracing.client()`. */
+export interface TracingOptions {
+  /** Where spans go (default: the global provider, a no-op until an SDK registers one). */
+  readonly tracerProvider?: TracerProviderLike;
+  /** Instrumentation scope name of the tracer (default `"atreus"`, Kratos uses `"kratos"`). */
+  readonly tracerName?: string;
+  /**
+   * Propagator of the trace context (default: the globally registered one, or the built-in W3C
+   * Trace Context one when none is).
+   */
+  readonly propagator?: PropagatorLike;
+}
+
+/** What a span knows about its route before it starts, built once per route. */
+interface Route {
+  readonly name: string;
+  readonly system: RpcSystem;
+  readonly options: SpanOptions;
+}
+
+function tracerOf(options: TracingOptions): Tracer {
+  const name = options.tracerName ?? "atreus";
+  // The global provider is a proxy: spans reach an SDK registered after this point.
+  const provider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracer = provider.getTracer(name) as Tracer;
+  if (typeof tracer?.startSpan !== "function") {
+    throw new TypeError("tracing: tracerProvider.getTracer() did not return a tracer");
+  }
+  return tracer;
+}
+
+/**
+ * Server middleware: continues the caller's trace (W3C `traceparent`/`tracestate`) with a
+ * SERVER span named by the operation, with `rpc.system` (`grpc` for gRPC and gRPC-Web,
+ * `connect_rpc`, or `http` for REST), `rpc.service`, `rpc.method`, `server.address`/`.port`,
+ * and on the way out `rpc.grpc.status_code`, `rpc.connect_rpc.error_code` or
+ * `http.response.status_code`. Errors are recorded as exceptions; the status is ERROR for
+ * server faults (Unknown, DeadlineExceeded, Unimplemented, Internal, Unavailable, DataLoss; 5xx
+ * on REST), as the conventions ask. A unary span ends with the response, a stream's when the
+ * stream ends (Canceled if the client goes away first).
+ *
+ * The ids go into the request context, so `log` valuers `traceId()`/`spanId()` print them, and
+ * the span becomes the parent of client calls made while serving. Without an SDK no spans are
+ * recorded, but a valid incoming `traceparent` is still carried: the ids are the caller's and
+ * travel on unchanged. No ids are invented when none arrive: an id no backend knows would make
+ * downstream traces orphans, and unsampled ones — as Kratos yields empty ids without a provider.
+ */
+export function server(options: TracingOptions = {}): Middleware {
+  const tracer = tracerOf(options);
+  const propagation = headerPropagation(options.propagator);
+  // Per method, per endpoint, per kind (and per path template on REST).
+  const routes = new WeakMap<object, Map<string, Map<string, Route>>>();
+  const routeOf = (req: CallRequest, kind: TransportKind, endpoint: string, template?: string) => {
+    let byEndpoint = routes.get(req.method);
+    if (byEndpoint === undefined) routes.set(req.method, byEndpoint = new Map());
+    let byKind = byEndpoint.get(endpoint);
+    if (byKind === undefined) byEndpoint.set(endpoint, byKind = new Map());
+    const key = template === undefined ? kind : `${kind} ${template}`;
+    let route = byKind.get(key);
+    if (route === undefined) {
+      route = buildRoute(req, SpanKind.SERVER, kind, endpoint, template);
+      byKind.set(key, route);
+    }
+    return route;
+  };
+  return (next) => (req) => {
+    const values = req.contextValues;
+    const info = values.get(serverTransportKey);
+    const kind = info?.kind ?? "connect";
+    const route = routeOf(req, kind, info?.endpoint ?? "", info?.pathTemplate);
+    const parent = propagation.extract(req.header);
+    const span = tracer.startSpan(route.name, route.options, parent);
+    const sc = span.spanContext();
+    if (!isSpanContextValid(sc)) return next(req);
+    values.set(traceContextKey, { traceId: sc.traceId, spanId: sc.spanId });
+    values.set(activeSpanKey, span);
+    const ctx = trace.setSpan(parent, span);
+    if (!span.isRecording()) return otelContext.with(ctx, next, undefined, req);
+    return otelContext.with(
+      ctx,
+      () => observeCall(next, req, (error, abandoned) => end(span, route, error, abandoned, false)),
+    );
+  };
+}
+
+/**
+ * Client middleware: a CLIENT span per call, child of the active span (an OpenTelemetry
+ * context's, else the span of the call being served), with the same attributes as the server
+ * side plus `server.address`/`.port` of the URL; its context is sent as `traceparent` (and
+ * `tracestate`). Any failure is an ERROR status. While the call runs, the request context
+ * holds the client span's ids, so `logging.client()` placed after it logs them.
+ */
+export function client(options: TracingOptions = {}): Middleware {
+  const tracer = tracerOf(options);
+  const propagation = headerPropagation(options.propagator);
+  // Per kind, per URL (the URL names the method and the endpoint). URLs come from client
+  // configuration, but discovery can churn endpoints, so the cache is bounded.
+  const routes = new Map<string, Map<string, Route>>();
+  const routeOf = (req: CallRequest, kind: TransportKind) => {
+    let byUrl = routes.get(kind);
+    if (byUrl === undefined) routes.set(kind, byUrl = new Map());
+    let route = byUrl.get(req.url);
+    if (route === undefined) {
+      if (byUrl.size >= 1024) byUrl.clear();
+      route = buildRoute(req, SpanKind.CLIENT, kind, req.url);
+      byUrl.set(req.url, route);
+    }
+    return route;
+  };
+  return (next) => (req) => {
+    const kind = kindOf(req.header.get("content-type"));
+    const route = routeOf(req, kind);
+    const active = otelContext.active();
+    let parent: Context = active;
+    if (trace.getSpan(active) === undefined) {
+      const serving = getValue(activeSpanKey);
+      if (serving !== undefined) parent = trace.setSpan(active, serving as Span);
+    }
+    const span = tracer.startSpan(route.name, route.options, parent);
+    const sc = span.spanContext();
+    if (!isSpanContextValid(sc)) return next(req);
+    const ctx = trace.setSpan(parent, span);
+    propagation.inject(ctx, sc, req.header);
+    const scope = childValues(currentValues());
+    scope.set(traceContextKey, { traceId: sc.traceId, spanId: sc.spanId });
+    scope.set(activeSpanKey, span);
+    const run = span.isRecording()
+      ? () => observeCall(next, req, (error, abandoned) => end(span, route, error, abandoned, true))
+      : () => next(req);
+    return runWithValues(scope, () => otelContext.with(ctx, run));
+  };
+}
+
+/** The span of the call being served (or of the client call in progress), if tracing is on. */
+export function activeSpan(): SpanHandle | undefined {
+  return getValue(activeSpanKey);
+}
+
+function buildRoute(
+  req: CallRequest,
+  kind: SpanKind,
+  transport: TransportKind,
+  url: string,
+  template?: string,
+): Route {
+  const names = rpcNames(req);
+  const system = rpcSystem(transport);
+  const attributes: Record<string, string | number> = {
+    "rpc.system": system,
+    "rpc.service": names.service,
+    "rpc.method": names.method,
+  };
+  const address = hostPort(url);
+  if (address !== undefined) {
+    attributes["server.address"] = address.host;
+    if (address.port !== undefined) attributes["server.port"] = address.port;
+  }
+  if (system === "http") {
+    attributes["http.request.method"] = req.requestMethod;
+    if (template !== undefined) attributes["http.route"] = template;
+  }
+  return { name: names.operation, system, options: { kind, attributes } };
+}
+
+// Codes that mean the server failed, not the caller (OpenTelemetry's gRPC conventions).
+const serverFaults = new Set<number>([
+  GrpcCode.Unknown,
+  GrpcCode.DeadlineExceeded,
+  GrpcCode.Unimplemented,
+  GrpcCode.Internal,
+  GrpcCode.Unavailable,
+  GrpcCode.DataLoss,
+]);
+
+function end(span: Span, route: Route, error: unknown, abandoned: boolean, client: boolean): void {
+  const code = endCode(error, abandoned);
+  if (route.system === "grpc") {
+    span.setAttribute("rpc.grpc.status_code", code);
+  } else if (route.system === "connect_rpc") {
+    if (code !== GrpcCode.OK) {
+      span.setAttribute("rpc.connect_rpc.error_code", connectCodeName(code));
+    }
+  } else {
+    const status = code === GrpcCode.Canceled
+      ? 499
+      : error !== undefined
+      ? fromError(error).code
+      : 200;
+    span.setAttribute("http.response.status_code", status);
+  }
+  if (error !== undefined) {
+    const e = fromError(error);
+    span.setAttribute("error.type", e.reason || connectCodeName(code));
+    span.recordException(error instanceof Error ? error : e);
+    const fault = client || (route.system === "http" ? e.code >= 500 : serverFaults.has(code));
+    if (fault) span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+  }
+  span.end();
+}
