@@ -44,3 +44,15 @@ export { retry, type RetryBudgetOptions, type RetryOptions } from "./retry.ts";
 /** Tracing middleware: `tracing.server()` and `tracing.client()` on `@opentelemetry/api`. */
 export * as tracing from "./tracing.ts";
 export type { PropagatorLike, SpanHandle, TracerProviderLike, TracingOptions } from "./tracing.ts";
+/** Metrics middleware: `metrics.server()` and `metrics.client()` (OpenTelemetry or a registry). */
+export * as metrics from "./metrics.ts";
+export type {
+  CounterLike,
+  HistogramLike,
+  InstrumentOptionsLike,
+  MeterLike,
+  MetricAttributesLike,
+  MetricsOptions,
+} from "./metrics.ts";
+export { createMetricsRegistry, type MetricsRegistry } from "./metrics_registry.ts";
+export { type Exposable, metricsHandler, PROMETHEUS_CONTENT_TYPE } from "./metrics_exposition.ts";
