@@ -56,3 +56,13 @@ export type {
 } from "./metrics.ts";
 export { createMetricsRegistry, type MetricsRegistry } from "./metrics_registry.ts";
 export { type Exposable, metricsHandler, PROMETHEUS_CONTENT_TYPE } from "./metrics_exposition.ts";
+/** Authentication middleware: `auth.server({ verify })`, `auth.client({ token })`, `auth.claims()`. */
+export * as auth from "./auth.ts";
+export type {
+  AuthClientOptions,
+  AuthServerOptions,
+  ClaimChecks,
+  Claims,
+  Verifier,
+  VerifyFunction,
+} from "./auth.ts";
