@@ -181,20 +181,27 @@ const groups: Record<string, { title: string; rows: Row[] }> = {
   },
 };
 
-async function measure(row: Row): Promise<{ median: Sample; runs: Sample[] }> {
-  const server = await startServer(row.runtime, row.entry, row.args);
+// Rows of a group are measured in rounds (every row once per round, in turn), so load that
+// comes and goes on a shared machine hits all rows alike instead of skewing one of them.
+async function measureGroup(rows: readonly Row[]): Promise<{ median: Sample; runs: Sample[] }[]> {
+  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   try {
-    const once = (seconds: number) =>
-      row.load === "wrk"
-        ? wrk(server.port, row.spec, seconds, CONNECTIONS)
-        : h2load(server.port, row.spec, seconds, CONNECTIONS);
-    if (WARMUP > 0) await once(WARMUP);
-    const runs: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await once(DURATION));
-    const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-    return { median: sorted[Math.floor(sorted.length / 2)], runs };
+    for (const row of rows) servers.push(await startServer(row.runtime, row.entry, row.args));
+    const once = (i: number, seconds: number) =>
+      rows[i].load === "wrk"
+        ? wrk(servers[i].port, rows[i].spec, seconds, CONNECTIONS)
+        : h2load(servers[i].port, rows[i].spec, seconds, CONNECTIONS);
+    if (WARMUP > 0) { for (let i = 0; i < rows.length; i++) await once(i, WARMUP); }
+    const runs: Sample[][] = rows.map(() => []);
+    for (let r = 0; r < RUNS; r++) {
+      for (let i = 0; i < rows.length; i++) runs[i].push(await once(i, DURATION));
+    }
+    return runs.map((samples) => {
+      const sorted = [...samples].sort((a, b) => a.rps - b.rps);
+      return { median: sorted[Math.floor(sorted.length / 2)], runs: samples };
+    });
   } finally {
-    await server.stop();
+    for (const s of servers) await s.stop();
   }
 }
 
@@ -225,23 +232,25 @@ async function main() {
     console.log(`## ${group.title}\n`);
     console.log("| row | req/s (median) | × reference | p50 ms | p99 ms | errors | runs (req/s) |");
     console.log("|---|---:|---:|---:|---:|---:|---|");
-    let reference = NaN;
-    for (const row of group.rows) {
-      try {
-        const { median, runs } = await measure(row);
-        if (Number.isNaN(reference)) reference = median.rps;
-        const errors = runs.reduce((n, r) => n + r.errors, 0);
-        if (errors > 0) failures++;
-        console.log(
-          `| ${row.label} | ${fmt(median.rps)} | ${fmt(median.rps / reference, 2)} | ` +
-            `${fmt(median.p50, 2)} | ${fmt(median.p99, 2)} | ${errors} | ` +
-            `${runs.map((r) => fmt(r.rps)).join(", ")} |`,
-        );
-      } catch (error) {
-        failures++;
-        console.log(`| ${row.label} | failed: ${String(error).split("\n")[0]} | | | | | |`);
-      }
+    let results: Awaited<ReturnType<typeof measureGroup>>;
+    try {
+      results = await measureGroup(group.rows);
+    } catch (error) {
+      failures++;
+      console.log(`| ${group.title} | failed: ${String(error).split("\n")[0]} | | | | | |`);
+      continue;
     }
+    const reference = results[0].median.rps;
+    group.rows.forEach((row, i) => {
+      const { median, runs } = results[i];
+      const errors = runs.reduce((n, r) => n + r.errors, 0);
+      if (errors > 0) failures++;
+      console.log(
+        `| ${row.label} | ${fmt(median.rps)} | ${fmt(median.rps / reference, 2)} | ` +
+          `${fmt(median.p50, 2)} | ${fmt(median.p99, 2)} | ${errors} | ` +
+          `${runs.map((r) => fmt(r.rps)).join(", ")} |`,
+      );
+    });
     console.log("");
   }
   if (failures > 0) {

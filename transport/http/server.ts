@@ -37,6 +37,7 @@ import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.t
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
+import { TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { swaggerUI } from "@hono/swagger-ui";
 import {
@@ -428,7 +429,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       endpoint: this.#endpoint,
       operation: route.operation,
       requestHeader: request.headers,
-      replyHeader: new Headers(),
+      replyHeader: new TrackedHeaders(),
       request,
       env: c.env,
     };
