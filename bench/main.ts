@@ -8,7 +8,10 @@
 //   deno task bench --group grpc    one group: deno | bun | node | grpc
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { HelloRequestSchema } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import {
+  HelloRequestSchema,
+  HelloStreamRequestSchema,
+} from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
 import { have, type Runtime } from "./lib/runtime.ts";
 import { startServer } from "./lib/server.ts";
@@ -39,6 +42,14 @@ const frame = (m: Uint8Array) => {
 };
 const SAY = "/helloworld.v1.Greeter/SayHello";
 const json = new TextEncoder().encode('{"name":"bench"}');
+// Server streams of STREAM_MESSAGES greetings each: messages/s = streams/s × STREAM_MESSAGES.
+const STREAM_MESSAGES = 100;
+const STREAM_PATH = "/helloworld.v1.Greeter/SayHelloStream";
+const streamProto = toBinary(
+  HelloStreamRequestSchema,
+  create(HelloStreamRequestSchema, { name: "bench", count: STREAM_MESSAGES }),
+);
+const streamJson = new TextEncoder().encode(`{"name":"bench","count":${STREAM_MESSAGES}}`);
 const specs = {
   plain: {
     path: "/hello",
@@ -70,6 +81,18 @@ const specs = {
     headers: { "content-type": "application/grpc", te: "trailers" },
     body: frame(proto),
   },
+  connectStream: {
+    path: STREAM_PATH,
+    method: "POST",
+    headers: { "content-type": "application/connect+json" },
+    body: frame(streamJson),
+  },
+  grpcStream: {
+    path: STREAM_PATH,
+    method: "POST",
+    headers: { "content-type": "application/grpc", te: "trailers" },
+    body: frame(streamProto),
+  },
 } satisfies Record<string, RequestSpec>;
 
 interface Row {
@@ -79,8 +102,8 @@ interface Row {
   readonly args?: string[];
   readonly spec: RequestSpec;
   readonly load: "wrk" | "h2load";
-  /** The row this one is compared with (the group's reference when unset). */
-  readonly versus?: string;
+  /** Messages in each response (streams): the table then shows messages per second too. */
+  readonly messages?: number;
 }
 
 function httpGroup(runtime: Runtime): Row[] {
@@ -136,6 +159,61 @@ const groups: Record<string, { title: string; rows: Row[] }> = {
   deno: { title: "Deno.serve (HTTP/1.1, wrk)", rows: httpGroup("deno") },
   bun: { title: "Bun.serve (HTTP/1.1, wrk)", rows: httpGroup("bun") },
   node: { title: "Node 24 (HTTP/1.1, wrk)", rows: httpGroup("node") },
+  stream: {
+    title: `Server streaming, ${STREAM_MESSAGES} messages per call`,
+    rows: [
+      {
+        label: "Connect-ES Connect stream, Deno (baseline)",
+        runtime: "deno",
+        entry: "connect-es.ts",
+        spec: specs.connectStream,
+        load: "wrk",
+        messages: STREAM_MESSAGES,
+      },
+      {
+        label: "Atreus Connect stream, Deno",
+        runtime: "deno",
+        entry: "atreus.ts",
+        spec: specs.connectStream,
+        load: "wrk",
+        messages: STREAM_MESSAGES,
+      },
+      {
+        label: "Atreus Connect stream, Node 24",
+        runtime: "node",
+        entry: "atreus.ts",
+        spec: specs.connectStream,
+        load: "wrk",
+        messages: STREAM_MESSAGES,
+      },
+      {
+        label: "Atreus Connect stream, Bun",
+        runtime: "bun",
+        entry: "atreus.ts",
+        spec: specs.connectStream,
+        load: "wrk",
+        messages: STREAM_MESSAGES,
+      },
+      {
+        label: "Atreus gRPC stream, Node 24",
+        runtime: "node",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpcStream,
+        load: "h2load",
+        messages: STREAM_MESSAGES,
+      },
+      {
+        label: "Atreus gRPC stream, Deno",
+        runtime: "deno",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpcStream,
+        load: "h2load",
+        messages: STREAM_MESSAGES,
+      },
+    ],
+  },
   grpc: {
     title: "gRPC unary over h2c (h2load -m10)",
     rows: [
@@ -245,8 +323,11 @@ async function main() {
       const { median, runs } = results[i];
       const errors = runs.reduce((n, r) => n + r.errors, 0);
       if (errors > 0) failures++;
+      const label = row.messages
+        ? `${row.label} — ${fmt(median.rps * row.messages)} msg/s`
+        : row.label;
       console.log(
-        `| ${row.label} | ${fmt(median.rps)} | ${fmt(median.rps / reference, 2)} | ` +
+        `| ${label} | ${fmt(median.rps)} | ${fmt(median.rps / reference, 2)} | ` +
           `${fmt(median.p50, 2)} | ${fmt(median.p99, 2)} | ${errors} | ` +
           `${runs.map((r) => fmt(r.rps)).join(", ")} |`,
       );

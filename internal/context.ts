@@ -29,23 +29,45 @@ export function newValues(): ContextValues {
 
 /**
  * Wraps an async iterable so that every step runs inside `values`: a response body is pulled
- * by the runtime's writer, outside the context the handler was started in.
+ * by the runtime's writer, outside the context the handler was started in. `onEnd` runs once
+ * when the iteration finishes, fails or is abandoned (in-flight accounting).
  */
 export function bindIterable<T>(
   values: ContextValues,
   iterable: AsyncIterable<T>,
+  onEnd?: () => void,
 ): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const it = storage.run(values, () => iterable[Symbol.asyncIterator]());
+      let open = onEnd !== undefined;
+      const end = () => {
+        if (open) {
+          open = false;
+          onEnd!();
+        }
+      };
+      const step = (r: IteratorResult<T>) => {
+        if (r.done === true) end();
+        return r;
+      };
+      const fail = (e: unknown): never => {
+        end();
+        throw e;
+      };
       return {
-        next: (v?: unknown) => storage.run(values, () => it.next(v)),
-        return: (v?: unknown) =>
-          storage.run(
+        next: (v?: unknown) => storage.run(values, () => it.next(v)).then(step, fail),
+        return: (v?: unknown) => {
+          end();
+          return storage.run(
             values,
             () => it.return?.(v) ?? Promise.resolve({ done: true, value: v } as IteratorResult<T>),
-          ),
-        throw: (e?: unknown) => storage.run(values, () => it.throw?.(e) ?? Promise.reject(e)),
+          );
+        },
+        throw: (e?: unknown) => {
+          end();
+          return storage.run(values, () => it.throw?.(e) ?? Promise.reject(e));
+        },
       };
     },
   };

@@ -41,43 +41,4 @@ export class InFlight {
     if (this.#count === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
-
-  /** Wraps a response body so the call counts as in flight until the body is fully written. */
-  track<T>(body: AsyncIterable<T>): AsyncIterable<T> {
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    return {
-      [Symbol.asyncIterator](): AsyncIterator<T> {
-        const it = body[Symbol.asyncIterator]();
-        let open = true;
-        const finish = () => {
-          if (open) {
-            open = false;
-            self.leave();
-          }
-        };
-        return {
-          async next() {
-            try {
-              const r = await it.next();
-              if (r.done === true) finish();
-              return r;
-            } catch (e) {
-              finish();
-              throw e;
-            }
-          },
-          async return(v?: unknown) {
-            finish();
-            return await (it.return?.(v) ?? { done: true, value: v as T });
-          },
-          async throw(e?: unknown) {
-            finish();
-            if (it.throw) return await it.throw(e);
-            throw e;
-          },
-        };
-      },
-    };
-  }
 }

@@ -164,13 +164,14 @@ export async function invokeRoute(
   route: RpcRoute,
   request: UniversalServerRequest,
   values: ContextValues,
+  onBodyEnd?: () => void,
 ): Promise<UniversalServerResponse> {
   const response = await runWithValues(
     values,
     () => route.handler({ ...request, contextValues: values }),
   );
   if (response.body !== undefined) {
-    return { ...response, body: bindIterable(values, response.body) };
+    return { ...response, body: bindIterable(values, response.body, onBodyEnd) };
   }
   return response;
 }
@@ -210,12 +211,22 @@ function asStatusError(error: unknown): unknown {
   return isAtreusError(error) ? toConnectError(error) : error;
 }
 
-async function* mapErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (error) {
-    throw asStatusError(error);
-  }
+// A plain iterator rather than an async generator: this runs once per streamed message.
+function mapErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const it = messages[Symbol.asyncIterator]();
+      const convert = (error: unknown): never => {
+        throw asStatusError(error);
+      };
+      return {
+        next: (v?: unknown) => it.next(v).then(undefined, convert),
+        return: (v?: unknown) =>
+          it.return?.(v) ?? Promise.resolve({ done: true, value: v } as IteratorResult<T>),
+        throw: (e?: unknown) => it.throw?.(e) ?? Promise.reject(e),
+      };
+    },
+  };
 }
 
 async function withDeadline<Req extends { signal: AbortSignal }, Res>(

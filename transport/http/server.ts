@@ -461,6 +461,9 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
         // reflection), half duplex (every request message first) over HTTP/1.1 and Workers.
         universalServerRequestFromFetch(request, { httpVersion: "2.0" }),
         values,
+        // The call stays in flight until its body is written (streams), not just until the
+        // handler returned.
+        () => inflight.leave(),
       );
     } catch (error) {
       inflight.leave();
@@ -468,12 +471,10 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
     if (response.body === undefined) inflight.leave();
     if (response.status === 415) {
-      if (response.body) inflight.leave();
+      await response.body?.[Symbol.asyncIterator]().return?.();
       return unsupportedMediaType(contentType);
     }
-    return universalServerResponseToFetch(
-      response.body ? { ...response, body: inflight.track(response.body) } : response,
-    );
+    return universalServerResponseToFetch(response);
   }
 
   #listenerName(): string {
