@@ -66,3 +66,14 @@ export type {
   Verifier,
   VerifyFunction,
 } from "./auth.ts";
+export {
+  createBbrLimiter,
+  type RateLimit,
+  ratelimit,
+  RATELIMIT_REASON,
+  type RateLimitOptions,
+  type TokenBucketOptions,
+} from "./ratelimit.ts";
+export type { BbrLimiter, BbrOptions, BbrStat, Done, Limiter } from "./ratelimit_bbr.ts";
+export { type CpuSamplerOptions, type CpuUsage, processCpuSampler } from "./ratelimit_cpu.ts";
+export type { TokenBucketSettings } from "./ratelimit_token_bucket.ts";
