@@ -1,6 +1,6 @@
 // Consul KV as a source: every key under a prefix (format from each key's extension), watched
 // with blocking queries (`index` + `wait`) that return when the prefix changes.
-import { base64ToBytes } from "./base64.ts";
+import { base64Decode as base64ToBytes } from "@bufbuild/protobuf/wire";
 import { formatOf } from "./decode.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { type FetchFn, fetchWithDeadline, httpError, normaliseEndpoint } from "./http.ts";

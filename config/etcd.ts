@@ -1,7 +1,9 @@
 // etcd as a source over its v3 JSON gateway (plain fetch, so it runs on every runtime): one key
 // or every key under a prefix, format from each key's extension, watched through the
 // streaming /v3/watch with resumption from the last revision.
-import { base64ToBytes, bytesToBase64 } from "./base64.ts";
+import { base64Decode as base64ToBytes, base64Encode } from "@bufbuild/protobuf/wire";
+
+const bytesToBase64 = (bytes: Uint8Array) => base64Encode(bytes, "std");
 import { formatOf } from "./decode.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { type FetchFn, fetchWithDeadline, httpError, normaliseEndpoint } from "./http.ts";

@@ -2,6 +2,7 @@
 // (Connect-ES ships node:zlib codecs only). Decompression enforces the read limit while
 // inflating, so a small compressed bomb cannot exhaust memory.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { concatBytes } from "../internal/bytes.ts";
 
 /** A message compression codec (Connect-ES's `Compression` shape). */
 export interface CompressionCodec {
@@ -67,13 +68,7 @@ async function collect(
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total) as Uint8Array<ArrayBuffer>;
 }
 
 /** gzip on `CompressionStream`. */

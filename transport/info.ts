@@ -1,6 +1,6 @@
 // Per-request transport information, carried in the request-scoped context like Kratos's
 // transport.FromServerContext. Servers create it; handlers and middleware read it.
-import { createContextKey, getValue } from "../internal/context.ts";
+import { createContextKey, getValue, newValues } from "../internal/context.ts";
 import type { ContextKey, ContextValues, TransportKind } from "./types.ts";
 import { type AppInfo, appInfoKey as sharedAppInfoKey } from "../internal/appinfo.ts";
 
@@ -41,6 +41,17 @@ export const serverTransportKey: ContextKey<MutableTransportInfo | undefined> = 
 
 /** Context key of the application info (shared with log/, which must not import transport/). */
 export const appInfoKey: ContextKey<AppInfo | undefined> = sharedAppInfoKey;
+
+/** The request-scoped values of a server call: its transport info and the app's info. */
+export function serverCallValues(
+  info: MutableTransportInfo,
+  app: AppInfo | undefined,
+): ContextValues {
+  const values = newValues();
+  values.set(serverTransportKey, info);
+  if (app) values.set(appInfoKey, app);
+  return values;
+}
 
 /** The transport info of the call being served, or `undefined` outside a server call. */
 export function fromServerContext(): TransportInfo | undefined {

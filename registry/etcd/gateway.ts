@@ -2,6 +2,7 @@
 // shape this file, all measured on etcd 3.4: every call is a POST; keys and values are base64;
 // int64s (revisions, lease ids) come back as JSON strings and lease ids exceed 2^53, so they stay
 // strings; zero values are omitted (a keepalive answer without TTL means the lease is gone).
+import { base64Decode, base64Encode } from "@bufbuild/protobuf/wire";
 import { readNdjson } from "../../internal/ndjson.ts";
 import { RegistryError } from "../errors.ts";
 import { call, type HttpClient, joinUrl, json, openStream } from "../http.ts";
@@ -32,20 +33,12 @@ const decoder = new TextDecoder();
 
 /** Standard padded base64 of the UTF-8 bytes of `text`. */
 export function toBase64(text: string | Uint8Array): string {
-  const bytes = typeof text === "string" ? encoder.encode(text) : text;
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
+  return base64Encode(typeof text === "string" ? encoder.encode(text) : text, "std");
 }
 
-/** Decodes base64 to bytes; throws on malformed input. */
+/** Decodes base64 to bytes. */
 export function fromBase64(data: string): Uint8Array {
-  const binary = atob(data);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return base64Decode(data);
 }
 
 /** The `range_end` that makes a range cover every key starting with `prefix`. */

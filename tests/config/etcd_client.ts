@@ -1,6 +1,8 @@
 // Writes to a test etcd through its JSON gateway, and a fetch wrapper that can cut the watch
 // connections to simulate a network partition.
-import { textToBase64 } from "../../config/base64.ts";
+import { base64Encode } from "@bufbuild/protobuf/wire";
+
+const textToBase64 = (text: string) => base64Encode(new TextEncoder().encode(text), "std");
 
 /** Puts, deletes and compacts keys in a test etcd. */
 export function etcdClient(endpoint: string) {

@@ -4,20 +4,13 @@
 import type * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { newValues } from "../../internal/context.ts";
 import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import { rpcError, unknownRpc, unsupportedMediaType } from "../answers.ts";
 import { type CompressionCodec, gzip } from "../compression.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
 import type { HealthStatus } from "../health/mod.ts";
-import {
-  type AppInfo,
-  appInfoKey,
-  kindOf,
-  type MutableTransportInfo,
-  serverTransportKey,
-} from "../info.ts";
+import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } from "../rpc.ts";
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
@@ -248,7 +241,6 @@ export class GrpcServer implements Server, Endpointer {
     }
     const header = fetchHeaders(headers);
     const url = `${this.#scheme}://${headers[":authority"] ?? "localhost"}${rawPath}`;
-    const values = newValues();
     const binary = route.unary && kind === "grpc" && method === "POST"
       ? grpcBinaryFormat(contentType)
       : undefined;
@@ -260,8 +252,7 @@ export class GrpcServer implements Server, Endpointer {
       replyHeader: binary === undefined ? new Headers() : replyHeaderOf(binary),
       env: { stream, headers },
     };
-    values.set(serverTransportKey, info);
-    if (this.#app) values.set(appInfoKey, this.#app);
+    const values = serverCallValues(info, this.#app);
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
     try {

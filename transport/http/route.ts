@@ -3,13 +3,8 @@
 // as a unary call of transport kind "http", so recovery, logging, auth, rate limits and
 // metrics apply to it like to any RPC.
 import { fromError, toJson } from "../../errors/mod.ts";
-import { newValues, runWithValues } from "../../internal/context.ts";
-import {
-  type AppInfo,
-  appInfoKey,
-  type MutableTransportInfo,
-  serverTransportKey,
-} from "../info.ts";
+import { runWithValues } from "../../internal/context.ts";
+import { type AppInfo, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import type {
   CallRequest,
   CallResponse,
@@ -104,10 +99,7 @@ export function wrapRoute<C extends RouteContext>(
       request,
       env: c.env,
     };
-    const values = newValues();
-    values.set(serverTransportKey, info);
-    const app = host.app();
-    if (app) values.set(appInfoKey, app);
+    const values = serverCallValues(info, host.app());
     const req: UnaryCallRequest = {
       stream: false,
       message: { $typeName: HTTP_REQUEST_TYPE, request, context: c } as never,

@@ -9,7 +9,6 @@ import {
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
-import { newValues } from "../../internal/context.ts";
 import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import {
   checkConnectGet,
@@ -24,13 +23,7 @@ import { type CompressionCodec, gzip } from "../compression.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
 import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts";
-import {
-  type AppInfo,
-  appInfoKey,
-  kindOf,
-  type MutableTransportInfo,
-  serverTransportKey,
-} from "../info.ts";
+import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
@@ -396,9 +389,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       env: c.env,
       pathTemplate: binding.template.text,
     };
-    const values = newValues();
-    values.set(serverTransportKey, info);
-    if (this.#app) values.set(appInfoKey, this.#app);
+    const values = serverCallValues(info, this.#app);
     this.#inflight.enter();
     try {
       return await serveRest(host, route, binding, {
@@ -433,9 +424,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       request,
       env: c.env,
     };
-    const values = newValues();
-    values.set(serverTransportKey, info);
-    if (this.#app) values.set(appInfoKey, this.#app);
+    const values = serverCallValues(info, this.#app);
     if (route.unary !== undefined) {
       const call = { request, values, info };
       const fast = kind === "connect"

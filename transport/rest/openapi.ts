@@ -6,7 +6,7 @@ import { ScalarType } from "@bufbuild/protobuf";
 import type { ServiceDesc } from "../types.ts";
 import { type CommentIndex, indexComments } from "./comments.ts";
 import { type Binding, bindingsOf } from "./rule.ts";
-import type { Segment } from "./template.ts";
+import { type Segment, segmentsText } from "./template.ts";
 
 /** Options of `openapiDocument`. */
 export interface OpenApiOptions {
@@ -77,18 +77,6 @@ function openapiPath(segments: readonly Segment[], verb: string | undefined): st
   return `/${segments.map(part).join("/")}${verb ? `:${verb}` : ""}`;
 }
 
-function patternOf(segments: readonly Segment[]): string {
-  return segments.map((s) =>
-    s.kind === "literal"
-      ? s.value
-      : s.kind === "wildcard"
-      ? "*"
-      : s.kind === "deep"
-      ? "**"
-      : patternOf(s.segments)
-  ).join("/");
-}
-
 class Builder {
   readonly schemas: Record<string, Schema> = {
     "atreus.Error": {
@@ -118,7 +106,7 @@ class Builder {
       for (const s of segments) {
         if (s.kind !== "variable") continue;
         const field = fieldAt(method.input, s.field);
-        const pattern = patternOf(s.segments);
+        const pattern = segmentsText(s.segments);
         parameters.push({
           name: s.field,
           in: "path",

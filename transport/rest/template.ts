@@ -152,17 +152,20 @@ export function compileTemplate(template: Template): CompiledTemplate {
   return { pattern: `/${parts.join("/")}`, params, verbParam, verbSuffix };
 }
 
+/** Segments as template text with variables reduced to their patterns (`shelves/*`). */
+export function segmentsText(segments: readonly Segment[]): string {
+  return segments.map((s) =>
+    s.kind === "literal"
+      ? s.value
+      : s.kind === "wildcard"
+      ? "*"
+      : s.kind === "deep"
+      ? "**"
+      : segmentsText(s.segments)
+  ).join("/");
+}
+
 /** The canonical form of a template, for detecting two rules with the same shape. */
 export function shapeOf(template: Template): string {
-  const shape = (segments: readonly Segment[]): string =>
-    segments.map((s) =>
-      s.kind === "literal"
-        ? s.value
-        : s.kind === "wildcard"
-        ? "*"
-        : s.kind === "deep"
-        ? "**"
-        : shape(s.segments)
-    ).join("/");
-  return `/${shape(template.segments)}${template.verb ? `:${template.verb}` : ""}`;
+  return `/${segmentsText(template.segments)}${template.verb ? `:${template.verb}` : ""}`;
 }

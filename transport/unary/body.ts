@@ -1,6 +1,7 @@
 // Reading a request body at once, bounded: Content-Length is checked before reading, and a body
 // without one is read chunk by chunk and cut off at the limit.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { concatBytes } from "../../internal/bytes.ts";
 
 /** Builds the error for a body over the limit, from the first bytes read and the size known. */
 export type OverflowError = (head: Uint8Array, size: number | undefined) => ConnectError;
@@ -58,19 +59,8 @@ export async function readBody(
     total += value.byteLength;
     if (total > limit || size !== undefined && total >= 5) {
       await reader.cancel().catch(() => {});
-      throw overflow(join(chunks, total), size);
+      throw overflow(concatBytes(chunks, total), size);
     }
   }
-  return join(chunks, total);
-}
-
-function join(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }

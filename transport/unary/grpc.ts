@@ -5,6 +5,7 @@ import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import { grpcStatusOk, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { concatBytes } from "../../internal/bytes.ts";
 import type { CompressionCodec } from "../compression.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues } from "../types.ts";
@@ -151,7 +152,7 @@ function readStream(
       chunks.push(chunk);
       if (total > limit) {
         cleanup();
-        const head = chunks[0].byteLength >= 5 ? chunks[0] : join(chunks, total);
+        const head = chunks[0].byteLength >= 5 ? chunks[0] : concatBytes(chunks, total);
         const length = head.byteLength >= 5
           ? new DataView(head.buffer, head.byteOffset, 5).getUint32(1)
           : 0;
@@ -170,7 +171,7 @@ function readStream(
     };
     const onEnd = () => {
       cleanup();
-      resolve(join(chunks, total));
+      resolve(concatBytes(chunks, total));
     };
     // A stream error is always followed by "close"; one listener covers both.
     const onClose = () => {
@@ -188,15 +189,4 @@ function readStream(
     // HEADERS with END_STREAM: no body (Deno's node:http2 emits no "end" for it).
     if (stream.endAfterHeaders || stream.readableEnded) onEnd();
   });
-}
-
-function join(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }

@@ -11,7 +11,8 @@ import type { CompressionCodec } from "../compression.ts";
 import { envelopeOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import type { ConnectCall } from "./connect.ts";
-import { concat, envelope, readSingleEnvelope, trailerFlag } from "./envelope.ts";
+import { envelope, readSingleEnvelope, trailerFlag } from "./envelope.ts";
+import { concatBytes } from "../../internal/bytes.ts";
 import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
@@ -102,6 +103,6 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
       opts.compressMinBytes,
     ),
   );
-  const body = concat(parts);
+  const body = concatBytes(parts);
   return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: outHeader });
 }
