@@ -89,17 +89,27 @@ export function server(options: AuthServerOptions): Middleware {
   }
   const verify = createVerifier(options);
   const missing = (message: string) => unauthorized(options.reason ?? TOKEN_MISSING, message);
-  return (next) => async (req) => {
+  return (next) => (req) => {
     const header = req.header.get("authorization");
     if (header === null || header === "") {
-      throw missing("missing bearer token: send authorization: Bearer <token>");
+      return Promise.reject(missing("missing bearer token: send authorization: Bearer <token>"));
     }
     const m = bearer.exec(header);
     if (m === null) {
-      throw missing("authorization header is not a bearer token: send Bearer <token>");
+      return Promise.reject(
+        missing("authorization header is not a bearer token: send Bearer <token>"),
+      );
     }
-    req.contextValues.set(claimsKey, await verify(m[1], req));
-    return await next(req);
+    // A remembered token is answered synchronously: no promise turn on the common path.
+    const verified = verify(m[1], req);
+    if (verified instanceof Promise) {
+      return verified.then((c) => {
+        req.contextValues.set(claimsKey, c);
+        return next(req);
+      });
+    }
+    req.contextValues.set(claimsKey, verified);
+    return next(req);
   };
 }
 

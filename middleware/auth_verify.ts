@@ -83,8 +83,11 @@ export interface VerifierOptions extends ClaimChecks {
 /** Verifies a token: resolves to frozen claims or rejects with an `AtreusError`. */
 export type TokenVerifier = (token: string, req: CallRequest) => Promise<Claims>;
 
+/** A verifier that answers a remembered token at once, without a promise. */
+export type CachedVerifier = (token: string, req: CallRequest) => Claims | Promise<Claims>;
+
 /** Builds a verifier, checking the options now so misconfiguration fails at start. */
-export function createVerifier(options: VerifierOptions): TokenVerifier {
+export function createVerifier(options: VerifierOptions): CachedVerifier {
   const now = options.now ?? Date.now;
   const fail = (reason: string, message: string, cause?: unknown) =>
     unauthorized(options.reason ?? reason, message).withCause(cause);
@@ -101,14 +104,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
   if (size === 0 || ttl === 0) return verifyToken;
   const tolerance = (options.clockToleranceSec ?? 0) * 1000;
   const cache = new Map<string, { claims: Claims; until: number }>();
-  return async (token, req) => {
-    const hit = cache.get(token);
-    const t = now();
-    if (hit !== undefined) {
-      if (t < hit.until) return hit.claims;
-      cache.delete(token);
-    }
-    const claims = await verifyToken(token, req);
+  const remember = (token: string, claims: Claims, t: number): Claims => {
     let until = t + ttl;
     // A cached verdict must not outlive the token, nor be reused before its nbf.
     if (typeof claims.exp === "number") until = Math.min(until, claims.exp * 1000 + tolerance);
@@ -118,6 +114,15 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       cache.set(token, { claims, until });
     }
     return claims;
+  };
+  return (token, req) => {
+    const hit = cache.get(token);
+    const t = now();
+    if (hit !== undefined) {
+      if (t < hit.until) return hit.claims;
+      cache.delete(token);
+    }
+    return verifyToken(token, req).then((claims) => remember(token, claims, t));
   };
 }
 

@@ -59,7 +59,7 @@ export function headerPropagation(custom: PropagatorLike | undefined): HeaderPro
   return {
     extract(headers) {
       if (registered()) return propagation.extract(ROOT_CONTEXT, headers, getter);
-      const sc = parseTraceparent(headers.get("traceparent"), headers.get("tracestate"));
+      const sc = parseTraceparent(headers.get("traceparent"), headers);
       return sc === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, sc);
     },
     inject(ctx, sc, headers) {
@@ -78,10 +78,13 @@ const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-
 const zeroTrace = "00000000000000000000000000000000";
 const zeroSpan = "0000000000000000";
 
-/** The remote span context in a `traceparent` header, or `undefined` if it is absent or invalid. */
+/**
+ * The remote span context in a `traceparent` header (with `tracestate`, given as a value or as
+ * the headers to read it from), or `undefined` if it is absent or invalid.
+ */
 export function parseTraceparent(
   traceparent: string | null,
-  tracestate?: string | null,
+  tracestate?: string | null | Headers,
 ): SpanContext | undefined {
   if (traceparent === null) return undefined;
   const m = traceparentPattern.exec(traceparent);
@@ -95,8 +98,11 @@ export function parseTraceparent(
     traceFlags: parseInt(flags, 16),
     isRemote: true,
   };
-  if (tracestate) {
-    const state = W3CTraceState.parse(tracestate);
+  // Read from the headers only now: most calls carry no valid traceparent, and a header
+  // lookup is not free.
+  const raw = tracestate instanceof Headers ? tracestate.get("tracestate") : tracestate;
+  if (raw) {
+    const state = W3CTraceState.parse(raw);
     if (state !== undefined) sc.traceState = state;
   }
   return sc;
