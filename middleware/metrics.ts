@@ -87,17 +87,24 @@ function measure(side: "server" | "client", options: MetricsOptions): Middleware
       throw new RangeError("metrics: buckets must be finite and strictly ascending");
     }
   }
-  const create = (meter: MeterLike): Instruments => ({
-    duration: meter.createHistogram(`rpc.${side}.duration`, {
-      description: side === "server" ? "Duration of inbound RPCs." : "Duration of outbound RPCs.",
-      unit: "ms",
-      advice: { explicitBucketBoundaries: buckets },
-    }),
-    requests: meter.createCounter(`rpc.${side}.requests`, {
-      description: side === "server" ? "Inbound RPCs by status." : "Outbound RPCs by status.",
-      unit: "{request}",
-    }),
-  });
+  const create = (meter: MeterLike): Instruments => {
+    if (typeof meter?.createHistogram !== "function" || typeof meter.createCounter !== "function") {
+      throw new TypeError(
+        "metrics: meter must be an OpenTelemetry Meter or createMetricsRegistry()",
+      );
+    }
+    return {
+      duration: meter.createHistogram(`rpc.${side}.duration`, {
+        description: side === "server" ? "Duration of inbound RPCs." : "Duration of outbound RPCs.",
+        unit: "ms",
+        advice: { explicitBucketBoundaries: buckets },
+      }),
+      requests: meter.createCounter(`rpc.${side}.requests`, {
+        description: side === "server" ? "Inbound RPCs by status." : "Outbound RPCs by status.",
+        unit: "{request}",
+      }),
+    };
+  };
   const now = options.now ?? (() => performance.now());
   let instruments = options.meter === undefined ? undefined : create(options.meter);
   const routes = new WeakMap<object, Map<TransportKind, Route>>();

@@ -48,6 +48,12 @@ export interface HeaderPropagation {
 export function headerPropagation(custom: PropagatorLike | undefined): HeaderPropagation {
   if (custom !== undefined) {
     const p = custom as TextMapPropagator;
+    if (
+      typeof p?.inject !== "function" || typeof p.extract !== "function" ||
+      typeof p.fields !== "function"
+    ) {
+      throw new TypeError("tracing: propagator must have inject, extract and fields methods");
+    }
     return {
       extract: (headers) => p.extract(ROOT_CONTEXT, headers, getter),
       inject: (ctx, _, headers) => p.inject(ctx, headers, setter),

@@ -294,6 +294,7 @@ Deno.test("metrics registry: escaping, units, validation, series sharing", () =>
     RangeError,
   );
   assert.throws(() => metrics.server({ buckets: [1, Infinity] }), RangeError);
+  assert.throws(() => metrics.client({ meter: {} as never }), /must be an OpenTelemetry Meter/);
 });
 
 // A reader that collects on demand: no export timer to leak from the test.

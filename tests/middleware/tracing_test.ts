@@ -436,6 +436,14 @@ function parseContext(ctx: unknown, traceId: string, spanId: string) {
   return trace.setSpanContext(ctx as Context, { traceId, spanId, traceFlags: 1, isRemote: true });
 }
 
+Deno.test("tracing: bad options are TypeErrors at construction", () => {
+  assert.throws(() => tracing.server({ propagator: {} as never }), /inject, extract and fields/);
+  assert.throws(
+    () => tracing.client({ tracerProvider: { getTracer: () => ({}) } }),
+    /did not return a tracer/,
+  );
+});
+
 Deno.test("W3C traceparent: valid forms parse, invalid ones are rejected", () => {
   const id = "4bf92f3577b34da6a3ce929d0e0e4736";
   const span = "00f067aa0ba902b7";
