@@ -12,6 +12,12 @@
  * - `circuitBreaker()` (client) — Google SRE adaptive throttling per operation (or node)
  * - `retry()` (client) — idempotent methods on Unavailable: full-jitter backoff, a retry
  *   budget, deadline-aware, each attempt on a freshly picked node
+ * - `tracing.server()` / `tracing.client()` — OpenTelemetry spans with W3C trace context; log
+ *   valuers see the trace and span ids
+ * - `metrics.server()` / `metrics.client()` — RPC duration histograms and counters on an
+ *   OpenTelemetry meter or an in-process registry served as Prometheus text (`/metrics`)
+ * - `auth.server()` / `auth.client()` — Bearer JWTs (jose): keys, JWKS, claims in the context
+ * - `ratelimit()` — Kratos/aegis BBR adaptive shedding; `ratelimit.tokenBucket()` per-key quotas
  *
  * @example
  * ```ts
