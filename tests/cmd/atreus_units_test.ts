@@ -1,0 +1,141 @@
+// The CLI's building blocks: placeholders, names, proto paths, the Atreus source, the template
+// manifest, tool lookup, and the versions the CLI hard-codes staying equal to deno.json's.
+import assert from "node:assert/strict";
+import { render } from "../../cmd/atreus/render.ts";
+import { checkServiceName, pascalCase, serviceVars } from "../../cmd/atreus/names.ts";
+import {
+  CliError,
+  defaultAtreus,
+  findGenTools,
+  protoPackage,
+  resolveAtreus,
+  USAGE,
+  version,
+} from "../../cmd/atreus/mod.ts";
+import { projectConfig, projectNpmImports } from "../../cmd/atreus/project_config.ts";
+import { projectTemplates, protoTemplate } from "../../cmd/atreus/templates.ts";
+import { findExecutable } from "../../cmd/atreus/locate.ts";
+import { root } from "../support/tools.ts";
+import { tempDir } from "./cli.ts";
+
+const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+
+Deno.test("render replaces known placeholders and refuses unknown ones", () => {
+  const vars = serviceVars("pet_store", "pet_store.v1");
+  assert.deepEqual(vars, {
+    name: "pet_store",
+    Name: "PetStore",
+    NAME: "PET_STORE",
+    package: "pet_store.v1",
+  });
+  assert.equal(
+    render(`service {{Name}} {} // {{ package }} {{NAME}}_ {get: "/{name}"}`, vars, "t"),
+    `service PetStore {} // pet_store.v1 PET_STORE_ {get: "/{name}"}`,
+  );
+  assert.throws(
+    () => render("x {{nmae}}", vars, "a.tmpl"),
+    /a\.tmpl: unknown placeholder \{\{nmae\}\}/,
+  );
+});
+
+Deno.test("service names: lowercase identifiers that clash with nothing", () => {
+  assert.equal(pascalCase("shop"), "Shop");
+  assert.equal(pascalCase("user_profile_v2"), "UserProfileV2");
+  for (const ok of ["shop", "user_profile", "a1", "shop_v2"]) checkServiceName(ok);
+  for (const bad of ["", "Shop", "_shop", "shop_", "a__b", "1a", "my-shop", "promise", "deno"]) {
+    assert.throws(
+      () => checkServiceName(bad),
+      (e) => e instanceof CliError && e.exitCode === USAGE,
+      bad,
+    );
+  }
+});
+
+Deno.test("proto add derives package and service from the path", () => {
+  assert.deepEqual(protoPackage("api/shop/v1/cart.proto"), { package: "shop.v1", stem: "cart" });
+  assert.deepEqual(protoPackage("./api/shop/v1/cart_item.proto"), {
+    package: "shop.v1",
+    stem: "cart_item",
+  });
+  assert.deepEqual(protoPackage("billing/v2/invoice.proto"), {
+    package: "billing.v2",
+    stem: "invoice",
+  });
+  for (
+    const bad of [
+      "/abs/x/v1/x.proto",
+      "../x/v1/x.proto",
+      "api/x/v1/x.txt",
+      "x.proto",
+      "api/x.proto",
+    ]
+  ) {
+    assert.throws(() => protoPackage(bad), CliError, bad);
+  }
+});
+
+Deno.test("--atreus: jsr specifiers map the package and its subpaths", () => {
+  const jsr = resolveAtreus(defaultAtreus);
+  assert.deepEqual(jsr.imports, {
+    "@atreus/atreus": "jsr:@atreus/atreus@^0.1",
+    "@atreus/atreus/": "jsr:/@atreus/atreus@^0.1/",
+  });
+  assert.equal(jsr.cli, "deno run -A jsr:@atreus/atreus@^0.1/cmd");
+  assert.equal(jsr.localRoot, undefined);
+  assert.throws(() => resolveAtreus("jsr:atreus"), /expected jsr:@scope\/name\[@range\]/);
+});
+
+Deno.test("--atreus: a checkout maps every export to its file", () => {
+  const local = resolveAtreus(root, "/");
+  const exports = Object.keys(config.exports);
+  assert.equal(Object.keys(local.imports).length, exports.length);
+  assert.equal(local.imports["@atreus/atreus"], `${root}mod.ts`);
+  assert.equal(local.imports["@atreus/atreus/transport"], `${root}transport/mod.ts`);
+  assert.equal(local.cli, `deno run -A ${root}cmd/atreus/main.ts`);
+  const tasks = projectConfig(local).tasks as Record<string, string>;
+  assert.equal(tasks.gen, `deno run -A ${root}cmd/atreus/main.ts gen`);
+  assert.equal(tasks.dev, `deno run -A ${root}cmd/atreus/main.ts run`);
+});
+
+Deno.test("hard-coded versions equal deno.json's", () => {
+  assert.equal(version, config.version);
+  for (const [key, value] of Object.entries(projectNpmImports)) {
+    assert.equal(value, config.imports[key], key);
+  }
+});
+
+Deno.test("the template manifest lists every template file exactly once", async () => {
+  const base = `${root}cmd/atreus/templates/`;
+  const onDisk: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(base + dir)) {
+      const path = dir + entry.name;
+      if (entry.isDirectory) await walk(`${path}/`);
+      else onDisk.push(path);
+    }
+  };
+  await walk("");
+  const listed = [...projectTemplates.map((t) => t.template), protoTemplate];
+  assert.deepEqual([...listed].sort(), onDisk.sort());
+  const outputs = projectTemplates.map((t) => t.output);
+  assert.equal(new Set(outputs).size, outputs.length);
+});
+
+Deno.test("gen names the missing tools and how to install them", async () => {
+  await using tmp = await tempDir();
+  assert.throws(
+    () => findGenTools(tmp.path, [tmp.path]),
+    (e) =>
+      e instanceof CliError &&
+      /^buf and protoc-gen-es not found/.test(e.message) &&
+      e.message.includes("npm i -D @bufbuild/buf @bufbuild/protoc-gen-es"),
+  );
+  await Deno.writeTextFile(`${tmp.path}/buf`, "#!/bin/sh\n");
+  assert.throws(() => findGenTools(tmp.path, [tmp.path]), /buf and protoc-gen-es not found/);
+  await Deno.chmod(`${tmp.path}/buf`, 0o755);
+  assert.equal(findExecutable("buf", ["/nonexistent", tmp.path]), `${tmp.path}/buf`);
+  assert.throws(
+    () => findGenTools(tmp.path, [tmp.path]),
+    (e) => e instanceof CliError && e.message.startsWith("protoc-gen-es not found"),
+  );
+});
