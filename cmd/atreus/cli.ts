@@ -58,7 +58,7 @@ async function dispatch(args: readonly string[], io: CliIO): Promise<number> {
     case "proto":
       return await protoCommand(rest, io);
     case "run":
-      return await runCommand(rest);
+      return await runCommand(rest, io);
     default:
       throw new CliError(`unknown command "${command}"`, USAGE);
   }
@@ -129,7 +129,7 @@ async function protoCommand(args: readonly string[], io: CliIO): Promise<number>
   return 0;
 }
 
-async function runCommand(args: readonly string[]): Promise<number> {
+async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
   const split = args.indexOf("--");
   const own = split < 0 ? args : args.slice(0, split);
   const forwarded = split < 0 ? [] : args.slice(split + 1);
@@ -137,11 +137,12 @@ async function runCommand(args: readonly string[]): Promise<number> {
     dir: { type: "string" },
     "no-watch": { type: "boolean" },
   }, 0);
-  if (parsed === undefined) return usage("run", consoleIO);
+  if (parsed === undefined) return usage("run", io);
   return await runProject({
     dir: stringFlag(parsed.values.dir),
     args: forwarded,
     watch: parsed.values["no-watch"] !== true,
+    log: (line) => io.err(line),
   });
 }
 
