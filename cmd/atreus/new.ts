@@ -1,5 +1,5 @@
-// `atreus new`: a service in the Kratos layout. Everything is rendered and located before the
-// first file is written, so a failure leaves no half-made project behind.
+// `atreus new`: a service in the Kratos layout. Names, paths and tools are checked and every
+// file is rendered before the first one is written, so bad input leaves nothing behind.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -93,7 +93,8 @@ function checkTarget(dir: string): void {
   const entries = readdirSync(dir);
   if (entries.length > 0) {
     throw new CliError(
-      `${dir} is not empty (${entries.length} entries); choose a new or empty directory`,
+      `${dir} is not empty (${entries.length} ${entries.length === 1 ? "entry" : "entries"}); ` +
+        "choose a new or empty directory",
     );
   }
 }

@@ -42,7 +42,7 @@ Deno.test("atreus new: refuses a non-empty directory and writes nothing", async 
   await Deno.writeTextFile(`${tmp.path}/shop/notes.txt`, "mine");
   const out = await atreus(["new", "shop", "--atreus", repo], { cwd: tmp.path });
   assert.equal(out.code, 1);
-  assert.match(out.stderr, /shop is not empty \(1 entries\); choose a new or empty directory/);
+  assert.match(out.stderr, /shop is not empty \(1 entry\); choose a new or empty directory/);
   assert.deepEqual([...Deno.readDirSync(`${tmp.path}/shop`)].map((e) => e.name), ["notes.txt"]);
 
   await Deno.writeTextFile(`${tmp.path}/plain.txt`, "");
@@ -136,4 +136,23 @@ Deno.test("atreus version and help", async () => {
   const bad = await atreus(["help", "nope"], { cwd });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /help: unknown command "nope"/);
+});
+
+Deno.test("atreus gen: a broken proto fails with buf's diagnosis", async () => {
+  await using tmp = await tempDir();
+  const cwd = tmp.path;
+  await Deno.mkdir(`${cwd}/api/bad/v1`, { recursive: true });
+  await Deno.writeTextFile(`${cwd}/buf.yaml`, "version: v2\nmodules:\n  - path: api\n");
+  await Deno.writeTextFile(
+    `${cwd}/buf.gen.yaml`,
+    "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n",
+  );
+  await Deno.writeTextFile(`${cwd}/api/bad/v1/bad.proto`, 'syntax = "proto3";\nmessage {\n');
+  const out = await atreus(["gen"], { cwd });
+  assert.equal(out.code, 1);
+  assert.match(
+    out.stderr,
+    /atreus: buf generate failed in .* \(exit \d+\):\n.*bad\/v1\/bad\.proto:2/,
+  );
+  assert.equal([...Deno.readDirSync(cwd)].some((e) => e.name === "gen"), false);
 });

@@ -205,6 +205,15 @@ Deno.test("atreus new → gen → check → serve → stop", async (t) => {
     await denoIn(project, ["check", "gen/pet_store/v1/owner_pb.ts"]);
   });
 
+  await t.step("atreus run --no-watch forwards arguments and the app's exit code", async () => {
+    const out = await atreus(["run", "--no-watch", "--", "--conf", `${tmp.path}/missing.yaml`], {
+      cwd: project,
+    });
+    assert.notEqual(out.code, 0, out.stderr);
+    assert.match(out.stderr, /missing\.yaml/);
+    assert.doesNotMatch(out.stderr, /waiting for a change/);
+  });
+
   await t.step("atreus run restarts on a change and stops with exit 0", async () => {
     const [httpPort, grpcPort] = [freePort(), freePort()];
     const runner = new Child("atreus run", Deno.execPath(), [
