@@ -34,10 +34,11 @@ export function client(logger: Logger = getLogger(), options: LoggingOptions = {
 
 function logging(side: "server" | "client", logger: Logger, options: LoggingOptions): Middleware {
   const args = options.args ?? ((m: ProtoMessage) => m.$typeName);
-  return (next) => async (req) => {
+  return (next) => (req) => {
     const start = performance.now();
+    const info = side === "server" ? req.contextValues.get(serverTransportKey) : undefined;
     const component = side === "server"
-      ? req.contextValues.get(serverTransportKey)?.kind ?? "connect"
+      ? info?.kind ?? "connect"
       : kindOf(req.header.get("content-type"));
     const write = (error: unknown, messages?: number) => {
       const e = error === undefined ? undefined : fromError(error);
@@ -49,7 +50,7 @@ function logging(side: "server" | "client", logger: Logger, options: LoggingOpti
         "component",
         component,
         "operation",
-        operation(req),
+        info?.operation ?? operation(req),
         "args",
         req.stream ? "stream" : args(req.message, req),
         "code",
@@ -63,33 +64,39 @@ function logging(side: "server" | "client", logger: Logger, options: LoggingOpti
       if (e !== undefined) kv.push("error", e.message);
       logger.log(level, ...kv);
     };
-    let res: CallResponse;
+    let pending: Promise<CallResponse>;
     try {
-      res = await next(req);
+      pending = next(req);
     } catch (error) {
       write(error);
-      throw error;
+      return Promise.reject(error);
     }
-    if (!res.stream) {
-      write(undefined);
-      return res;
-    }
-    const source = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        let count = 0;
-        try {
-          for await (const m of source) {
-            count++;
-            yield m;
+    // Promise chaining rather than async/await: one promise per call on the hot path.
+    return pending.then((res) => {
+      if (!res.stream) {
+        write(undefined);
+        return res;
+      }
+      const source = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          let count = 0;
+          try {
+            for await (const m of source) {
+              count++;
+              yield m;
+            }
+          } catch (error) {
+            write(error, count);
+            throw error;
           }
-        } catch (error) {
-          write(error, count);
-          throw error;
-        }
-        write(undefined, count);
-      })(),
-    };
+          write(undefined, count);
+        })(),
+      };
+    }, (error) => {
+      write(error);
+      throw error;
+    });
   };
 }

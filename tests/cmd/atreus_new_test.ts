@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { fromError } from "../../errors/mod.ts";
 import { bufCurl } from "../support/clients.ts";
 import { Child, freePort, run } from "../support/process.ts";
@@ -167,15 +167,22 @@ Deno.test("atreus new → gen → check → serve → stop", async (t) => {
       const { PetStore } = await import(
         pathToFileURL(`${project}/gen/pet_store/v1/pet_store_pb.ts`).href
       );
-      for (
-        const transport of [
-          createConnectTransport({ baseUrl: http }),
-          createGrpcTransport({ baseUrl: `http://${grpc}` }),
-        ]
-      ) {
-        const error = await reasonOf(PetStore, transport, "nobody");
-        assert.equal(error.reason, "GREETING_NOT_FOUND");
-        assert.equal(error.code, 404);
+      // The HTTP/2 session is closed by the test before the server goes away: Deno's
+      // node:http2 client can crash the process when a peer drops a session it still holds.
+      const sessions = new Http2SessionManager(`http://${grpc}`);
+      try {
+        for (
+          const transport of [
+            createConnectTransport({ baseUrl: http }),
+            createGrpcTransport({ baseUrl: `http://${grpc}`, sessionManager: sessions }),
+          ]
+        ) {
+          const error = await reasonOf(PetStore, transport, "nobody");
+          assert.equal(error.reason, "GREETING_NOT_FOUND");
+          assert.equal(error.code, 404);
+        }
+      } finally {
+        sessions.abort();
       }
 
       app.kill("SIGTERM");

@@ -17,6 +17,7 @@ import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const PROTO = "application/grpc-web+proto";
+const PROTO_HEAD = { "content-type": PROTO };
 // The trailer envelope of a successful call that set no trailers, built once.
 const OK_TRAILER = (() => {
   const data = new TextEncoder().encode("grpc-status: 0\r\n");
@@ -27,6 +28,7 @@ const OK_TRAILER = (() => {
   return out;
 })();
 const JSON_TYPE = "application/grpc-web+json";
+const JSON_HEAD = { "content-type": JSON_TYPE };
 
 /** Serves a gRPC-Web unary call, or returns `undefined` to let Connect-ES handle it. */
 export function serveGrpcWebUnary(
@@ -44,8 +46,10 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   const { request } = call;
   const opts = plan.options;
   const header = request.headers;
+  // The content type is added when the response is built, so untouched reply headers cost a
+  // one-entry object (see the Connect path).
   const responseHeader = call.info.replyHeader;
-  responseHeader.set("content-type", binary ? PROTO : JSON_TYPE);
+  const contentType = binary ? PROTO : JSON_TYPE;
   const responseTrailer = new TrackedHeaders({ "grpc-status": grpcStatusOk });
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],
@@ -103,6 +107,10 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
       opts.compressMinBytes,
     ),
   );
-  const body = concatBytes(parts);
-  return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: outHeader });
+  const body = concatBytes(parts) as Uint8Array<ArrayBuffer>;
+  if (outHeader instanceof TrackedHeaders && !outHeader.written) {
+    return new Response(body, { status: 200, headers: binary ? PROTO_HEAD : JSON_HEAD });
+  }
+  if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
+  return new Response(body, { status: 200, headers: outHeader });
 }
