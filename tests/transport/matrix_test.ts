@@ -73,6 +73,18 @@ for (const runtime of ["deno", "bun", "node"] as Runtime[]) {
           client.close();
         }
       });
+      await t.step("gRPC server stream larger than the HTTP/2 window arrives whole", async () => {
+        // 100 × ~4 KB is six times the 64 KB default window, so flow control must move it.
+        const name = "x".repeat(4096);
+        const client = grpcJsClient(Greeter, hw.grpcAddress);
+        try {
+          const messages = await client.serverStream("sayHelloStream", { name, count: 100 });
+          assert.equal(messages.length, 100);
+          messages.forEach((m, i) => assert.equal(m.message, `Hello ${name} (${i + 1}/100)`));
+        } finally {
+          client.close();
+        }
+      });
       await t.step("Connect-ES clients: Connect (JSON, binary, GET), gRPC-Web, gRPC", async () => {
         const transports = {
           connect: createConnectTransport({ baseUrl: hw.http }),
