@@ -5,7 +5,7 @@
 //
 //   deno task bench                 full suite (about 10 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
-//   deno task bench --group grpc    one group: deno | bun | node | grpc
+//   deno task bench --group grpc    one group: deno | bun | node | stream | grpc
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
