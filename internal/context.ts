@@ -22,6 +22,23 @@ export function getValue<T>(key: ContextKey<T>): T | undefined {
   return values === undefined ? undefined : values.get(key);
 }
 
+const callScoped = new Set<ContextKey<unknown>>();
+
+/**
+ * Marks a key whose value belongs to one call only: transports drop it when a unary call
+ * returns. Deno keeps a finished request's async context reachable for a while, so a value that
+ * references the request (its headers, say) would otherwise keep the whole request alive
+ * through several garbage collections.
+ */
+export function markCallScoped(key: ContextKey<unknown>): void {
+  callScoped.add(key);
+}
+
+/** Drops every call-scoped key from `values` (see {@linkcode markCallScoped}). */
+export function dropCallScoped(values: ContextValues): void {
+  for (const key of callScoped) values.delete(key);
+}
+
 /** Creates an empty value store. */
 export function newValues(): ContextValues {
   return createContextValues();

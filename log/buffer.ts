@@ -20,11 +20,18 @@ export interface WriterStats {
 export class LineBuffer {
   #queue: string[] = [];
   #inflight = 0;
-  #draining: Promise<void> | undefined;
+  // A drain is scheduled for the end of the current turn.
+  #scheduled = false;
+  // Settles when the sink finishes an asynchronous write; undefined while none is in flight.
+  #busy: Promise<void> | undefined;
   #written = 0;
   #dropped = 0;
   #unreported = 0;
   #failed = 0;
+  readonly #run = () => {
+    this.#scheduled = false;
+    this.#pump();
+  };
 
   constructor(
     private readonly write: BatchWriter,
@@ -41,7 +48,12 @@ export class LineBuffer {
       return;
     }
     this.#queue.push(line);
-    this.#draining ??= this.#drain();
+    // After the current turn, so the lines it logs go out as one batch. A microtask rather than
+    // an async loop: a synchronous sink then costs no promise per batch.
+    if (!this.#scheduled && this.#busy === undefined) {
+      this.#scheduled = true;
+      queueMicrotask(this.#run);
+    }
   }
 
   /** Counts a line lost before it reached the queue. */
@@ -52,9 +64,13 @@ export class LineBuffer {
 
   /** Resolves when everything queued so far is written, or when `signal` aborts. */
   async flush(signal?: AbortSignal): Promise<void> {
-    while (this.#draining !== undefined && !signal?.aborted) {
+    for (;;) {
+      if (signal?.aborted) return;
+      if (this.#busy === undefined) this.#pump();
+      const busy = this.#busy;
+      if (busy === undefined) return;
       if (signal === undefined) {
-        await this.#draining;
+        await busy;
         continue;
       }
       let onAbort = () => {};
@@ -63,7 +79,7 @@ export class LineBuffer {
         signal.addEventListener("abort", onAbort, { once: true });
       });
       try {
-        await Promise.race([this.#draining, aborted]);
+        await Promise.race([busy, aborted]);
       } finally {
         signal.removeEventListener("abort", onAbort);
       }
@@ -80,30 +96,50 @@ export class LineBuffer {
     };
   }
 
-  async #drain(): Promise<void> {
-    // Start after the current task, so the lines it logs go out as one batch.
-    await Promise.resolve();
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue;
-        this.#queue = [];
-        this.#inflight = batch.length;
-        try {
-          await this.write(batch);
-          this.#written += batch.length;
-        } catch (err) {
-          this.#failed += batch.length;
-          this.onError(err);
-        }
-        this.#inflight = 0;
-        if (this.#unreported > 0) {
-          // May exceed the bound by this one line: the count must not itself be dropped.
-          this.#queue.push(this.notice(this.#unreported));
-          this.#unreported = 0;
-        }
+  // Writes batches until the queue is empty or the sink answers asynchronously; in that case
+  // the rest waits for that write to settle.
+  #pump(): void {
+    while (this.#busy === undefined && this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      this.#inflight = batch.length;
+      let pending: void | Promise<void>;
+      try {
+        pending = this.write(batch);
+      } catch (err) {
+        this.#settle(batch.length, err ?? new Error("log sink failed"));
+        continue;
       }
-    } finally {
-      this.#draining = undefined;
+      if (pending === undefined || typeof pending.then !== "function") {
+        this.#settle(batch.length, undefined);
+        continue;
+      }
+      this.#busy = Promise.resolve(pending).then(
+        () => this.#settle(batch.length, undefined),
+        (err) => this.#settle(batch.length, err ?? new Error("log sink failed")),
+      ).then(() => {
+        this.#busy = undefined;
+        this.#pump();
+      });
+    }
+  }
+
+  #settle(count: number, err: unknown): void {
+    if (err === undefined) {
+      this.#written += count;
+    } else {
+      this.#failed += count;
+      try {
+        this.onError(err);
+      } catch {
+        // A failing error handler must not stop the buffer from draining.
+      }
+    }
+    this.#inflight = 0;
+    if (this.#unreported > 0) {
+      // May exceed the bound by this one line: the count must not itself be dropped.
+      this.#queue.push(this.notice(this.#unreported));
+      this.#unreported = 0;
     }
   }
 }

@@ -2,7 +2,7 @@
 // of sensitive keys or sensitive values with "***". Unlike Kratos, masking also covers the
 // prefix of a `with` logger beneath the filter, and key matching ignores case.
 import { type Level, levelEnabled } from "./level.ts";
-import { type Logger, PrefixLogger } from "./logger.ts";
+import { type Logger, logRecord, PrefixLogger, takeRecord } from "./logger.ts";
 
 /** What {@linkcode filter} drops or masks. */
 export interface FilterOptions {
@@ -42,10 +42,14 @@ class FilterLogger implements Logger {
   }
 
   log(level: Level, ...keyvals: unknown[]): void {
+    this[takeRecord](level, keyvals);
+  }
+
+  [takeRecord](level: Level, keyvals: unknown[]): void {
     if (!this.enabled(level)) return;
     // Bind the prefix here so its values are masked too, then skip the prefix logger.
     const target = this.#prefixed?.inner ?? this.#inner;
-    const all = this.#prefixed ? [...this.#prefixed.bind(level), ...keyvals] : keyvals;
+    const all = this.#prefixed ? this.#prefixed.bind(level, keyvals) : keyvals;
     if (this.#drop?.(level, all)) return;
     if (this.#keys.size > 0 || this.#values.size > 0) {
       for (let i = 1; i < all.length; i += 2) {
@@ -58,7 +62,7 @@ class FilterLogger implements Logger {
         }
       }
     }
-    target.log(level, ...all);
+    logRecord(target, level, all);
   }
 
   flush(signal?: AbortSignal): Promise<void> {

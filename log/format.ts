@@ -14,7 +14,7 @@ export function formatLogfmt(level: Level, keyvals: readonly unknown[]): string 
   let line = `${levelKey}=${levelName(level)}`;
   for (let i = 0; i < keyvals.length; i += 2) {
     const value = i + 1 < keyvals.length ? keyvals[i + 1] : unpaired;
-    line += ` ${logfmtKey(keyvals[i])}=${logfmtValue(text(value))}`;
+    line += ` ${logfmtKey(keyvals[i])}=${logfmtValue(value)}`;
   }
   return line;
 }
@@ -35,14 +35,27 @@ const logfmtSpecial = /[\u0000-\u0020"=\u007f]/;
 // deno-lint-ignore no-control-regex
 const logfmtSpecialAll = /[\u0000-\u0020"=\u007f]/g;
 
+// Keys are nearly always the same few literals: their checked form is remembered (bounded, so
+// keys built from data cannot grow it without limit).
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 1024;
+
 function logfmtKey(key: unknown): string {
+  if (typeof key === "string") {
+    const cached = keyCache.get(key);
+    if (cached !== undefined) return cached;
+  }
   const k = keyText(key);
-  if (k === "") return "_";
-  return logfmtSpecial.test(k) ? k.replace(logfmtSpecialAll, "_") : k;
+  const out = k === "" ? "_" : logfmtSpecial.test(k) ? k.replace(logfmtSpecialAll, "_") : k;
+  if (typeof key === "string" && keyCache.size < KEY_CACHE_MAX) keyCache.set(key, out);
+  return out;
 }
 
-function logfmtValue(v: string): string {
-  return v === "" || logfmtSpecial.test(v) ? JSON.stringify(v) : v;
+function logfmtValue(v: unknown): string {
+  // A finite number's text never needs quoting.
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  const t = text(v);
+  return t === "" || logfmtSpecial.test(t) ? JSON.stringify(t) : t;
 }
 
 function keyText(key: unknown): string {

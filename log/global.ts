@@ -3,7 +3,7 @@
 // logger after the transports and middleware are built.
 import { Helper } from "./helper.ts";
 import type { Level } from "./level.ts";
-import { type Logger, type ValueReader, withKeyvals } from "./logger.ts";
+import { type Logger, logRecord, takeRecord, type ValueReader, withKeyvals } from "./logger.ts";
 import { timestamp } from "./valuers.ts";
 import { createLogger } from "./writer.ts";
 
@@ -14,8 +14,9 @@ function target(): Logger {
   return current ??= withKeyvals(createLogger(), "ts", timestamp());
 }
 
-const proxy: Logger = {
-  log: (level: Level, ...keyvals: unknown[]) => target().log(level, ...keyvals),
+const proxy: Logger & { [takeRecord](level: Level, keyvals: unknown[]): void } = {
+  log: (level: Level, ...keyvals: unknown[]) => logRecord(target(), level, keyvals),
+  [takeRecord]: (level: Level, keyvals: unknown[]) => logRecord(target(), level, keyvals),
   flush: (signal?: AbortSignal) => target().flush?.(signal) ?? Promise.resolve(),
   enabled: (level: Level) => target().enabled?.(level) ?? true,
 };

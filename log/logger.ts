@@ -44,6 +44,25 @@ export type Valuer = (ctx: ValuerContext) => unknown;
 
 const readContext = <T>(key: ValueKey<T>): T | undefined => getValue(key);
 
+// Loggers in this package also take a record as an array they may keep and change, which spares
+// the rest-parameter copy each `log(level, ...keyvals)` hop costs (garbage on every call).
+/** The record method of this package's loggers (not exported from `log/mod.ts`). */
+export const takeRecord: unique symbol = Symbol("atreus.log.takeRecord");
+
+interface RecordTaker {
+  [takeRecord](level: Level, keyvals: unknown[]): void;
+}
+
+/**
+ * Writes a record held in an array, handing the array over: `logger` may keep or change it, so
+ * the caller must not reuse it. Same effect as `logger.log(level, ...keyvals)`, minus a copy.
+ */
+export function logRecord(logger: Logger, level: Level, keyvals: unknown[]): void {
+  const taker = (logger as Partial<RecordTaker>)[takeRecord];
+  if (taker !== undefined) taker.call(logger, level, keyvals);
+  else logger.log(level, ...keyvals);
+}
+
 /** A logger that puts `prefix` before every record's key/values (evaluating valuers). */
 export class PrefixLogger implements Logger {
   readonly #hasValuer: boolean;
@@ -52,20 +71,33 @@ export class PrefixLogger implements Logger {
     this.#hasValuer = prefix.some((v, i) => i % 2 === 1 && typeof v === "function");
   }
 
-  /** The prefix with its valuers evaluated for a record at `level`. */
-  bind(level: Level): unknown[] {
-    // A copy: filters mask values in place.
-    if (!this.#hasValuer) return this.prefix.slice();
-    const ctx: ValuerContext = { level, value: readContext };
-    return this.prefix.map((v, i) =>
-      i % 2 === 1 && typeof v === "function" ? runValuer(v as Valuer, ctx) : v
-    );
+  /** The prefix with its valuers evaluated for a record at `level`, followed by `rest`. */
+  bind(level: Level, rest: readonly unknown[] = []): unknown[] {
+    // A new array: filters mask values in place.
+    const prefix = this.prefix;
+    const out = new Array<unknown>(prefix.length + rest.length);
+    let ctx: ValuerContext | undefined;
+    for (let i = 0; i < prefix.length; i++) {
+      const v = prefix[i];
+      if (i % 2 === 1 && this.#hasValuer && typeof v === "function") {
+        ctx ??= { level, value: readContext };
+        out[i] = runValuer(v as Valuer, ctx);
+      } else {
+        out[i] = v;
+      }
+    }
+    for (let i = 0; i < rest.length; i++) out[prefix.length + i] = rest[i];
+    return out;
   }
 
   log(level: Level, ...keyvals: unknown[]): void {
+    this[takeRecord](level, keyvals);
+  }
+
+  [takeRecord](level: Level, keyvals: unknown[]): void {
     // Valuers such as caller() are costly: skip them for records a filter below would drop.
     if (this.inner.enabled?.(level) === false) return;
-    this.inner.log(level, ...this.bind(level), ...keyvals);
+    logRecord(this.inner, level, this.bind(level, keyvals));
   }
 
   flush(signal?: AbortSignal): Promise<void> {

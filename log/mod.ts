@@ -31,6 +31,7 @@
 export { type Level, levelKey, levels, parseLevel } from "./level.ts";
 export {
   type Logger,
+  logRecord,
   type ValueKey,
   type Valuer,
   type ValuerContext,

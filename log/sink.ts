@@ -44,8 +44,17 @@ export function batchWriter(sink: Sink): BatchWriter {
   };
 }
 
-async function writeEach(fn: (line: string) => void | Promise<void>, lines: readonly string[]) {
-  for (const line of lines) await fn(line);
+// Awaits only what a sink returns: a synchronous sink then costs no promise per line.
+function writeEach(
+  fn: (line: string) => void | Promise<void>,
+  lines: readonly string[],
+): void | Promise<void> {
+  for (let i = 0; i < lines.length; i++) {
+    const pending = fn(lines[i]);
+    if (typeof (pending as Promise<void> | undefined)?.then === "function") {
+      return Promise.resolve(pending).then(() => writeEach(fn, lines.slice(i + 1)));
+    }
+  }
 }
 
 // Deno's write may take only part of the bytes.

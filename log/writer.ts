@@ -3,7 +3,7 @@
 import { LineBuffer, type WriterStats } from "./buffer.ts";
 import { formatJson, formatLogfmt, type Formatter } from "./format.ts";
 import type { Level } from "./level.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, takeRecord } from "./logger.ts";
 import { batchWriter, type Sink } from "./sink.ts";
 
 /** Options of {@linkcode createLogger}. */
@@ -46,21 +46,24 @@ export function createLogger(options: WriterOptions = {}): WriterLogger {
     (dropped) => format("warn", ["msg", "log buffer full, lines dropped", "dropped", dropped]),
     options.onError ?? reportOnce(),
   );
-  return {
-    log(level: Level, ...keyvals: unknown[]): void {
-      if (discard || keyvals.length === 0) return;
-      let line: string;
-      try {
-        line = format(level, keyvals);
-      } catch (err) {
-        buffer.fail(err);
-        return;
-      }
-      buffer.push(line);
-    },
+  const take = (level: Level, keyvals: unknown[]): void => {
+    if (discard || keyvals.length === 0) return;
+    let line: string;
+    try {
+      line = format(level, keyvals);
+    } catch (err) {
+      buffer.fail(err);
+      return;
+    }
+    buffer.push(line);
+  };
+  const logger = {
+    log: (level: Level, ...keyvals: unknown[]): void => take(level, keyvals),
+    [takeRecord]: take,
     flush: (signal?: AbortSignal) => buffer.flush(signal),
     stats: () => buffer.stats(),
   };
+  return logger;
 }
 
 function formatterOf(format: WriterOptions["format"]): Formatter {

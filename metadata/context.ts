@@ -5,6 +5,7 @@ import {
   createContextKey,
   currentValues,
   getValue,
+  markCallScoped,
   runWithValues,
 } from "../internal/context.ts";
 import type { ContextKey } from "../transport/mod.ts";
@@ -14,6 +15,8 @@ import { Metadata } from "./metadata.ts";
 export const serverMetadataKey: ContextKey<Metadata | undefined> = createContextKey<
   Metadata | undefined
 >(undefined, { description: "atreus server metadata" });
+// Lazily captured metadata references the request's headers.
+markCallScoped(serverMetadataKey);
 
 /** Context key of the metadata outgoing client calls send. */
 export const clientMetadataKey: ContextKey<Metadata | undefined> = createContextKey<

@@ -2,7 +2,27 @@
 
 /** Request metadata: lower-case keys, each with one or more values in order. */
 export class Metadata {
-  readonly #map = new Map<string, string[]>();
+  readonly #store = new Map<string, string[]>();
+  #fill: ((md: Metadata) => void) | undefined;
+
+  /**
+   * Metadata that `fill` populates on first use: the server middleware captures headers this
+   * way, so calls whose handlers never read metadata pay nothing for it.
+   */
+  static lazy(fill: (md: Metadata) => void): Metadata {
+    const md = new Metadata();
+    md.#fill = fill;
+    return md;
+  }
+
+  get #map(): Map<string, string[]> {
+    const fill = this.#fill;
+    if (fill !== undefined) {
+      this.#fill = undefined;
+      fill(this);
+    }
+    return this.#store;
+  }
 
   /** Creates metadata from `{ key: value | values }` pairs. */
   constructor(init?: Readonly<Record<string, string | readonly string[]>>) {

@@ -27,11 +27,15 @@ export function server(options: MetadataOptions = {}): Middleware {
   const prefixes = (options.prefixes ?? ["x-md-"]).map((p) => p.toLowerCase());
   const constants = constantsOf(options);
   return (next) => (req) => {
-    const md = new Metadata();
-    req.header.forEach((_, key) => {
-      if (prefixes.some((p) => key.startsWith(p))) md.set(key, ...headerValues(req.header, key));
+    // Captured when first read: iterating headers costs ~0.4 µs a call (and makes Node's lazy
+    // request headers materialise), wasted on the many calls that never look at metadata.
+    const header = req.header;
+    const md = Metadata.lazy((md) => {
+      header.forEach((_, key) => {
+        if (prefixes.some((p) => key.startsWith(p))) md.set(key, ...headerValues(header, key));
+      });
+      for (const [k, v] of constants) md.set(k, ...v);
     });
-    for (const [k, v] of constants) md.set(k, ...v);
     req.contextValues.set(serverMetadataKey, md);
     return next(req);
   };

@@ -2,7 +2,7 @@
 // operation, args (only through a redaction hook), code, reason, latency. Streams are logged
 // once, when they end.
 import { fromError } from "../errors/mod.ts";
-import { getLogger, type Level, type Logger } from "../log/mod.ts";
+import { getLogger, type Level, type Logger, logRecord } from "../log/mod.ts";
 import {
   type CallRequest,
   type CallResponse,
@@ -10,6 +10,7 @@ import {
   type Middleware,
   type ProtoMessage,
   serverTransportKey,
+  type TransportInfo,
 } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
 
@@ -34,47 +35,55 @@ export function client(logger: Logger = getLogger(), options: LoggingOptions = {
 
 function logging(side: "server" | "client", logger: Logger, options: LoggingOptions): Middleware {
   const args = options.args ?? ((m: ProtoMessage) => m.$typeName);
-  return (next) => (req) => {
-    const start = performance.now();
-    const info = side === "server" ? req.contextValues.get(serverTransportKey) : undefined;
+  // One function per middleware, not a closure per call: this runs on every request.
+  const write = (
+    req: CallRequest,
+    info: TransportInfo | undefined,
+    start: number,
+    error: unknown,
+    messages?: number,
+  ) => {
+    const e = error === undefined ? undefined : fromError(error);
+    const level: Level = e === undefined ? "info" : e.code >= 500 ? "error" : "warn";
+    if (logger.enabled?.(level) === false) return;
     const component = side === "server"
       ? info?.kind ?? "connect"
       : kindOf(req.header.get("content-type"));
-    const write = (error: unknown, messages?: number) => {
-      const e = error === undefined ? undefined : fromError(error);
-      const level: Level = e === undefined ? "info" : e.code >= 500 ? "error" : "warn";
-      if (logger.enabled?.(level) === false) return;
-      const kv: unknown[] = [
-        "kind",
-        side,
-        "component",
-        component,
-        "operation",
-        info?.operation ?? operation(req),
-        "args",
-        req.stream ? "stream" : args(req.message, req),
-        "code",
-        e?.code ?? 0,
-        "reason",
-        e?.reason ?? "",
-        "latency",
-        Math.round((performance.now() - start) * 1000) / 1e6,
-      ];
-      if (messages !== undefined) kv.push("messages", messages);
-      if (e !== undefined) kv.push("error", e.message);
-      logger.log(level, ...kv);
-    };
+    const kv: unknown[] = [
+      "kind",
+      side,
+      "component",
+      component,
+      "operation",
+      info?.operation ?? operation(req),
+      "args",
+      req.stream ? "stream" : args(req.message, req),
+      "code",
+      e?.code ?? 0,
+      "reason",
+      e?.reason ?? "",
+      "latency",
+      Math.round((performance.now() - start) * 1000) / 1e6,
+    ];
+    if (messages !== undefined) kv.push("messages", messages);
+    if (e !== undefined) kv.push("error", e.message);
+    logRecord(logger, level, kv);
+  };
+  return (next) => (req) => {
+    const start = performance.now();
+    // Read now: the transport clears its per-call entries once a unary call returns.
+    const info = side === "server" ? req.contextValues.get(serverTransportKey) : undefined;
     let pending: Promise<CallResponse>;
     try {
       pending = next(req);
     } catch (error) {
-      write(error);
+      write(req, info, start, error);
       return Promise.reject(error);
     }
     // Promise chaining rather than async/await: one promise per call on the hot path.
     return pending.then((res) => {
       if (!res.stream) {
-        write(undefined);
+        write(req, info, start, undefined);
         return res;
       }
       const source = res.message;
@@ -88,14 +97,14 @@ function logging(side: "server" | "client", logger: Logger, options: LoggingOpti
               yield m;
             }
           } catch (error) {
-            write(error, count);
+            write(req, info, start, error, count);
             throw error;
           }
-          write(undefined, count);
+          write(req, info, start, undefined, count);
         })(),
       };
     }, (error) => {
-      write(error);
+      write(req, info, start, error);
       throw error;
     });
   };

@@ -1,6 +1,17 @@
 // Exact logfmt and JSON lines for every kind of value, through a real writer.
 import assert from "node:assert/strict";
-import { createLogger, formatJson, formatLogfmt, type Level } from "../../log/mod.ts";
+import {
+  createLogger,
+  filter,
+  formatJson,
+  formatLogfmt,
+  getLogger,
+  type Level,
+  type Logger,
+  logRecord,
+  setLogger,
+  with as withKeyvals,
+} from "../../log/mod.ts";
 
 const cycle: Record<string, unknown> = { name: "loop" };
 cycle.self = cycle;
@@ -87,11 +98,35 @@ const cases: [unknown[], string, string][] = [
 ];
 
 Deno.test("logfmt and JSON encode every kind of value exactly", () => {
-  for (const [keyvals, logfmt, json] of cases) {
-    assert.equal(formatLogfmt("info", keyvals), logfmt, logfmt);
-    assert.equal(formatJson("info", keyvals), json, json);
-    JSON.parse(json);
+  // Twice: the second pass goes through the encoder's remembered keys.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [keyvals, logfmt, json] of cases) {
+      assert.equal(formatLogfmt("info", keyvals), logfmt, logfmt);
+      assert.equal(formatJson("info", keyvals), json, json);
+      JSON.parse(json);
+    }
   }
+});
+
+Deno.test("logRecord writes the same line as log, through any chain of loggers", async () => {
+  const lines: string[] = [];
+  const writer = createLogger({ sink: (l) => void lines.push(l) });
+  const chained = filter(withKeyvals(writer, "app", "x"), { keys: ["secret"] });
+  // A logger from outside the package: only its log method exists.
+  const foreign: Logger = { log: (level, ...kv) => writer.log(level, "foreign", true, ...kv) };
+  for (const logger of [writer, chained, foreign, getLogger()]) {
+    if (logger === getLogger()) setLogger(chained);
+    logger.log("warn", "msg", "a b", "secret", "s", "n", 1);
+    logRecord(logger, "warn", ["msg", "a b", "secret", "s", "n", 1]);
+  }
+  await writer.flush();
+  const expected = [
+    'level=WARN msg="a b" secret=s n=1',
+    'level=WARN app=x msg="a b" secret=*** n=1',
+    'level=WARN foreign=true msg="a b" secret=s n=1',
+    'level=WARN app=x msg="a b" secret=*** n=1',
+  ];
+  assert.deepEqual(lines, expected.flatMap((l) => [l, l]));
 });
 
 Deno.test("writers put the level first in upper case and write one line per record", async () => {

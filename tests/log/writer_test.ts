@@ -117,3 +117,46 @@ Deno.test("bad writer options are rejected with typed errors", () => {
     });
   }
 });
+
+Deno.test("a synchronous sink gets a turn's lines without waiting, and flush is immediate", async () => {
+  const received: string[] = [];
+  const logger = createLogger({ sink: (l) => void received.push(l) });
+  logger.log("info", "a", 1);
+  logger.log("info", "a", 2);
+  assert.deepEqual(received, [], "lines leave after the current turn, not during it");
+  await Promise.resolve();
+  assert.deepEqual(received, ["level=INFO a=1", "level=INFO a=2"]);
+  logger.log("info", "a", 3);
+  await logger.flush();
+  assert.deepEqual(received.length, 3);
+  assert.deepEqual(logger.stats(), { written: 3, dropped: 0, failed: 0, pending: 0 });
+});
+
+Deno.test("a sink that throws (even undefined) and an onError that throws never wedge it", async () => {
+  let mode: "throw" | "throw-undefined" | "ok" = "throw";
+  const received: string[] = [];
+  const errors: unknown[] = [];
+  const logger = createLogger({
+    sink: (line) => {
+      if (mode === "throw") throw new Error("sink broke");
+      if (mode === "throw-undefined") throw undefined;
+      received.push(line);
+    },
+    onError: (e) => {
+      errors.push(e);
+      throw new Error("the error handler broke too");
+    },
+  });
+  logger.log("info", "a", 1);
+  await logger.flush();
+  mode = "throw-undefined";
+  logger.log("info", "a", 2);
+  await logger.flush();
+  mode = "ok";
+  logger.log("info", "a", 3);
+  await logger.flush();
+  assert.deepEqual(received, ["level=INFO a=3"]);
+  assert.equal(errors.length, 2);
+  assert.match(String(errors[1]), /log sink failed/);
+  assert.deepEqual(logger.stats(), { written: 1, dropped: 0, failed: 2, pending: 0 });
+});

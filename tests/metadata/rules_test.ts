@@ -129,3 +129,43 @@ Deno.test("Metadata: lower-case keys, multi-values, merge and clone are copies",
   assert.deepEqual(md.values("x-a"), ["1", "2"]);
   assert.deepEqual(copy.values("x-a"), ["1", "2", "5"]);
 });
+
+Deno.test("Metadata.lazy fills once, on first use, before any change", () => {
+  let fills = 0;
+  const md = metadata.Metadata.lazy((m) => {
+    fills++;
+    m.set("x-md-a", "1");
+  });
+  assert.equal(fills, 0, "nothing is read until the metadata is used");
+  md.add("x-md-a", "2");
+  assert.equal(fills, 1);
+  assert.deepEqual(md.values("x-md-a"), ["1", "2"], "the fill comes before the change");
+  md.get("x-md-a");
+  md.clone();
+  assert.equal(fills, 1, "filled once");
+});
+
+Deno.test("server metadata reads the headers only when a handler asks", async () => {
+  let reads = 0;
+  const header = new Headers([["x-md-global-a", "1"]]);
+  const counting = new Proxy(header, {
+    get(target, key) {
+      if (key === "forEach") reads++;
+      const v = Reflect.get(target, key, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const mw = metadata.server();
+  await mw(() => done())(request(counting));
+  assert.equal(reads, 0, "a handler that never reads metadata costs no header walk");
+  let seen: string | undefined;
+  await mw((r) => {
+    seen = runWithValues(
+      r.contextValues as never,
+      () => metadata.fromServerContext()?.get("x-md-global-a"),
+    );
+    return done();
+  })(request(counting));
+  assert.equal(seen, "1");
+  assert.equal(reads, 1);
+});

@@ -4,7 +4,13 @@ import assert from "node:assert/strict";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createGrpcServer, createHttpServer, fromServerContext } from "../../transport/mod.ts";
+import {
+  createGrpcServer,
+  createHttpServer,
+  fromServerContext,
+  serverTransportKey,
+} from "../../transport/mod.ts";
+import * as metadata from "../../metadata/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
 
@@ -98,5 +104,34 @@ Deno.test("transport info reaches handlers and middleware", async () => {
   } finally {
     await http.stop();
     await grpc.stop();
+  }
+});
+
+Deno.test("a unary call's per-call context is dropped once it returns", async () => {
+  // Values a finished request keeps reachable would keep the request alive (see markCallScoped).
+  let values: { get(key: unknown): unknown } | undefined;
+  const impl = {
+    sayHello(_req: unknown, ctx: { values: typeof values }) {
+      values = ctx.values;
+      return { message: "ok" };
+    },
+  };
+  const http = createHttpServer({
+    address: "127.0.0.1:0",
+    services: [[Greeter, impl as never]],
+    middleware: [metadata.server()],
+  });
+  await http.start();
+  try {
+    const client = createClient(
+      Greeter,
+      createConnectTransport({ baseUrl: http.endpoint().href.replace(/\/$/, "") }),
+    );
+    await client.sayHello({ name: "x" }, { headers: { "x-md-global-a": "1" } });
+    assert.ok(values, "the handler ran");
+    assert.equal(values.get(metadata.serverMetadataKey), undefined, "metadata dropped");
+    assert.equal(values.get(serverTransportKey), undefined, "transport info dropped");
+  } finally {
+    await http.stop();
   }
 });

@@ -5,7 +5,7 @@
 // trailers are only muxed when written.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isAtreusError, toConnectError } from "../../errors/mod.ts";
-import { runWithValues } from "../../internal/context.ts";
+import { dropCallScoped, markCallScoped, runWithValues } from "../../internal/context.ts";
 import { deadlineKey } from "../deadline.ts";
 import { serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
@@ -48,6 +48,10 @@ export interface UnaryResult {
 }
 
 const noTimeout = () => undefined;
+
+markCallScoped(callStateKey);
+markCallScoped(serverTransportKey);
+markCallScoped(deadlineKey);
 
 /**
  * Runs the chain for a decoded request. Rejects with a `ConnectError`: AtreusErrors are
@@ -102,9 +106,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     // Deno keeps a request's async context reachable for a while after the call; dropping the
     // per-call entries lets the request and its buffers die young (measured: ~2 µs per call).
     // Work a handler leaves running after it returned sees no transport info any more.
-    values.delete(callStateKey);
-    values.delete(serverTransportKey);
-    values.delete(deadlineKey);
+    dropCallScoped(values);
   }
 }
 
