@@ -8,14 +8,15 @@ const TRAILER = 0b10000000;
 
 /**
  * The single request message of a unary call, decompressed. `skipFlag` marks envelopes to skip
- * (gRPC-Web trailers), as Connect-ES does.
+ * (gRPC-Web trailers), as Connect-ES does. A promise only when decompressing: an async
+ * function would cost every call a promise and a turn. Throws synchronously on bad input.
  */
-export async function readSingleEnvelope(
+export function readSingleEnvelope(
   body: Uint8Array,
   readMaxBytes: number,
   compression: CompressionCodec | null,
   skipFlag: number,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
   let offset = 0;
   let found: Uint8Array | undefined;
   let foundFlags = 0;
@@ -57,7 +58,7 @@ export async function readSingleEnvelope(
         Code.Internal,
       );
     }
-    return await compression.decompress(found, readMaxBytes);
+    return compression.decompress(found, readMaxBytes);
   }
   return found;
 }
@@ -66,26 +67,39 @@ function incomplete(): ConnectError {
   return new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
 }
 
-/** Envelopes `data`, compressing it when a codec is negotiated and it is big enough. */
-export async function envelope(
+/**
+ * Envelopes `data`, compressing it when a codec is negotiated and it is big enough (a promise
+ * only then).
+ */
+export function envelope(
   data: Uint8Array,
   flags: number,
   compression: CompressionCodec | null,
   compressMinBytes: number,
-): Promise<Uint8Array> {
-  let payload = data;
+): Uint8Array | Promise<Uint8Array> {
   if (compression !== null && data.byteLength >= compressMinBytes) {
-    payload = await compression.compress(data);
-    flags |= COMPRESSED;
+    return compression.compress(data).then((payload) =>
+      envelopeWith(payload, flags | COMPRESSED, undefined)
+    );
   }
-  const n = payload.byteLength;
-  const out = new Uint8Array(5 + n);
+  return envelopeWith(data, flags, undefined);
+}
+
+/** `data` in one envelope, followed by `tail` (already enveloped) in the same buffer. */
+export function envelopeWith(
+  data: Uint8Array,
+  flags: number,
+  tail: Uint8Array | undefined,
+): Uint8Array {
+  const n = data.byteLength;
+  const out = new Uint8Array(5 + n + (tail?.byteLength ?? 0));
   out[0] = flags;
   out[1] = n >>> 24;
   out[2] = (n >>> 16) & 0xff;
   out[3] = (n >>> 8) & 0xff;
   out[4] = n & 0xff;
-  out.set(payload, 5);
+  out.set(data, 5);
+  if (tail !== undefined) out.set(tail, 5 + n);
   return out;
 }
 

@@ -65,7 +65,8 @@ export async function serveGrpcUnary(
     const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
     const body = await readStream(stream, opts.readMaxBytes + 5, opts.readMaxBytes);
-    const bytes = await readSingleEnvelope(body, opts.readMaxBytes, compression.request, 0);
+    const read = readSingleEnvelope(body, opts.readMaxBytes, compression.request, 0);
+    const bytes = read instanceof Uint8Array ? read : await read;
     const input = plan.serialization.getI(binary).parse(bytes);
     const result = await runUnary({
       plan,
@@ -82,7 +83,8 @@ export async function serveGrpcUnary(
     outHeader = result.header;
     trailer = result.trailer;
     const out = plan.serialization.getO(binary).serialize(result.message as never);
-    data = await envelope(out, 0, compression.response, opts.compressMinBytes);
+    const enveloped = envelope(out, 0, compression.response, opts.compressMinBytes);
+    data = enveloped instanceof Uint8Array ? enveloped : await enveloped;
   } catch (e) {
     failed = true;
     setTrailerStatus(trailer, asConnectError(e));

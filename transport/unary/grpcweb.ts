@@ -11,7 +11,7 @@ import type { CompressionCodec } from "../compression.ts";
 import { envelopeOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import type { ConnectCall } from "./connect.ts";
-import { envelope, readSingleEnvelope, trailerFlag } from "./envelope.ts";
+import { envelope, envelopeWith, readSingleEnvelope, trailerFlag } from "./envelope.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
@@ -50,7 +50,8 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   // one-entry object (see the Connect path).
   const responseHeader = call.info.replyHeader;
   const contentType = binary ? PROTO : JSON_TYPE;
-  const responseTrailer = new TrackedHeaders({ "grpc-status": grpcStatusOk });
+  // Empty until written: grpc-status is added when the trailer is serialized.
+  const responseTrailer = new TrackedHeaders();
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],
     header.get("grpc-encoding"),
@@ -58,9 +59,8 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
     "grpc-accept-encoding",
   );
   if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
-  const parts: Uint8Array[] = [];
   let trailer: Headers = responseTrailer;
-  let failed = false;
+  let out: Uint8Array | undefined;
   let outHeader = responseHeader;
   try {
     if (compression.error) throw compression.error;
@@ -71,12 +71,8 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
       opts.readMaxBytes + 5,
       envelopeOverflow(opts.readMaxBytes),
     );
-    const bytes = await readSingleEnvelope(
-      body,
-      opts.readMaxBytes,
-      compression.request,
-      trailerFlag,
-    );
+    const read = readSingleEnvelope(body, opts.readMaxBytes, compression.request, trailerFlag);
+    const bytes = read instanceof Uint8Array ? read : await read;
     const input = plan.serialization.getI(binary).parse(bytes);
     const result = await runUnary({
       plan,
@@ -92,25 +88,39 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
     }, input);
     outHeader = result.header;
     trailer = result.trailer;
-    const out = plan.serialization.getO(binary).serialize(result.message as never);
-    parts.push(await envelope(out, 0, compression.response, opts.compressMinBytes));
+    out = plan.serialization.getO(binary).serialize(result.message as never);
   } catch (e) {
-    failed = true;
+    out = undefined;
     setTrailerStatus(trailer, asConnectError(e));
   }
-  const small = compression.response === null || opts.compressMinBytes > OK_TRAILER.byteLength;
-  parts.push(
-    !failed && small && !maybeWritten(trailer) ? OK_TRAILER : await envelope(
-      trailerSerialize(trailer),
-      trailerFlag,
-      compression.response,
-      opts.compressMinBytes,
-    ),
-  );
-  const body = concatBytes(parts) as Uint8Array<ArrayBuffer>;
+  const body = out !== undefined && compression.response === null && !maybeWritten(trailer)
+    // The common case in one buffer: message envelope, then the prebuilt OK trailer.
+    ? envelopeWith(out, 0, OK_TRAILER) as Uint8Array<ArrayBuffer>
+    : await slowBody(out, trailer, compression.response, opts.compressMinBytes);
   if (outHeader instanceof TrackedHeaders && !outHeader.written) {
     return new Response(body, { status: 200, headers: binary ? PROTO_HEAD : JSON_HEAD });
   }
   if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
   return new Response(body, { status: 200, headers: outHeader });
+}
+
+// Compressed responses, trailers a handler wrote, and errors: each envelope built on its own.
+async function slowBody(
+  out: Uint8Array | undefined,
+  trailer: Headers,
+  compression: CompressionCodec | null,
+  compressMinBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const parts: Uint8Array[] = [];
+  if (out !== undefined) parts.push(await envelope(out, 0, compression, compressMinBytes));
+  const small = compression === null || compressMinBytes > OK_TRAILER.byteLength;
+  if (out !== undefined && small && !maybeWritten(trailer)) {
+    parts.push(OK_TRAILER);
+  } else {
+    if (out !== undefined && !trailer.has("grpc-status")) trailer.set("grpc-status", grpcStatusOk);
+    parts.push(
+      await envelope(trailerSerialize(trailer), trailerFlag, compression, compressMinBytes),
+    );
+  }
+  return concatBytes(parts) as Uint8Array<ArrayBuffer>;
 }
