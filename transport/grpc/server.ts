@@ -202,7 +202,11 @@ export class GrpcServer implements Server, Endpointer {
       if (force.aborted) onForce();
       await Promise.race([this.#inflight.idle(), aborted(force)]);
       await endWatches(this.health, this.#watches, force);
-      // Every call is done; sessions a client keeps open idle would hold close() forever.
+      // Every call is done. A closed session ends by itself once the frames of its last
+      // stream are flushed; destroying it at once could cut the trailers of a stream that
+      // has just ended (grpc-js then reports "Connection dropped"). Sessions a client keeps
+      // open idle may never end, so the wait is bounded before they are destroyed.
+      await sessionsClosed(this.#sessions, SESSION_CLOSE_GRACE_MS, force);
       for (const s of this.#sessions) s.destroy();
       await closed;
     } finally {
@@ -279,6 +283,31 @@ export class GrpcServer implements Server, Endpointer {
       inflight.leave();
     }
   }
+}
+
+// How long stop() lets closed sessions flush and end before destroying them.
+const SESSION_CLOSE_GRACE_MS = 500;
+
+// Resolves when every session has closed, `ms` passed, or `force` aborted.
+function sessionsClosed(
+  sessions: Set<http2.ServerHttp2Session>,
+  ms: number,
+  force: AbortSignal,
+): Promise<void> {
+  // `closed` is already true here (close() was called): only `destroyed` means gone.
+  const open = [...sessions].filter((s) => !s.destroyed);
+  if (open.length === 0 || force.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const done = () => {
+      clearTimeout(timer);
+      force.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    force.addEventListener("abort", done, { once: true });
+    for (const s of open) s.once("close", () => --left === 0 && done());
+  });
 }
 
 function fetchHeaders(headers: http2.IncomingHttpHeaders): Headers {
