@@ -29,7 +29,8 @@ rm -rf internal/gen
 rm -rf cmd/protoc-gen-atreus-errors/gen
 "$BUF" generate --path errors/errors.proto \
   --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"cmd/protoc-gen-atreus-errors/gen"}]}'
-for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtures/proto/bookstore; do
+for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtures/proto/bookstore \
+  tests/fixtures/proto/wire; do
   (cd "$dir" && "../../../../$BUF" generate)
 done
 # The Echo service of the client tests: every streaming kind and idempotency level.

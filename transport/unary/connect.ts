@@ -106,9 +106,7 @@ async function serve(
     }, input);
     outHeader = result.header;
     outTrailer = result.trailer;
-    body = binary
-      ? plan.serialization.getO(true).serialize(result.message as never)
-      : writeJson(plan, result.message);
+    body = binary ? plan.encodeReply(result.message) : writeJson(plan, result.message);
   } catch (e) {
     const error = asConnectError(e);
     status = codeToHttpStatus(error.code);

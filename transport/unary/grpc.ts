@@ -82,9 +82,13 @@ export async function serveGrpcUnary(
     }, input);
     outHeader = result.header;
     trailer = result.trailer;
-    const out = plan.serialization.getO(binary).serialize(result.message as never);
-    const enveloped = envelope(out, 0, compression.response, opts.compressMinBytes);
-    data = enveloped instanceof Uint8Array ? enveloped : await enveloped;
+    if (binary && compression.response === null) {
+      data = plan.encodeEnveloped(result.message);
+    } else {
+      const out = plan.serialization.getO(binary).serialize(result.message as never);
+      const enveloped = envelope(out, 0, compression.response, opts.compressMinBytes);
+      data = enveloped instanceof Uint8Array ? enveloped : await enveloped;
+    }
   } catch (e) {
     failed = true;
     setTrailerStatus(trailer, asConnectError(e));

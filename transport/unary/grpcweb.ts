@@ -61,17 +61,18 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
   let trailer: Headers = responseTrailer;
   let out: Uint8Array | undefined;
+  let body: Uint8Array | undefined;
   let outHeader = responseHeader;
   try {
     if (compression.error) throw compression.error;
     const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
-    const body = await readBody(
+    const raw = await readBody(
       request,
       opts.readMaxBytes + 5,
       envelopeOverflow(opts.readMaxBytes),
     );
-    const read = readSingleEnvelope(body, opts.readMaxBytes, compression.request, trailerFlag);
+    const read = readSingleEnvelope(raw, opts.readMaxBytes, compression.request, trailerFlag);
     const bytes = read instanceof Uint8Array ? read : await read;
     const input = plan.serialization.getI(binary).parse(bytes);
     const result = await runUnary({
@@ -88,20 +89,30 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
     }, input);
     outHeader = result.header;
     trailer = result.trailer;
-    out = plan.serialization.getO(binary).serialize(result.message as never);
+    if (compression.response === null && !maybeWritten(trailer)) {
+      // The common case in one buffer: message envelope, then the prebuilt OK trailer.
+      body = binary ? plan.encodeEnveloped(result.message, OK_TRAILER) : envelopeWith(
+        plan.serialization.getO(false).serialize(result.message as never),
+        0,
+        OK_TRAILER,
+      );
+    } else {
+      out = plan.serialization.getO(binary).serialize(result.message as never);
+    }
   } catch (e) {
+    body = undefined;
     out = undefined;
     setTrailerStatus(trailer, asConnectError(e));
   }
-  const body = out !== undefined && compression.response === null && !maybeWritten(trailer)
-    // The common case in one buffer: message envelope, then the prebuilt OK trailer.
-    ? envelopeWith(out, 0, OK_TRAILER) as Uint8Array<ArrayBuffer>
-    : await slowBody(out, trailer, compression.response, opts.compressMinBytes);
+  body ??= await slowBody(out, trailer, compression.response, opts.compressMinBytes);
   if (outHeader instanceof TrackedHeaders && !outHeader.written) {
-    return new Response(body, { status: 200, headers: binary ? PROTO_HEAD : JSON_HEAD });
+    return new Response(body as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: binary ? PROTO_HEAD : JSON_HEAD,
+    });
   }
   if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
-  return new Response(body, { status: 200, headers: outHeader });
+  return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: outHeader });
 }
 
 // Compressed responses, trailers a handler wrote, and errors: each envelope built on its own.

@@ -9,6 +9,8 @@ import {
 } from "@connectrpc/connect/protocol";
 import { createContextKey } from "../../internal/context.ts";
 import type { CompressionCodec } from "../compression.ts";
+import { binaryEncoder } from "./binary.ts";
+import { envelopeWith } from "./envelope.ts";
 import type {
   CallRequest,
   CallResponse,
@@ -65,6 +67,10 @@ export interface UnaryPlan {
   readonly allowGet: boolean;
   /** Connect-ES serializers with the server's read/write limits. */
   readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The reply in binary (the library's errors, e.g. writeMaxBytes, are thrown as they are). */
+  readonly encodeReply: (message: ProtoMessage) => Uint8Array;
+  /** The reply in one uncompressed envelope, followed by `tail`, in one buffer. */
+  readonly encodeEnveloped: (message: ProtoMessage, tail?: Uint8Array) => Uint8Array;
   /** The middleware chain around the implementation. */
   readonly invoke: (req: UnaryCallRequest) => Promise<CallResponse>;
   /** Server-wide options. */
@@ -129,16 +135,43 @@ export function buildUnaryPlan(
     (next, m) => m(next),
     final,
   );
+  const serialization = createMethodSerializationLookup(method, undefined, undefined, {
+    readMaxBytes: options.readMaxBytes,
+    writeMaxBytes: options.writeMaxBytes,
+  });
   return {
     method,
     service,
     operation: `/${service.typeName}/${method.name}`,
     allowGet: method.idempotency === 1,
-    serialization: createMethodSerializationLookup(method, undefined, undefined, {
-      readMaxBytes: options.readMaxBytes,
-      writeMaxBytes: options.writeMaxBytes,
-    }),
+    serialization,
+    ...replyEncoders(output, serialization, options.writeMaxBytes),
     invoke: invoke as (req: UnaryCallRequest) => Promise<CallResponse>,
     options,
+  };
+}
+
+// The fast encoder where it covers the message, else Connect-ES's serializer (whose errors,
+// such as writeMaxBytes, are then the ones the client sees).
+function replyEncoders(
+  output: DescMessage,
+  serialization: MethodSerializationLookup<DescMessage, DescMessage>,
+  writeMaxBytes: number,
+): Pick<UnaryPlan, "encodeReply" | "encodeEnveloped"> {
+  const fast = binaryEncoder(output);
+  const library = serialization.getO(true);
+  return {
+    encodeReply: (message) =>
+      fast?.(message, 0, undefined, writeMaxBytes) ?? library.serialize(message as never),
+    encodeEnveloped: (message, tail) => {
+      const out = fast?.(message, 5, tail, writeMaxBytes);
+      if (out === undefined) return envelopeWith(library.serialize(message as never), 0, tail);
+      const n = out.byteLength - 5 - (tail?.byteLength ?? 0);
+      out[1] = n >>> 24;
+      out[2] = (n >>> 16) & 0xff;
+      out[3] = (n >>> 8) & 0xff;
+      out[4] = n & 0xff;
+      return out;
+    },
   };
 }
