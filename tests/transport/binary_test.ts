@@ -4,6 +4,15 @@
 // must defer (`undefined`) rather than guess.
 import assert from "node:assert/strict";
 import { create, type DescMessage, toBinary } from "@bufbuild/protobuf";
+import {
+  anyPack,
+  DurationSchema,
+  EmptySchema,
+  FieldMaskSchema,
+  Int64ValueSchema,
+  StringValueSchema,
+  TimestampSchema,
+} from "@bufbuild/protobuf/wkt";
 import { binaryEncoder } from "../../transport/unary/binary.ts";
 import {
   PairSchema,
@@ -13,6 +22,7 @@ import {
   WithBadChildSchema,
   WithJsStringSchema,
   WithMapSchema,
+  WithStructSchema,
   WithTimestampSchema,
   WithWrapperSchema,
 } from "../fixtures/proto/wire/gen/fixture/wire/v1/wire_pb.ts";
@@ -208,11 +218,33 @@ Deno.test("binary encoder: a message of another type with the same shape is not 
   assert.deepEqual(binaryEncoder(PairSchema)!(pair, 0, undefined, 1e9), toBinary(PairSchema, pair));
 });
 
+Deno.test("binary encoder: well-known types that are plain messages locally", () => {
+  const r = rng(7);
+  const at = () =>
+    create(TimestampSchema, { seconds: pick(r, INT64), nanos: pick(r, [0, 1, 999_999_999]) });
+  for (let i = 0; i < 50; i++) {
+    const message = create(WithTimestampSchema, {
+      at: r() < 0.8 ? at() : undefined,
+      ttl: r() < 0.5 ? create(DurationSchema, { seconds: 90n, nanos: 5 }) : undefined,
+      detail: r() < 0.5 ? anyPack(TimestampSchema, at()) : undefined,
+      mask: r() < 0.5 ? create(FieldMaskSchema, { paths: ["a.b", "c"] }) : undefined,
+      nothing: r() < 0.5 ? create(EmptySchema) : undefined,
+      history: list(r, at),
+      names: list(r, () => create(StringValueSchema, { value: pick(r, STRING) })),
+      pick: r() < 0.5 ? { case: "picked", value: create(Int64ValueSchema, { value: -5n }) } : {
+        case: undefined,
+      },
+    });
+    assert.deepEqual(encode(WithTimestampSchema, message), toBinary(WithTimestampSchema, message));
+  }
+  assert.deepEqual(encode(EmptySchema, create(EmptySchema)), new Uint8Array(0));
+});
+
 Deno.test("binary encoder: types it does not cover have no fast encoder", () => {
   for (
     const desc of [
       WithMapSchema,
-      WithTimestampSchema,
+      WithStructSchema,
       WithWrapperSchema,
       WithJsStringSchema,
       WithBadChildSchema,

@@ -2,12 +2,13 @@
 // buffer that goes on the wire (with room for an envelope prefix and a trailer suffix).
 // `toBinary` grows a 128-byte scratch buffer and slices it, and the envelope then copies again:
 // three allocations per reply, each ~0.2 µs on Deno. The library stays the reference: types
-// this encoder does not cover (maps, groups, required fields, well-known types, int64 as
+// this encoder does not cover (maps, groups, required fields, unboxed wrappers, Struct, int64 as
 // string) compile to `undefined`, and values it would have to judge (unknown fields, wrong
 // types, out-of-range numbers) make `encode` return `undefined`, so the caller falls back to
 // `toBinary` and gets the library's bytes or its error. tests/transport/binary_test.ts compares
 // both byte for byte.
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /** Encodes messages of one type, or returns `undefined` to defer to the library. */
 export type BinaryEncoder = (
@@ -92,8 +93,6 @@ export function binaryEncoder(desc: DescMessage): BinaryEncoder | undefined {
 function compile(desc: DescMessage, seen: Map<DescMessage, MessagePlan>): MessagePlan {
   const known = seen.get(desc);
   if (known !== undefined) return known;
-  // Well-known types have local representations of their own (wrappers unboxed, Struct as JSON).
-  if (desc.typeName.startsWith("google.protobuf.")) throw new Unsupported();
   const plan: MessagePlan = { typeName: desc.typeName, fields: [] };
   seen.set(desc, plan);
   const sorted = desc.fields.concat().sort((a, b) => a.number - b.number);
@@ -114,6 +113,15 @@ function compileField(field: DescField, seen: Map<DescMessage, MessagePlan>): Fi
   if (field.fieldKind === "message" || field.fieldKind === "list" && field.listKind === "message") {
     kind = Kind.Message;
     message = field.message;
+    // Two fields hold something else than the message locally: a singular wrapper outside a
+    // oneof holds the unboxed scalar, a Struct (outside Value) holds plain JSON.
+    if (
+      field.fieldKind === "message" && field.oneof === undefined && isWrapperDesc(message) ||
+      message.typeName === "google.protobuf.Struct" &&
+        field.parent.typeName !== "google.protobuf.Value"
+    ) {
+      throw new Unsupported();
+    }
   } else if (
     field.fieldKind === "enum" || field.fieldKind === "list" && field.listKind === "enum"
   ) {
