@@ -15,13 +15,14 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { binaryEncoder } from "../../transport/unary/binary.ts";
 import {
+  MapsSchema,
   PairSchema,
   PairTwinSchema,
   type Scalars,
   ScalarsSchema,
   WithBadChildSchema,
   WithJsStringSchema,
-  WithMapSchema,
+  WithStructMapSchema,
   WithStructSchema,
   WithTimestampSchema,
   WithWrapperSchema,
@@ -240,11 +241,52 @@ Deno.test("binary encoder: well-known types that are plain messages locally", ()
   assert.deepEqual(encode(EmptySchema, create(EmptySchema)), new Uint8Array(0));
 });
 
+Deno.test("binary encoder: maps of every key and value kind, in key order", () => {
+  const r = rng(11);
+  const entries = <V>(key: () => string, value: () => V): Record<string, V> =>
+    Object.fromEntries(list(r, () => [key(), value()] as const));
+  for (let i = 0; i < 200; i++) {
+    const message = create(MapsSchema, {
+      counts: entries(() => pick(r, STRING), () => pick(r, INT32)),
+      names: entries(() => String(pick(r, INT64)), () => pick(r, STRING)),
+      flags: entries(() => pick(r, ["true", "false"]), () => pick(r, ENUM)),
+      pairs: entries(
+        () => String(pick(r, INT32)),
+        () => create(PairSchema, { key: pick(r, STRING), value: pick(r, INT32) }),
+      ),
+      blobs: entries(() => String(pick(r, UINT64)), () => bytes(r)),
+      times: entries(
+        () => pick(r, STRING),
+        () => create(TimestampSchema, { seconds: pick(r, INT64), nanos: 7 }),
+      ),
+      ratios: entries(() => String(pick(r, UINT32)), () => pick(r, DOUBLE)),
+      deltas: entries(() => String(pick(r, INT64)), () => pick(r, INT64)),
+      signedKeys: entries(() => String(pick(r, INT32)), () => pick(r, UINT32)),
+    });
+    assert.deepEqual(encode(MapsSchema, message), toBinary(MapsSchema, message), `message ${i}`);
+  }
+  // Keys the library would parse leniently or reject: only it may judge them.
+  const encoder = binaryEncoder(MapsSchema)!;
+  const spoiled: [string, Record<string, unknown>][] = [
+    ["int key not a number", { counts: {}, pairs: { abc: create(PairSchema) } }],
+    ["bool key not a bool", { flags: { yes: 1 } }],
+    ["int64 key not a number", { names: { "1.5": "x" } }],
+    ["uint64 key negative", { blobs: { "-1": new Uint8Array(1) } }],
+    ["int32 key out of range", { signedKeys: { "4294967296": 1 } }],
+    ["value of the wrong type", { counts: { a: "1" } }],
+    ["not a record", { counts: null }],
+  ];
+  for (const [name, fields] of spoiled) {
+    const message = Object.assign(create(MapsSchema), fields);
+    assert.equal(encoder(message, 0, undefined, 1e9), undefined, name);
+  }
+});
+
 Deno.test("binary encoder: types it does not cover have no fast encoder", () => {
   for (
     const desc of [
-      WithMapSchema,
       WithStructSchema,
+      WithStructMapSchema,
       WithWrapperSchema,
       WithJsStringSchema,
       WithBadChildSchema,

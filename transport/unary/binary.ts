@@ -2,7 +2,7 @@
 // buffer that goes on the wire (with room for an envelope prefix and a trailer suffix).
 // `toBinary` grows a 128-byte scratch buffer and slices it, and the envelope then copies again:
 // three allocations per reply, each ~0.2 µs on Deno. The library stays the reference: types
-// this encoder does not cover (maps, groups, required fields, unboxed wrappers, Struct, int64 as
+// this encoder does not cover (groups, required fields, unboxed wrappers, Struct, int64 as
 // string) compile to `undefined`, and values it would have to judge (unknown fields, wrong
 // types, out-of-range numbers) make `encode` return `undefined`, so the caller falls back to
 // `toBinary` and gets the library's bytes or its error. tests/transport/binary_test.ts compares
@@ -52,6 +52,8 @@ interface FieldPlan {
   readonly tag: number;
   readonly list: boolean;
   readonly packed: boolean;
+  /** Map fields: how keys are written (`kind` and `child` then describe the values). */
+  readonly key: Kind | undefined;
   readonly presence: Presence;
   /** Local name of the oneof group. */
   readonly oneof: string;
@@ -101,16 +103,18 @@ function compile(desc: DescMessage, seen: Map<DescMessage, MessagePlan>): Messag
 }
 
 function compileField(field: DescField, seen: Map<DescMessage, MessagePlan>): FieldPlan {
-  if (field.fieldKind === "map" || (field as { delimitedEncoding?: boolean }).delimitedEncoding) {
-    throw new Unsupported();
-  }
+  if ((field as { delimitedEncoding?: boolean }).delimitedEncoding) throw new Unsupported();
   // LEGACY_REQUIRED (3) throws in the library when unset: let it.
   if (field.presence === 3) throw new Unsupported();
   const list = field.fieldKind === "list";
+  const map = field.fieldKind === "map";
   let kind: Kind;
   let message: DescMessage | undefined;
   let enumZero = 0;
-  if (field.fieldKind === "message" || field.fieldKind === "list" && field.listKind === "message") {
+  if (
+    field.fieldKind === "message" || list && field.listKind === "message" ||
+    map && field.mapKind === "message"
+  ) {
     kind = Kind.Message;
     message = field.message;
     // Two fields hold something else than the message locally: a singular wrapper outside a
@@ -122,13 +126,13 @@ function compileField(field: DescField, seen: Map<DescMessage, MessagePlan>): Fi
     ) {
       throw new Unsupported();
     }
-  } else if (
-    field.fieldKind === "enum" || field.fieldKind === "list" && field.listKind === "enum"
-  ) {
+  } else if (field.fieldKind === "enum" || list && field.listKind === "enum") {
     kind = Kind.Varint32;
     enumZero = field.enum.values[0].number;
+  } else if (map && field.mapKind === "enum") {
+    kind = Kind.Varint32;
   } else {
-    if (field.longAsString) throw new Unsupported();
+    if ((field as { longAsString?: boolean }).longAsString) throw new Unsupported();
     kind = scalarKind(field.scalar!);
   }
   const packed = list && field.packed && kind !== Kind.Message && kind !== Kind.String &&
@@ -136,9 +140,10 @@ function compileField(field: DescField, seen: Map<DescMessage, MessagePlan>): Fi
   const plan: FieldPlan = {
     local: field.localName,
     kind,
-    tag: (field.number << 3 | (packed ? DELIMITED : wireType(kind))) >>> 0,
+    tag: (field.number << 3 | (packed || map ? DELIMITED : wireType(kind))) >>> 0,
     list,
     packed,
+    key: map ? scalarKind(field.mapKey) : undefined,
     presence: field.oneof !== undefined
       ? Presence.Oneof
       : field.presence === 2
@@ -272,6 +277,12 @@ function sizeMessage(plan: MessagePlan, message: Record<string, unknown>): numbe
   if (unknown !== undefined && unknown.length > 0) return -1;
   let size = 0;
   for (const field of plan.fields) {
+    if (field.key !== undefined) {
+      const n = sizeMap(field, message[field.local]);
+      if (n < 0) return -1;
+      size += n;
+      continue;
+    }
     if (field.list) {
       const items = message[field.local];
       if (!Array.isArray(items)) return -1;
@@ -279,7 +290,7 @@ function sizeMessage(plan: MessagePlan, message: Record<string, unknown>): numbe
       if (field.packed) {
         let body = 0;
         for (const item of items) {
-          const n = sizeValue(field, item);
+          const n = sizeValue(field.kind, field.child, item);
           if (n < 0) return -1;
           body += n;
         }
@@ -288,7 +299,7 @@ function sizeMessage(plan: MessagePlan, message: Record<string, unknown>): numbe
       }
       const tagSize = varintSize(field.tag);
       for (const item of items) {
-        const n = sizeValue(field, item);
+        const n = sizeValue(field.kind, field.child, item);
         if (n < 0) return -1;
         size += tagSize + n;
       }
@@ -297,7 +308,7 @@ function sizeMessage(plan: MessagePlan, message: Record<string, unknown>): numbe
     const value = present(field, message);
     if (value === undefined) continue;
     if (value === INVALID) return -1;
-    const n = sizeValue(field, value);
+    const n = sizeValue(field.kind, field.child, value);
     if (n < 0) return -1;
     size += varintSize(field.tag) + n;
   }
@@ -305,8 +316,8 @@ function sizeMessage(plan: MessagePlan, message: Record<string, unknown>): numbe
 }
 
 // The encoded size of one value without its tag (with the length prefix of delimited values).
-function sizeValue(field: FieldPlan, value: unknown): number {
-  switch (field.kind) {
+function sizeValue(kind: Kind, child: MessagePlan | undefined, value: unknown): number {
+  switch (kind) {
     case Kind.Varint32:
       if (!isInt32(value)) return -1;
       return value < 0 ? 10 : varintSize(value);
@@ -349,7 +360,7 @@ function sizeValue(field: FieldPlan, value: unknown): number {
     case Kind.Message: {
       const slot = lengths.length;
       lengths.push(0);
-      const n = sizeMessage(field.child!, value as Record<string, unknown>);
+      const n = sizeMessage(child!, value as Record<string, unknown>);
       if (n < 0) return -1;
       lengths[slot] = n;
       return varintSize(n) + n;
@@ -364,34 +375,44 @@ function writeMessage(
   pos: number,
 ): number {
   for (const field of plan.fields) {
+    if (field.key !== undefined) {
+      pos = writeMap(field, message[field.local] as Record<string, unknown>, out, pos);
+      continue;
+    }
     if (field.list) {
       const items = message[field.local] as unknown[];
       if (items.length === 0) continue;
       if (field.packed) {
         pos = writeVarint(out, pos, field.tag);
         let body = 0;
-        for (const item of items) body += sizeValue(field, item);
+        for (const item of items) body += sizeValue(field.kind, field.child, item);
         pos = writeVarint(out, pos, body);
-        for (const item of items) pos = writeValue(field, item, out, pos);
+        for (const item of items) pos = writeValue(field.kind, field.child, item, out, pos);
         continue;
       }
       for (const item of items) {
         pos = writeVarint(out, pos, field.tag);
-        pos = writeValue(field, item, out, pos);
+        pos = writeValue(field.kind, field.child, item, out, pos);
       }
       continue;
     }
     const value = present(field, message);
     if (value === undefined) continue;
     pos = writeVarint(out, pos, field.tag);
-    pos = writeValue(field, value, out, pos);
+    pos = writeValue(field.kind, field.child, value, out, pos);
   }
   return pos;
 }
 
 // Values were checked while sizing, so the casts below hold.
-function writeValue(field: FieldPlan, value: unknown, out: Uint8Array, pos: number): number {
-  switch (field.kind) {
+function writeValue(
+  kind: Kind,
+  child: MessagePlan | undefined,
+  value: unknown,
+  out: Uint8Array,
+  pos: number,
+): number {
+  switch (kind) {
     case Kind.Varint32: {
       const n = value as number;
       return n < 0
@@ -453,7 +474,73 @@ function writeValue(field: FieldPlan, value: unknown, out: Uint8Array, pos: numb
     case Kind.Message: {
       const n = lengths[cursor++];
       pos = writeVarint(out, pos, n);
-      return writeMessage(field.child!, value as Record<string, unknown>, out, pos);
+      return writeMessage(child!, value as Record<string, unknown>, out, pos);
+    }
+  }
+}
+
+// Map entries: key (field 1) and value (field 2), both always written, in Object.keys order.
+const KEY = 1 << 3;
+const VALUE = 2 << 3;
+
+function sizeMap(field: FieldPlan, record: unknown): number {
+  if (record === null || typeof record !== "object") return -1;
+  const keyKind = field.key!;
+  const tagSize = varintSize(field.tag);
+  let size = 0;
+  for (const key of Object.keys(record)) {
+    const slot = lengths.length;
+    lengths.push(0);
+    const k = sizeValue(keyKind, undefined, mapKey(keyKind, key));
+    if (k < 0) return -1;
+    const v = sizeValue(field.kind, field.child, (record as Record<string, unknown>)[key]);
+    if (v < 0) return -1;
+    const entry = 2 + k + v;
+    lengths[slot] = entry;
+    size += tagSize + varintSize(entry) + entry;
+  }
+  return size;
+}
+
+function writeMap(
+  field: FieldPlan,
+  record: Record<string, unknown>,
+  out: Uint8Array,
+  pos: number,
+): number {
+  const keyKind = field.key!;
+  for (const key of Object.keys(record)) {
+    pos = writeVarint(out, pos, field.tag);
+    pos = writeVarint(out, pos, lengths[cursor++]);
+    out[pos++] = KEY | wireType(keyKind);
+    pos = writeValue(keyKind, undefined, mapKey(keyKind, key), out, pos);
+    out[pos++] = VALUE | wireType(field.kind);
+    pos = writeValue(field.kind, field.child, record[key], out, pos);
+  }
+  return pos;
+}
+
+// A map key (always a string locally) as the library converts it; what it cannot convert stays
+// a string, which sizing then refuses.
+function mapKey(kind: Kind, key: string): unknown {
+  switch (kind) {
+    case Kind.String:
+      return key;
+    case Kind.Bool:
+      return key === "true" ? true : key === "false" ? false : key;
+    case Kind.Int64:
+    case Kind.Uint64:
+    case Kind.Sint64:
+    case Kind.Fixed64:
+    case Kind.Sfixed64:
+      try {
+        return BigInt(key);
+      } catch {
+        return key;
+      }
+    default: {
+      const n = Number.parseInt(key);
+      return Number.isFinite(n) ? n : key;
     }
   }
 }
