@@ -1,16 +1,11 @@
 // Kratos's client circuit breaker: Google SRE adaptive throttling, one breaker per operation
 // (optionally per operation × node). Only failures that say the backend is unwell count: a
 // client that keeps sending bad arguments must not shed its own healthy traffic.
-import { fromError, serviceUnavailable, toConnectError } from "../errors/mod.ts";
+import { fromError, GrpcCode, serviceUnavailable, toConnectError } from "../errors/mod.ts";
 import { type Node, type NodeFilter, nodeKey } from "../selector/mod.ts";
-import {
-  type CallRequest,
-  type CallResponse,
-  type Middleware,
-  pickedNodeKey,
-  pickFiltersKey,
-} from "../transport/mod.ts";
+import { type Middleware, pickedNodeKey, pickFiltersKey } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
+import { endCode, observeCall } from "./call_outcome.ts";
 import { SreBreaker, type SreOptions } from "./circuitbreaker_sre.ts";
 
 /** The `ErrorInfo` reason of a call the breaker dropped (Kratos's, for interop). */
@@ -100,6 +95,12 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     else if (isFailure(error)) b.markFailure();
     else if (!isCanceled(error)) b.markSuccess();
   };
+  // A stream its reader let go of counts as a success; one abandoned through an abort only
+  // when the abort carries a code of its own (a deadline): a plain abort is the caller's choice.
+  const end = (b: SreBreaker, error: unknown, abandoned: boolean) => {
+    if (abandoned && error !== undefined && endCode(error, true) === GrpcCode.Canceled) return;
+    record(b, error);
+  };
 
   if (!options.perNode) {
     return (next) => async (req) => {
@@ -109,7 +110,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
         b.markFailure();
         throw rejected(op);
       }
-      return await observe(next, req, (error) => record(b, error));
+      return await observeCall(next, req, (error, abandoned) => end(b, error, abandoned));
     };
   }
 
@@ -128,66 +129,15 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     values.set(pickFiltersKey, [...before, skipOpen]);
     values.set(pickedNodeKey, undefined);
     try {
-      return await observe(next, req, (error) => {
+      return await observeCall(next, req, (error, abandoned) => {
         const node = values.get(pickedNodeKey);
-        if (node !== undefined) record(breaker(keyOf(op, node)), error);
+        if (node !== undefined) end(breaker(keyOf(op, node)), error, abandoned);
       });
     } catch (error) {
       throw dropped ? rejected(op) : error;
     } finally {
       values.set(pickFiltersKey, before);
     }
-  };
-}
-
-/** Runs the call and reports its outcome once: at once for unary, at the end for streams. */
-async function observe(
-  next: (req: CallRequest) => Promise<CallResponse>,
-  req: CallRequest,
-  outcome: (error: unknown) => void,
-): Promise<CallResponse> {
-  let res: CallResponse;
-  try {
-    res = await next(req);
-  } catch (error) {
-    outcome(error);
-    throw error;
-  }
-  if (!res.stream) {
-    outcome(undefined);
-    return res;
-  }
-  const messages = res.message;
-  let reported = false;
-  const report = (error: unknown) => {
-    if (!reported) {
-      reported = true;
-      outcome(error);
-    }
-  };
-  return {
-    ...res,
-    message: {
-      [Symbol.asyncIterator]() {
-        const it = messages[Symbol.asyncIterator]();
-        return {
-          async next() {
-            try {
-              const r = await it.next();
-              if (r.done === true) report(undefined);
-              return r;
-            } catch (error) {
-              report(error);
-              throw error;
-            }
-          },
-          async return(value?: unknown) {
-            report(undefined);
-            return await (it.return?.(value) ?? { done: true as const, value: undefined });
-          },
-        };
-      },
-    },
   };
 }
 
