@@ -156,45 +156,14 @@ if (import.meta.main) {
   const { runtimeCommand } = await import("../support/helloworld.ts");
 
   Deno.test("tracing, metrics, auth and ratelimit on workerd", async () => {
-    const { Child, freePort } = await import("../support/process.ts");
-    const { WORKERD } = await import("../support/tools.ts");
+    const { bundleWorker, startWorkerd, workerdConfig } = await import("../support/workerd.ts");
     const dir = await Deno.makeTempDir({ prefix: "atreus-mw-workerd-" });
     await Deno.writeTextFile(`${dir}/entry.ts`, workerSource(root));
-    const build = await run(Deno.execPath(), [
-      "bundle",
-      "--quiet",
-      "--platform",
-      "browser",
-      "--external",
-      "node:*",
-      "--external",
-      "@connectrpc/connect-node",
-      "--external",
-      "@hono/node-server",
-      "-o",
-      `${dir}/worker.js`,
-      `${dir}/entry.ts`,
-    ], { cwd: root, timeoutMs: 120_000 });
-    assert.equal(build.code, 0, build.stderr);
-    const port = freePort();
-    await Deno.writeTextFile(
-      `${dir}/config.capnp`,
-      `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .main) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const main :Workerd.Worker = (
-  modules = [ (name = "worker", esModule = embed "worker.js") ],
-  compatibilityDate = "2025-09-01",
-  compatibilityFlags = ["nodejs_compat"],
-);
-`,
-    );
-    const workerd = new Child("workerd", WORKERD, ["serve", `${dir}/config.capnp`]);
-    const base = `http://127.0.0.1:${port}`;
+    await bundleWorker(`${dir}/entry.ts`, `${dir}/worker.js`);
+    const workerd = await startWorkerd(dir, (port) => workerdConfig(port), "/probe");
+    const base = workerd.base;
     try {
-      const probe = await waitFor(() => fetch(`${base}/probe`), workerd);
+      const probe = await fetch(`${base}/probe`);
       const { cpuSampler, token } = await probe.json();
       assert.equal(cpuSampler, false, "Workers have no process CPU time: BBR never sheds there");
       const call = (headers: Record<string, string>) =>
@@ -225,7 +194,6 @@ const main :Workerd.Worker = (
       assert.match(text, /rpc_server_requests_total\{[^}]*rpc_grpc_status_code="16"\} 2/);
     } finally {
       await workerd.close();
-      await Deno.remove(dir, { recursive: true });
     }
   });
 
@@ -249,22 +217,5 @@ const main :Workerd.Worker = (
       );
       assert.equal(r.quotaReason, "RATELIMIT");
     });
-  }
-}
-
-/** Retries `attempt` until it answers (bounded), failing early if `child` exits. */
-async function waitFor(
-  attempt: () => Promise<Response>,
-  child: { exitCode?: number; output: string },
-): Promise<Response> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch {
-      if (child.exitCode !== undefined) throw new Error(`exited early\n${child.output}`);
-      if (Date.now() > deadline) throw new Error(`did not start\n${child.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 }

@@ -14,8 +14,9 @@ import {
 } from "../../internal/gen/grpc/health/v1/health_pb.ts";
 import { ServerReflection } from "../../internal/gen/grpc/reflection/v1/reflection_pb.ts";
 import { bufCurl } from "../support/clients.ts";
-import { Child, freePort, run } from "../support/process.ts";
-import { root, WORKERD } from "../support/tools.ts";
+import { run } from "../support/process.ts";
+import { root } from "../support/tools.ts";
+import { startWorkerd } from "../support/workerd.ts";
 
 Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused clearly", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "atreus-workerd-" });
@@ -24,19 +25,17 @@ Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused cle
     timeoutMs: 120_000,
   });
   assert.equal(build.code, 0, build.stderr);
-  const port = freePort();
   const config = await Deno.readTextFile(`${root}examples/helloworld/workerd.capnp`);
   // workerd resolves embeds relative to the config, so both go into one temp dir.
   await Deno.copyFile(`${root}dist/helloworld-worker.js`, `${dir}/worker.js`);
-  await Deno.writeTextFile(
-    `${dir}/config.capnp`,
-    config.replace("127.0.0.1:8787", `127.0.0.1:${port}`)
-      .replace("../../dist/helloworld-worker.js", "worker.js"),
+  const workerd = await startWorkerd(
+    dir,
+    (port) =>
+      config.replace("127.0.0.1:8787", `127.0.0.1:${port}`)
+        .replace("../../dist/helloworld-worker.js", "worker.js"),
   );
-  const workerd = new Child("workerd", WORKERD, ["serve", `${dir}/config.capnp`]);
-  const base = `http://127.0.0.1:${port}`;
+  const base = workerd.base;
   try {
-    await waitUntilServing(base, workerd);
     await t.step("buf curl over Connect and gRPC-Web, unary and stream", async () => {
       for (const protocol of ["connect", "grpcweb"] as const) {
         const unary = await bufCurl(protocol, `${base}/helloworld.v1.Greeter/SayHello`, {
@@ -119,21 +118,5 @@ Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused cle
     });
   } finally {
     await workerd.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
-
-async function waitUntilServing(base: string, child: Child) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${base}/`, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      return;
-    } catch {
-      if (child.exitCode !== undefined) throw new Error(`workerd exited\n${child.output}`);
-      if (Date.now() > deadline) throw new Error(`workerd did not start\n${child.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
