@@ -1,7 +1,13 @@
 // Per-operation deadlines (Kratos's timeout option, per operation). The deadline lands in the
 // request context, so clients called while serving send only the time that is left.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type CallRequest, deadlineKey, type Middleware, remainingMs } from "../transport/mod.ts";
+import {
+  type CallRequest,
+  deadlineKey,
+  type Middleware,
+  type ProtoMessage,
+  remainingMs,
+} from "../transport/mod.ts";
 import { operation } from "./chain.ts";
 
 /** A deadline for every call, or per operation with a default. */
@@ -44,22 +50,40 @@ export function timeout(policy: TimeoutPolicy): Middleware {
         clearTimeout(timer);
         return res;
       }
-      const messages = res.message;
-      // The stream keeps the deadline until it ends.
+      // The stream keeps the deadline until it ends, fails, is let go of, or the call is
+      // aborted; each read waits on the deadline with a listener of its own, removed after it.
+      const it = res.message[Symbol.asyncIterator]();
+      const done = () => {
+        clearTimeout(timer);
+        req.signal.removeEventListener("abort", done);
+      };
+      req.signal.addEventListener("abort", done, { once: true });
+      const read = () =>
+        new Promise<IteratorResult<ProtoMessage>>((resolve, reject) => {
+          const onExpire = () => reject(controller.signal.reason);
+          if (controller.signal.aborted) return onExpire();
+          controller.signal.addEventListener("abort", onExpire, { once: true });
+          it.next().then(resolve, reject).finally(() =>
+            controller.signal.removeEventListener("abort", onExpire)
+          );
+        }).then((r) => {
+          if (r.done === true) done();
+          return r;
+        }, (error) => {
+          done();
+          throw error;
+        });
       return {
         ...res,
-        message: (async function* () {
-          try {
-            const it = messages[Symbol.asyncIterator]();
-            for (;;) {
-              const r = await Promise.race([it.next(), expired]);
-              if (r.done) return;
-              yield r.value;
-            }
-          } finally {
-            clearTimeout(timer);
-          }
-        })(),
+        message: {
+          [Symbol.asyncIterator]: () => ({
+            next: read,
+            return: (value?: unknown) => {
+              done();
+              return it.return?.(value) ?? Promise.resolve({ done: true as const, value });
+            },
+          }),
+        },
       };
     } catch (error) {
       clearTimeout(timer);
