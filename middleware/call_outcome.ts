@@ -8,9 +8,9 @@ import type { CallRequest, CallResponse, Next, ProtoMessage } from "../transport
 /**
  * How a call ended: `undefined` error for success; `abandoned` when a response stream stopped
  * before its end — its reader let go (`error` undefined) or the call was aborted (`error` is
- * the abort reason).
+ * the abort reason); `messages` is the number of response messages read (streams only).
  */
-export type CallEnd = (error: unknown, abandoned: boolean) => void;
+export type CallEnd = (error: unknown, abandoned: boolean, messages?: number) => void;
 
 /** Runs `next(req)` and reports its end exactly once through `end`. */
 export function observeCall(next: Next, req: CallRequest, end: CallEnd): Promise<CallResponse> {
@@ -44,12 +44,13 @@ function observeStream(
   end: CallEnd,
 ): AsyncIterable<ProtoMessage> {
   let ended = false;
+  let count = 0;
   const onAbort = () => report(signal.reason ?? new Error("aborted"), true);
   const report = (error: unknown, abandoned: boolean) => {
     if (ended) return;
     ended = true;
     signal.removeEventListener("abort", onAbort);
-    end(error, abandoned);
+    end(error, abandoned, count);
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener("abort", onAbort, { once: true });
@@ -61,6 +62,7 @@ function observeStream(
           try {
             const r = await it.next();
             if (r.done === true) report(undefined, false);
+            else count++;
             return r;
           } catch (error) {
             report(error, false);

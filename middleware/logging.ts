@@ -1,11 +1,11 @@
 // Kratos's logging middleware: one line per call, on servers and clients — kind, component,
 // operation, args (only through a redaction hook), code, reason, latency. Streams are logged
 // once, when they end.
-import { fromError } from "../errors/mod.ts";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { fromError, GrpcCode } from "../errors/mod.ts";
 import { getLogger, type Level, type Logger, logRecord } from "../log/mod.ts";
 import {
   type CallRequest,
-  type CallResponse,
   kindOf,
   type Middleware,
   type ProtoMessage,
@@ -13,6 +13,10 @@ import {
   type TransportInfo,
 } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
+import { endCode, observeCall } from "./call_outcome.ts";
+
+// What a stream whose reader let go (or whose call was aborted) is logged with.
+const abandonedStream = new ConnectError("the stream was abandoned before its end", Code.Canceled);
 
 /** Options of the logging middleware. */
 export interface LoggingOptions {
@@ -73,39 +77,15 @@ function logging(side: "server" | "client", logger: Logger, options: LoggingOpti
     const start = performance.now();
     // Read now: the transport clears its per-call entries once a unary call returns.
     const info = side === "server" ? req.contextValues.get(serverTransportKey) : undefined;
-    let pending: Promise<CallResponse>;
-    try {
-      pending = next(req);
-    } catch (error) {
-      write(req, info, start, error);
-      return Promise.reject(error);
-    }
-    // Promise chaining rather than async/await: one promise per call on the hot path.
-    return pending.then((res) => {
-      if (!res.stream) {
-        write(req, info, start, undefined);
-        return res;
-      }
-      const source = res.message;
-      return {
-        ...res,
-        message: (async function* () {
-          let count = 0;
-          try {
-            for await (const m of source) {
-              count++;
-              yield m;
-            }
-          } catch (error) {
-            write(req, info, start, error, count);
-            throw error;
-          }
-          write(req, info, start, undefined, count);
-        })(),
-      };
-    }, (error) => {
-      write(req, info, start, error);
-      throw error;
-    });
+    return observeCall(next, req, (error, abandoned, messages) =>
+      write(
+        req,
+        info,
+        start,
+        abandoned && (error === undefined || endCode(error, true) === GrpcCode.Canceled)
+          ? abandonedStream
+          : error,
+        messages,
+      ));
   };
 }

@@ -21,6 +21,7 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createRegistry } from "@bufbuild/protobuf";
 import { grpc, grpcJsClient } from "../support/clients.ts";
 import { startServers, transports } from "../support/servers.ts";
+import { callRequest, streamResponse } from "../client/support.ts";
 
 function captureLogger() {
   const lines: string[] = [];
@@ -107,6 +108,19 @@ Deno.test("logging: one line per call with kind, component, operation, code, rea
   } finally {
     await servers.close();
   }
+});
+
+Deno.test("logging: a stream its reader lets go of is logged once, as canceled, with its count", async () => {
+  const { logger, lines } = captureLogger();
+  const req = callRequest("list");
+  const res = await logging.server(logger)((r) =>
+    Promise.resolve(streamResponse(r, ["a", "b", "c"]))
+  )(req);
+  assert.ok(res.stream);
+  for await (const _ of res.message) break;
+  await logger.flush?.();
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0], /^level=WARN .*args=stream code=499 .*messages=1 /);
 });
 
 Deno.test("validate: violations reach Connect-ES and @grpc/grpc-js clients as field details", async () => {
