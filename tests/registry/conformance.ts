@@ -243,6 +243,12 @@ export function runConformance(target: ConformanceTarget): void {
           assert.equal((await watcher.next()).length, 1);
           // close() stops the heartbeat without deregistering: what a crash looks like.
           await crashed.close();
+          // Still there right after: only the TTL may remove it, not close().
+          assert.equal(
+            (await discovery.getService(view(a).service)).length,
+            1,
+            "close() must not deregister",
+          );
           await watchUntil(watcher, (l) => l.length === 0, target.expiryMs!, "expiry");
         } finally {
           await watcher.stop();

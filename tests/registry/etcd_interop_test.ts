@@ -130,6 +130,9 @@ Deno.test("etcd: restarted under a registered service, it is registered again wi
     ttl,
     timeoutMs: 500,
     retryInitialMs: 100,
+    // Capped well under the TTL, so the first retry after the restart always falls inside it
+    // (the default 10 s cap would let the backoff outgrow the TTL during the outage).
+    retryMaxMs: 500,
     onEvent: events(seen),
   });
   const key = "/microservices/restart/1";
