@@ -1,7 +1,7 @@
 // The Config: loads sources, merges them in order, resolves placeholders, serves values, and
 // applies changes from watchers one at a time, keeping the last good config when one fails.
 import { builtinDecoders, decodeKeyValue, type Decoder, type Layer } from "./decode.ts";
-import { backoff, delay } from "./delay.ts";
+import { backoff, sleep } from "../internal/backoff.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { explainKey } from "./explain.ts";
 import { deepEqual, deepFreeze, mergeAll } from "./merge.ts";
@@ -271,7 +271,7 @@ class LayeredConfig implements Config {
     const closed = new Promise<null>((resolve) =>
       this.#closing.signal.addEventListener("abort", () => resolve(null), { once: true })
     );
-    let failures = 0;
+    const retry = backoff({ initialMs: this.#retryInitial, maxMs: this.#retryMax });
     while (!this.#closing.signal.aborted) {
       let kvs: KeyValue[] | null;
       try {
@@ -279,12 +279,11 @@ class LayeredConfig implements Config {
       } catch (e) {
         if (this.#closing.signal.aborted) break;
         this.#report(toConfigError(e, "source", `${name}: watch failed`, name));
-        failures++;
-        await delay(backoff(failures, this.#retryInitial, this.#retryMax), this.#closing.signal);
+        await sleep(retry.next(), this.#closing.signal).catch(() => {});
         continue;
       }
       if (kvs === null) break;
-      failures = 0;
+      retry.reset();
       const change = kvs;
       this.#queue = this.#queue.then(() => this.#apply(index, change));
       await this.#queue;

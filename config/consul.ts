@@ -4,7 +4,7 @@ import { base64Decode as base64ToBytes } from "@bufbuild/protobuf/wire";
 import { formatOf } from "./decode.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { type FetchFn, fetchWithDeadline, httpError, normaliseEndpoint } from "./http.ts";
-import { delay } from "./delay.ts";
+import { sleep } from "../internal/backoff.ts";
 import { pollWatcher } from "./poll.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
 
@@ -117,7 +117,7 @@ export function consul(options: ConsulOptions): Source {
           }
           // A return is no guarantee of a change; never spin on quick unchanged answers.
           const rest = minIntervalMs - (Date.now() - started);
-          if (rest > 0) await delay(rest, signal);
+          if (rest > 0) await sleep(rest, signal).catch(() => {});
         }
         return null;
       }));

@@ -7,7 +7,7 @@ const bytesToBase64 = (bytes: Uint8Array) => base64Encode(bytes, "std");
 import { formatOf } from "./decode.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { type FetchFn, fetchWithDeadline, httpError, normaliseEndpoint } from "./http.ts";
-import { NdjsonReader } from "./ndjson.ts";
+import { IdleTimeoutError, readNdjson } from "../internal/ndjson.ts";
 import { pollWatcher } from "./poll.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
 
@@ -139,7 +139,9 @@ class EtcdWatch {
   readonly #range: (signal?: AbortSignal) => Promise<RangeResult>;
   readonly #stopping = new AbortController();
   #revision: bigint | undefined;
-  #stream: { reader: NdjsonReader; abort: AbortController; onStop: () => void } | undefined;
+  #stream:
+    | { messages: AsyncIterator<unknown>; abort: AbortController; onStop: () => void }
+    | undefined;
   #snapshot: string | undefined;
 
   constructor(
@@ -157,9 +159,7 @@ class EtcdWatch {
   /** Closes the current stream. */
   async close(): Promise<void> {
     this.#stopping.abort();
-    const stream = this.#stream;
     this.#drop();
-    await stream?.reader.cancel();
   }
 
   /** Follows the stream until the range changed; resumes or re-lists as needed. */
@@ -171,19 +171,23 @@ class EtcdWatch {
       }
       if (!this.#stream) await this.#connect();
       const stream = this.#stream!;
-      let msg: unknown;
+      let next: IteratorResult<unknown>;
       try {
-        msg = await stream.reader.next(this.#s.idleTimeoutMs);
+        next = await stream.messages.next();
       } catch (e) {
         this.#drop();
+        if (signal.aborted || this.#stopping.signal.aborted) return null;
+        // Idle means the connection may be silently dead: resume on a new stream.
+        if (e instanceof IdleTimeoutError) continue;
         throw toConfigError(e, "source", `etcd: watch ${this.#s.target} broke`, "etcd");
       }
-      if (msg === "end" || msg === "idle") {
-        // A clean end means the server went away (or restarts); idle means the connection may
-        // be silently dead. Either way resume from the next revision on a new stream.
+      if (next.done === true) {
+        // A clean end means the server went away (or restarts): resume from the next revision
+        // on a new stream.
         this.#drop();
         continue;
       }
+      const msg = next.value;
       const m = msg as WatchMessage;
       if (m.error) {
         this.#drop();
@@ -261,7 +265,11 @@ class EtcdWatch {
       this.#stopping.signal.removeEventListener("abort", onStop);
       throw httpError("etcd", `watch ${this.#s.target}`, response.status, text);
     }
-    this.#stream = { reader: new NdjsonReader(response.body), abort, onStop };
+    const messages = readNdjson(response.body, {
+      idleMs: this.#s.idleTimeoutMs,
+      signal: abort.signal,
+    })[Symbol.asyncIterator]();
+    this.#stream = { messages, abort, onStop };
   }
 
   #drop() {
@@ -269,8 +277,9 @@ class EtcdWatch {
     this.#stream = undefined;
     if (stream) {
       this.#stopping.signal.removeEventListener("abort", stream.onStop);
+      // Aborting settles a pending read; the reader's own cleanup then releases the body.
       stream.abort.abort();
-      void stream.reader.cancel();
+      void stream.messages.return?.().catch(() => {});
     }
   }
 }
