@@ -157,9 +157,10 @@ class EtcdWatch {
   }
 
   /** Closes the current stream. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#stopping.abort();
     this.#drop();
+    return Promise.resolve();
   }
 
   /** Follows the stream until the range changed; resumes or re-lists as needed. */
