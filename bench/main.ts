@@ -8,6 +8,7 @@
 //   deno task bench --group grpc    one group: deno | bun | node | stream | grpc
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
   HelloRequestSchema,
   HelloStreamRequestSchema,
@@ -34,12 +35,7 @@ const WARMUP = Number(opts.warmup ?? (quick ? 0 : 3));
 const CONNECTIONS = Number(opts.connections ?? (quick ? 10 : 50));
 
 const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" }));
-const frame = (m: Uint8Array) => {
-  const out = new Uint8Array(5 + m.length);
-  new DataView(out.buffer).setUint32(1, m.length);
-  out.set(m, 5);
-  return out;
-};
+const frame = (m: Uint8Array) => encodeEnvelope(0, m);
 const SAY = "/helloworld.v1.Greeter/SayHello";
 const json = new TextEncoder().encode('{"name":"bench"}');
 // Server streams of STREAM_MESSAGES greetings each: messages/s = streams/s × STREAM_MESSAGES.

@@ -1,5 +1,6 @@
 // Kratos's recovery: a throw or rejection in a handler (or mid-stream) becomes an internal
 // error for the caller, with the stack logged and never sent.
+import { ConnectError } from "@connectrpc/connect";
 import { fromError, internal, isAtreusError } from "../errors/mod.ts";
 import { getLogger, type Logger } from "../log/mod.ts";
 import type { CallRequest, CallResponse, Middleware } from "../transport/mod.ts";
@@ -22,7 +23,8 @@ export function recovery(options: RecoveryOptions = {}): Middleware {
   const handle = options.handler ??
     (() => internal("INTERNAL", "internal error"));
   const recover = (error: unknown, req: CallRequest): unknown => {
-    if (isAtreusError(error) || isStatusError(error)) return error;
+    // ConnectError's instanceof also accepts errors from another copy of Connect-ES.
+    if (isAtreusError(error) || error instanceof ConnectError) return error;
     logger.log(
       "error",
       "msg",
@@ -62,8 +64,4 @@ export function recovery(options: RecoveryOptions = {}): Middleware {
       throw recover(error, req);
     });
   };
-}
-
-function isStatusError(error: unknown): boolean {
-  return error instanceof Error && error.name === "ConnectError";
 }

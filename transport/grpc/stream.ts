@@ -6,6 +6,7 @@ import { setImmediate } from "node:timers";
 import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { ContextValues } from "../types.ts";
 import { toObject } from "../unary/grpc.ts";
+import { concatBytes } from "../../internal/bytes.ts";
 
 /** A universal request reading the stream's body; its signal aborts if the stream closes early. */
 export function universalRequest(
@@ -191,19 +192,9 @@ export class WriteBatch {
   /** Writes what is queued now; returns a promise under backpressure. */
   flush(): Promise<void> | undefined {
     if (this.#chunks.length === 0) return undefined;
-    const data = this.#chunks.length === 1 ? this.#chunks[0] : concat(this.#chunks, this.#size);
+    const data = concatBytes(this.#chunks, this.#size);
     this.#chunks = [];
     this.#size = 0;
     return writeChunk(this.stream, data);
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

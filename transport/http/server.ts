@@ -26,7 +26,7 @@ import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
-import { type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
+import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
@@ -296,7 +296,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       this.#listener = undefined;
       await Promise.all([
         listener?.close(force),
-        Promise.race([this.#inflight.idle(), abortPromise(force)])
+        Promise.race([this.#inflight.idle(), aborted(force)])
           .then(() => endWatches(this.health, this.#watches, force)),
       ]);
     } finally {
@@ -485,13 +485,6 @@ function corsMiddleware(options: CorsOptions) {
     allowHeaders: [...connectCors.allowedHeaders, ...(options.allowHeaders ?? [])],
     exposeHeaders: [...connectCors.exposedHeaders, ...(options.exposeHeaders ?? [])],
   });
-}
-
-function abortPromise(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(), { once: true })
-  );
 }
 
 function describe(error: unknown): string {

@@ -5,7 +5,7 @@ import type { DescEnum, DescField, DescMessage, DescService } from "@bufbuild/pr
 import { ScalarType } from "@bufbuild/protobuf";
 import type { ServiceDesc } from "../types.ts";
 import { type CommentIndex, indexComments } from "./comments.ts";
-import { type Binding, bindingsOf } from "./rule.ts";
+import { type Binding, bindingsOf, fieldAtPath } from "./rule.ts";
 import { type Segment, segmentsText } from "./template.ts";
 
 /** Options of `openapiDocument`. */
@@ -105,7 +105,7 @@ class Builder {
     const variables = (segments: readonly Segment[]) => {
       for (const s of segments) {
         if (s.kind !== "variable") continue;
-        const field = fieldAt(method.input, s.field);
+        const field = fieldAtPath(method.input, s.field);
         const pattern = segmentsText(s.segments);
         parameters.push({
           name: s.field,
@@ -260,17 +260,6 @@ class Builder {
         };
     }
   }
-}
-
-function fieldAt(message: DescMessage, path: string): DescField | undefined {
-  let current: DescMessage | undefined = message;
-  let field: DescField | undefined;
-  for (const part of path.split(".")) {
-    field = current?.fields.find((f) => f.name === part);
-    if (!field) return undefined;
-    current = field.fieldKind === "message" ? field.message : undefined;
-  }
-  return field;
 }
 
 function isStringLike(message: DescMessage): boolean {

@@ -1,10 +1,8 @@
 // One enveloped message (gRPC, gRPC-Web): the same checks and error messages as Connect-ES's
 // envelope pipeline, on a body read at once.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { compressedFlag as COMPRESSED } from "@connectrpc/connect/protocol";
 import type { CompressionCodec } from "../compression.ts";
-
-const COMPRESSED = 0b00000001;
-const TRAILER = 0b10000000;
 
 /**
  * The single request message of a unary call, decompressed. `skipFlag` marks envelopes to skip
@@ -102,6 +100,3 @@ export function envelopeWith(
   if (tail !== undefined) out.set(tail, 5 + n);
   return out;
 }
-
-/** gRPC-Web's trailer flag. */
-export const trailerFlag: number = TRAILER;

@@ -11,6 +11,7 @@ import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues } from "../types.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
+import { envelopeOverflow } from "./body.ts";
 import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
@@ -158,21 +159,7 @@ function readStream(
       chunks.push(chunk);
       if (total > limit) {
         cleanup();
-        const head = chunks[0].byteLength >= 5 ? chunks[0] : concatBytes(chunks, total);
-        const length = head.byteLength >= 5
-          ? new DataView(head.buffer, head.byteOffset, 5).getUint32(1)
-          : 0;
-        reject(
-          length > readMaxBytes
-            ? new ConnectError(
-              `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-              Code.ResourceExhausted,
-            )
-            : new ConnectError(
-              "protocol error: received extra input message for unary method",
-              Code.Unimplemented,
-            ),
-        );
+        reject(envelopeOverflow(readMaxBytes)(concatBytes(chunks, total), undefined));
       }
     };
     const onEnd = () => {

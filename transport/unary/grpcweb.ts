@@ -1,17 +1,18 @@
 // gRPC-Web unary on the fast path, over the Fetch API: one message envelope and one trailer
 // envelope in the body, exactly as Connect-ES's gRPC-Web handler writes them.
-import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import { compressionNegotiate, encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
   grpcStatusOk,
   parseTimeout,
   setTrailerStatus,
+  trailerFlag,
   trailerSerialize,
 } from "@connectrpc/connect/protocol-grpc-web";
 import type { CompressionCodec } from "../compression.ts";
 import { envelopeOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import type { ConnectCall } from "./connect.ts";
-import { envelope, envelopeWith, readSingleEnvelope, trailerFlag } from "./envelope.ts";
+import { envelope, envelopeWith, readSingleEnvelope } from "./envelope.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
@@ -19,14 +20,11 @@ import type { UnaryPlan } from "./plan.ts";
 const PROTO = "application/grpc-web+proto";
 const PROTO_HEAD = { "content-type": PROTO };
 // The trailer envelope of a successful call that set no trailers, built once.
-const OK_TRAILER = (() => {
-  const data = new TextEncoder().encode("grpc-status: 0\r\n");
-  const out = new Uint8Array(5 + data.byteLength);
-  out[0] = 0x80;
-  out[4] = data.byteLength; // < 256
-  out.set(data, 5);
-  return out;
-})();
+const OK_TRAILER = encodeEnvelope(
+  trailerFlag,
+  trailerSerialize(new Headers({ "grpc-status": grpcStatusOk })),
+);
+
 const JSON_TYPE = "application/grpc-web+json";
 const JSON_HEAD = { "content-type": JSON_TYPE };
 
