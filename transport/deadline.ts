@@ -1,5 +1,7 @@
 // The call's deadline in the request context, so every downstream call made while serving it
 // can send the time that is left (deadline propagation, like gRPC's context deadlines).
+import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { createContextKey, getValue } from "../internal/context.ts";
 import type { ContextKey } from "./types.ts";
 
@@ -15,21 +17,12 @@ export function remainingMs(): number | undefined {
   return deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
 }
 
-const grpcUnits: Record<string, number> = {
-  H: 3_600_000,
-  M: 60_000,
-  S: 1_000,
-  m: 1,
-  u: 0.001,
-  n: 0.000001,
-};
-
-/** The timeout a request asks for, from `connect-timeout-ms` or `grpc-timeout`, in ms. */
+/**
+ * The timeout a request asks for, from `connect-timeout-ms` or `grpc-timeout`, in ms — parsed
+ * by Connect-ES's own parsers, so the fast path and the Connect-ES path read it alike.
+ */
 export function requestTimeoutMs(header: Headers): number | undefined {
-  const connect = header.get("connect-timeout-ms");
-  if (connect !== null && /^\d{1,10}$/.test(connect)) return Number(connect);
-  const grpc = header.get("grpc-timeout");
-  const m = grpc?.match(/^(\d{1,8})([HMSmun])$/);
-  if (m) return Math.ceil(Number(m[1]) * grpcUnits[m[2]]);
-  return undefined;
+  const connect = parseConnectTimeout(header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+  if (connect.timeoutMs !== undefined) return connect.timeoutMs;
+  return parseGrpcTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER).timeoutMs;
 }
