@@ -83,3 +83,13 @@ export function kindOf(contentType: string | null): TransportKind {
   if (ct.startsWith("application/grpc")) return "grpc";
   return "connect";
 }
+
+/**
+ * Moves headers a handler set through `info.replyHeader` onto `header`, the response's own,
+ * which becomes the reply header from then on.
+ */
+export function adoptReplyHeader(info: MutableTransportInfo | undefined, header: Headers): void {
+  if (info === undefined || info.replyHeader === header) return;
+  info.replyHeader.forEach((value, key) => header.append(key, value));
+  info.replyHeader = header;
+}

@@ -18,10 +18,10 @@ import type {
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
 import type { CompressionCodec } from "./compression.ts";
-import { operationOf, serverTransportKey } from "./info.ts";
+import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
 import type { Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
 import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
-import { deadlineKey, requestTimeoutMs } from "./deadline.ts";
+import { deadlineExpired, deadlineKey, requestTimeoutMs, unaryBound } from "./deadline.ts";
 import { isAtreusError, toConnectError } from "../errors/mod.ts";
 
 /**
@@ -183,9 +183,7 @@ export async function invokeRoute(
 function transportMiddleware(timeoutMs: number): Interceptor {
   return (next) => async (req) => {
     const requested = requestTimeoutMs(req.header);
-    const bound = timeoutMs > 0 && !req.stream
-      ? Math.min(timeoutMs, requested ?? Infinity)
-      : requested;
+    const bound = req.stream ? requested : unaryBound(timeoutMs, requested);
     if (bound !== undefined) req.contextValues.set(deadlineKey, Date.now() + bound);
     let res;
     try {
@@ -195,11 +193,7 @@ function transportMiddleware(timeoutMs: number): Interceptor {
     } catch (error) {
       throw asStatusError(error);
     }
-    const info = req.contextValues?.get(serverTransportKey);
-    if (info !== undefined && info.replyHeader !== res.header) {
-      info.replyHeader.forEach((value, key) => res.header.append(key, value));
-      info.replyHeader = res.header;
-    }
+    adoptReplyHeader(req.contextValues?.get(serverTransportKey), res.header);
     if (res.stream) return { ...res, message: mapErrors(res.message) };
     return res;
   };
@@ -237,16 +231,7 @@ async function withDeadline<Req extends { signal: AbortSignal }, Res>(
 ): Promise<Res> {
   const deadline = new AbortController();
   const timer = setTimeout(
-    () =>
-      deadline.abort(
-        // Same wording as Connect-ES's own deadline signal for a client deadline.
-        requestedByClient
-          ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
-          : new ConnectError(
-            `the server timeout of ${timeoutMs} ms expired`,
-            Code.DeadlineExceeded,
-          ),
-      ),
+    () => deadline.abort(deadlineExpired(timeoutMs, requestedByClient)),
     timeoutMs,
   );
   const signal = AbortSignal.any([req.signal, deadline.signal]);

@@ -6,8 +6,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isAtreusError, toConnectError } from "../../errors/mod.ts";
 import { dropCallScoped, markCallScoped, runWithValues } from "../../internal/context.ts";
-import { deadlineKey } from "../deadline.ts";
-import { serverTransportKey } from "../info.ts";
+import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
+import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../types.ts";
 import { TrackedHeaders } from "./headers.ts";
@@ -61,9 +61,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
   const { plan, values } = input;
   const requested = input.requestedTimeoutMs;
   const serverTimeout = plan.options.timeoutMs;
-  const bound = serverTimeout > 0 && (requested === undefined || serverTimeout < requested)
-    ? serverTimeout
-    : requested;
+  const bound = unaryBound(serverTimeout, requested);
   const start = bound === undefined ? 0 : Date.now();
   if (bound !== undefined) values.set(deadlineKey, start + bound);
   const controller = new AbortController();
@@ -93,11 +91,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
       ? await work
       : await withDeadline(work, bound, requested, controller);
     if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
-    const info = input.info;
-    if (info !== undefined && info.replyHeader !== res.header) {
-      info.replyHeader.forEach((value, key) => res.header.append(key, value));
-      info.replyHeader = res.header;
-    }
+    adoptReplyHeader(input.info, res.header);
     return res;
   } catch (error) {
     throw asConnectError(error);
@@ -118,10 +112,7 @@ function withDeadline<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      // Same wording as Connect-ES's deadline signal for a client deadline.
-      const error = requested === bound
-        ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
-        : new ConnectError(`the server timeout of ${bound} ms expired`, Code.DeadlineExceeded);
+      const error = deadlineExpired(bound, requested === bound);
       controller.abort(error);
       reject(error);
     }, bound);
