@@ -53,14 +53,13 @@ export function bindRequest(
     }
     json = parsed;
   } else if (binding.body !== "") {
-    const field = input.fields.find((f) => f.name === binding.body)!;
     const value = parseBody(body, `the request body (field "${binding.body}")`);
-    if (value !== undefined) json[field.jsonName] = value;
+    if (value !== undefined) json[binding.bodyField!.jsonName] = value;
   }
   if (binding.body !== "*" && query) {
-    const bound = new Set([...binding.template.variables, binding.body]);
+    const bound = binding.boundPaths;
     for (const key of new Set(query.keys())) {
-      if (bound.has(key) || [...bound].some((b) => b !== "" && key.startsWith(`${b}.`))) continue;
+      if (bound.some((b) => key === b || key.startsWith(`${b}.`))) continue;
       const field = fieldAtPath(input, key);
       if (field === undefined) continue; // unknown query parameters are ignored, like JSON fields
       setPath(json, input, key, queryValue(field, key, query.getAll(key)));
@@ -73,7 +72,7 @@ export function bindRequest(
     if (param === verbParam && verbSuffix && raw.endsWith(verbSuffix)) {
       raw = raw.slice(0, -verbSuffix.length);
     }
-    const field = fieldAtPath(input, path)!;
+    const field = binding.variableFields.get(path)!;
     setPath(json, input, path, scalarValue(field, `path variable {${path}}`, raw));
   }
   try {

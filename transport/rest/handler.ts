@@ -53,6 +53,7 @@ const JSON_TYPE = "application/json";
 const NDJSON = "application/x-ndjson";
 const SSE = "text/event-stream";
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Serves a REST call of `binding` (the server has counted it in flight). */
 export async function serveRest(
@@ -81,7 +82,7 @@ export async function serveRest(
     let body: string | undefined;
     if (binding.body !== "") {
       const bytes = await readBody(request, host.readMaxBytes, messageOverflow(host.readMaxBytes));
-      body = new TextDecoder().decode(bytes);
+      body = decoder.decode(bytes);
     }
     const query = request.url.includes("?") ? new URL(request.url).searchParams : undefined;
     const input = bindRequest(binding, call.params, query, body);
@@ -116,8 +117,8 @@ function output(host: RestHost, binding: Binding, message: ProtoMessage): JsonVa
     useProtoFieldName: host.json.useProtoFieldName ?? false,
     alwaysEmitImplicit: host.json.emitDefaults ?? false,
   });
-  if (binding.responseBody === "") return json;
-  const field = binding.method.output.fields.find((f) => f.name === binding.responseBody)!;
+  const field = binding.responseField;
+  if (field === undefined) return json;
   const key = host.json.useProtoFieldName ? field.name : field.jsonName;
   return (json as Record<string, JsonValue>)[key] ?? null;
 }

@@ -31,6 +31,14 @@ export interface Binding {
   readonly body: string;
   /** `""` (the whole response) or a top-level response field. */
   readonly responseBody: string;
+  /** The request field `body` names (a top-level field), resolved at start-up. */
+  readonly bodyField: DescField | undefined;
+  /** The response field `responseBody` names, resolved at start-up. */
+  readonly responseField: DescField | undefined;
+  /** The field of each path variable, by its dotted path. */
+  readonly variableFields: ReadonlyMap<string, DescField>;
+  /** Paths bound by the path or the body field, which query parameters must not set. */
+  readonly boundPaths: readonly string[];
   /** Human-readable rule, for errors and docs: `GET /v1/{name}`. */
   readonly label: string;
 }
@@ -88,6 +96,7 @@ function binding(method: DescMethod, rule: HttpRule): Binding {
   if (method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming") {
     throw ruleError(method, text, "client and bidi streams cannot be bound to REST");
   }
+  const variableFields = new Map<string, DescField>();
   for (const variable of template.variables) {
     const field = fieldAtPath(method.input, variable);
     if (field === undefined) {
@@ -100,11 +109,13 @@ function binding(method: DescMethod, rule: HttpRule): Binding {
     if (field.fieldKind !== "scalar" && field.fieldKind !== "enum") {
       throw ruleError(method, text, `path variable {${variable}} must be a scalar or enum field`);
     }
+    variableFields.set(variable, field);
   }
+  let bodyField: DescField | undefined;
   const body = rule.body;
   if (body !== "" && body !== "*") {
-    const field = method.input.fields.find((f) => f.name === body);
-    if (field === undefined) {
+    bodyField = method.input.fields.find((f) => f.name === body);
+    if (bodyField === undefined) {
       throw ruleError(method, text, `body "${body}" names no field of ${method.input.typeName}`);
     }
     if (template.variables.some((v) => v === body || v.startsWith(`${body}.`))) {
@@ -113,7 +124,10 @@ function binding(method: DescMethod, rule: HttpRule): Binding {
   }
   if (body !== "" && verb === "GET") throw ruleError(method, text, "a GET rule cannot have a body");
   const responseBody = rule.responseBody;
-  if (responseBody !== "" && !method.output.fields.some((f) => f.name === responseBody)) {
+  const responseField = responseBody === ""
+    ? undefined
+    : method.output.fields.find((f) => f.name === responseBody);
+  if (responseBody !== "" && responseField === undefined) {
     throw ruleError(
       method,
       text,
@@ -127,6 +141,10 @@ function binding(method: DescMethod, rule: HttpRule): Binding {
     compiled: compileTemplate(template),
     body,
     responseBody,
+    bodyField,
+    responseField,
+    variableFields,
+    boundPaths: body === "" ? template.variables : [...template.variables, body],
     label: text,
   };
 }
