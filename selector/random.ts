@@ -1,5 +1,8 @@
 // Uniform random choice: no state, no feedback; the baseline balancer.
-import { type Balancer, type BalancerOptions, once } from "./balancer.ts";
+import type { Balancer, BalancerOptions } from "./balancer.ts";
+
+// No feedback to record: one shared, stateless done for every pick.
+const noop = () => {};
 
 /** A balancer that picks uniformly at random. */
 export function random(options: BalancerOptions = {}): Balancer {
@@ -8,7 +11,7 @@ export function random(options: BalancerOptions = {}): Balancer {
     name: "random",
     pick(candidates) {
       const index = Math.min(Math.floor(rand() * candidates.length), candidates.length - 1);
-      return { node: candidates[index], done: once(() => {}) };
+      return { node: candidates[index], done: noop };
     },
     apply() {},
   };

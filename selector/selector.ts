@@ -48,7 +48,12 @@ export function createSelector(options: SelectorOptions = {}): Selector {
     nodes: () => nodes,
     pick(context = {}) {
       let candidates = nodes;
-      for (const filter of [...filters, ...(context.filters ?? [])]) {
+      // Two loops rather than one over a joined array: this runs on every call.
+      for (const filter of filters) {
+        if (candidates.length === 0) break;
+        candidates = filter(candidates, context);
+      }
+      for (const filter of context.filters ?? []) {
         if (candidates.length === 0) break;
         candidates = filter(candidates, context);
       }
