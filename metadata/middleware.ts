@@ -17,9 +17,11 @@ export interface MetadataOptions {
   readonly constants?: Metadata | Readonly<Record<string, string | readonly string[]>>;
 }
 
-function constantsOf(options: MetadataOptions): Metadata {
+// The constants as entries, copied once: iterating a Metadata copies every entry, and this is
+// read on every call.
+function constantsOf(options: MetadataOptions): readonly (readonly [string, string[]])[] {
   const c = options.constants;
-  return c instanceof Metadata ? c.clone() : new Metadata(c);
+  return [...(c instanceof Metadata ? c : new Metadata(c))];
 }
 
 /** Server middleware: captures prefixed request headers into the server metadata. */
