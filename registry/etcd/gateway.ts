@@ -71,6 +71,7 @@ export class EtcdGateway {
     body: unknown,
     signal: AbortSignal | undefined,
     accept?: readonly number[],
+    streamed = false,
   ): Promise<Record<string, unknown>> {
     const what = `etcd ${path}`;
     const result = await call(this.#client, what, joinUrl(this.#base, `/v3${path}`), {
@@ -81,9 +82,11 @@ export class EtcdGateway {
       accept,
     });
     if (result.status !== 200) return {};
-    // keepalive answers with stream framing; its first line is the whole answer.
-    const first = result.text.split("\n", 1)[0];
-    const parsed = json({ ...result, text: first }, what);
+    // A streamed answer (keepalive) is newline-framed; its first line is the whole answer.
+    const parsed = json(
+      streamed ? { ...result, text: result.text.split("\n", 1)[0] } : result,
+      what,
+    );
     if (parsed === null || typeof parsed !== "object") {
       throw new RegistryError("bad_response", `${what}: expected a JSON object`);
     }
@@ -110,7 +113,7 @@ export class EtcdGateway {
 
   /** Refreshes a lease; returns its remaining TTL in seconds, 0 when the lease is gone. */
   async keepAlive(lease: string, signal?: AbortSignal): Promise<number> {
-    const answer = await this.#post("/lease/keepalive", { ID: lease }, signal, [404]);
+    const answer = await this.#post("/lease/keepalive", { ID: lease }, signal, [404], true);
     const result = answer.result as Record<string, unknown> | undefined;
     const ttl = Number(result?.TTL ?? 0);
     return Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
