@@ -126,6 +126,17 @@ export function decodeInstance(text: string, where: string): ServiceInstance {
   } catch (error) {
     fail("not JSON", error);
   }
+  return recordToInstance(raw, where);
+}
+
+/**
+ * Checks a record already parsed (or built from another registry's answer) the way
+ * `decodeInstance` checks Kratos's JSON, so every adapter rejects the same malformations.
+ */
+export function recordToInstance(raw: unknown, where: string): ServiceInstance {
+  function fail(problem: string): never {
+    throw new RegistryError("invalid_record", `registry: invalid record at ${where}: ${problem}`);
+  }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail("not a JSON object");
   const record = raw as Record<string, unknown>;
   const id = record.id;

@@ -2,7 +2,7 @@
 // services registered in one Consul see each other the same way: tag `version=<v>`, one tagged
 // address per endpoint scheme carrying the full endpoint URL, Address/Port of the first endpoint.
 import { RegistryError } from "../errors.ts";
-import { decodeInstance, parseEndpoint } from "../instance.ts";
+import { parseEndpoint, recordToInstance } from "../instance.ts";
 import type { ServiceInstance } from "../registry.ts";
 
 /** The knobs of the registration payload. */
@@ -95,14 +95,14 @@ export function fromHealthEntry(entry: unknown, service: string): ServiceInstanc
     endpoints.push(`http://${s.Address}:${s.Port ?? 0}`);
   }
   // Reuse the Kratos record validation so both adapters reject the same malformations.
-  return decodeInstance(
-    JSON.stringify({
+  return recordToInstance(
+    {
       id: s.ID,
       name: s.Service,
       version: version ?? "",
       metadata: s.Meta,
       endpoints,
-    }),
+    },
     where,
   );
 }

@@ -5,8 +5,8 @@
 import { RegistryError } from "../errors.ts";
 import {
   decodeEach,
-  decodeInstance,
   parseEndpoint,
+  recordToInstance,
   validateInstance,
   validateName,
 } from "../instance.ts";
@@ -260,8 +260,8 @@ function fromHost(
   }
   const kind = typeof metadata?.kind === "string" && metadata.kind ? metadata.kind : defaultKind;
   const serviceName = typeof h.serviceName === "string" ? h.serviceName : service;
-  return decodeInstance(
-    JSON.stringify({
+  return recordToInstance(
+    {
       id: h.instanceId ?? `${h.ip}#${h.port}#${cluster}#${serviceName}`,
       name: service,
       version: metadata?.version ?? "",
@@ -269,7 +269,7 @@ function fromHost(
         ? { ...metadata, weight: String(Math.ceil(h.weight)) }
         : metadata,
       endpoints: [`${kind}://${ip}:${h.port}`],
-    }),
+    },
     where,
   );
 }
