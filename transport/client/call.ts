@@ -4,6 +4,7 @@
 // interceptors: the middleware already ran once, around the pick.
 import type {
   DescMessage,
+  DescMethod,
   DescMethodStreaming,
   DescMethodUnary,
   MessageInitShape,
@@ -64,6 +65,16 @@ export interface CallPlan {
 
 /** The transport that runs `plan`'s middleware and balances each attempt. */
 export function balancedTransport(plan: CallPlan): Transport {
+  // The endpoint never changes, so each method's URL is built once.
+  const urls = new WeakMap<DescMethod, string>();
+  const methodUrl = (method: DescMethod) => {
+    let url = urls.get(method);
+    if (url === undefined) {
+      url = createMethodUrl(plan.endpoint, method);
+      urls.set(method, url);
+    }
+    return url;
+  };
   return {
     unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -88,7 +99,7 @@ export function balancedTransport(plan: CallPlan): Transport {
             service: method.parent,
             method,
             requestMethod: "POST",
-            url: createMethodUrl(plan.endpoint, method),
+            url: methodUrl(method),
             header: protocolHeader(plan.protocol, method, plan.binary, header),
             contextValues: contextValues ?? createContextValues(),
             message,
@@ -116,7 +127,7 @@ export function balancedTransport(plan: CallPlan): Transport {
             service: method.parent,
             method,
             requestMethod: "POST",
-            url: createMethodUrl(plan.endpoint, method),
+            url: methodUrl(method),
             header: protocolHeader(plan.protocol, method, plan.binary, header),
             contextValues: contextValues ?? createContextValues(),
             message: input,
