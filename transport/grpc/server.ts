@@ -17,6 +17,7 @@ import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
+import { fetchHeaders, toObject } from "./headers.ts";
 import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
@@ -310,20 +311,8 @@ function sessionsClosed(
   });
 }
 
-function fetchHeaders(headers: http2.IncomingHttpHeaders): Headers {
-  const out = new Headers();
-  for (const key in headers) {
-    if (key.charCodeAt(0) === 58) continue; // ":" pseudo-headers
-    const value = headers[key];
-    if (typeof value === "string") out.append(key, value);
-    else if (Array.isArray(value)) { for (const v of value) out.append(key, v); }
-  }
-  return out;
-}
-
 async function writeAnswer(stream: http2.ServerHttp2Stream, response: Response): Promise<void> {
-  const head: Record<string, string | string[]> = {};
-  response.headers.forEach((value, key) => (head[key] = value));
+  const head = toObject(response.headers);
   head[":status"] = String(response.status);
   const body = new Uint8Array(await response.arrayBuffer());
   if (stream.destroyed || stream.closed) return;

@@ -5,7 +5,7 @@ import type * as http2 from "node:http2";
 import { setImmediate } from "node:timers";
 import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { ContextValues } from "../types.ts";
-import { toObject } from "../unary/grpc.ts";
+import { toObject } from "./headers.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 
 /** A universal request reading the stream's body; its signal aborts if the stream closes early. */

@@ -12,6 +12,7 @@ import type { ContextValues } from "../types.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow } from "./body.ts";
+import { toObject } from "../grpc/headers.ts";
 import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
@@ -133,17 +134,6 @@ export function respond(
     if (data !== undefined) stream.end(data);
     else stream.end();
   });
-}
-
-/** Fetch `Headers` → a node:http2 header object (repeated values as arrays). */
-export function toObject(headers: Headers): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  headers.forEach((value, key) => {
-    out[key] = value;
-  });
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) out["set-cookie"] = cookies;
-  return out;
 }
 
 function readStream(
