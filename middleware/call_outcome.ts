@@ -1,7 +1,8 @@
 // When a call is over and how it ended, for middleware that measures calls (tracing, metrics,
 // the BBR limiter): a unary call ends when its response or error arrives, a streaming call when
 // its response stream is drained, fails, or is abandoned by whoever reads it.
-import { ConnectError } from "@connectrpc/connect";
+import { type Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { fromError, GrpcCode, isAtreusError, toGrpcCode } from "../errors/mod.ts";
 import type { CallRequest, CallResponse, Next, ProtoMessage } from "../transport/mod.ts";
 
@@ -104,29 +105,8 @@ export function grpcCodeOf(error: unknown): GrpcCode {
   return toGrpcCode(fromError(error).code);
 }
 
-// Indexed by code: the Connect protocol's names, which semantic conventions use as
-// `rpc.connect_rpc.error_code`.
-const connectNames = [
-  "ok",
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];
-
 /** The Connect protocol's name of a code, e.g. `not_found`. */
 export function connectCodeName(code: GrpcCode): string {
-  return connectNames[code] ?? "unknown";
+  // Connect-ES has no name for OK, which is not an error code on the Connect protocol.
+  return code === GrpcCode.OK ? "ok" : codeToString(code as number as Code);
 }

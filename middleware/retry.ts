@@ -3,8 +3,7 @@
 // attempts with full-jitter exponential backoff, a budget so retries cannot multiply load, and
 // no sleep past the call's deadline. Under an Atreus client every attempt is a fresh node pick
 // that avoids the nodes this call already failed on.
-import { ConnectError } from "@connectrpc/connect";
-import { fromError, GrpcCode, toGrpcCode } from "../errors/mod.ts";
+import { fromError, GrpcCode } from "../errors/mod.ts";
 import { sleep as abortableSleep } from "../internal/backoff.ts";
 import { type NodeFilter, nodeKey } from "../selector/mod.ts";
 import {
@@ -18,6 +17,7 @@ import {
   type StreamCallResponse,
 } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
+import { grpcCodeOf } from "./call_outcome.ts";
 import { CIRCUIT_BREAKER_REASON } from "./circuitbreaker.ts";
 import { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
 
@@ -89,9 +89,8 @@ export function retry(options: RetryOptions = {}): Middleware {
       allowed.has(operation(req));
   };
   const retryableError = (error: unknown) => {
-    const code = error instanceof ConnectError ? error.code : toGrpcCode(fromError(error).code);
     // A call the circuit breaker dropped must stay dropped, or throttling would not throttle.
-    return codes.has(code) && fromError(error).reason !== CIRCUIT_BREAKER_REASON;
+    return codes.has(grpcCodeOf(error)) && fromError(error).reason !== CIRCUIT_BREAKER_REASON;
   };
 
   return (next) => async (req) => {
