@@ -97,6 +97,15 @@ export function endCode(error: unknown, abandoned: boolean): GrpcCode {
   return grpcCodeOf(error);
 }
 
+/**
+ * The HTTP status a REST call ended with, for a call that ended with `code`: 499 when
+ * canceled, 200 without error, else the error's own status.
+ */
+export function httpEndStatus(code: GrpcCode, error: unknown): number {
+  if (code === GrpcCode.Canceled) return 499;
+  return error === undefined ? 200 : fromError(error).code;
+}
+
 /** The gRPC code of a failed call (Connect codes are the same numbers). */
 export function grpcCodeOf(error: unknown): GrpcCode {
   // A ConnectError's own code is exact; going through the HTTP status would fold AlreadyExists

@@ -2,7 +2,6 @@
 // request counter per side, with semantic-convention attributes, streams measured to their
 // end. Unlike Kratos's metrics middleware, it records without being handed instruments.
 import { metrics as otelMetrics } from "@opentelemetry/api";
-import { fromError, GrpcCode } from "../errors/mod.ts";
 import {
   type CallRequest,
   kindOf,
@@ -10,7 +9,7 @@ import {
   serverTransportKey,
   type TransportKind,
 } from "../transport/mod.ts";
-import { endCode, observeCall } from "./call_outcome.ts";
+import { endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
 import {
   bindSeries,
   type BoundRecorder,
@@ -144,13 +143,7 @@ function measure(side: "server" | "client", options: MetricsOptions): Middleware
     return observeCall(next, req, (error, abandoned) => {
       const elapsed = now() - start;
       const code = endCode(error, abandoned);
-      const status = route.system !== "http"
-        ? code
-        : code === GrpcCode.Canceled
-        ? 499
-        : error === undefined
-        ? 200
-        : fromError(error).code;
+      const status = route.system !== "http" ? code : httpEndStatus(code, error);
       const r = recordersOf(inst, route, status);
       r.duration(elapsed);
       r.requests(1);

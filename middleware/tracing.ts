@@ -25,7 +25,7 @@ import {
   serverTransportKey,
   type TransportKind,
 } from "../transport/mod.ts";
-import { connectCodeName, endCode, observeCall } from "./call_outcome.ts";
+import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
 import { hostPort, rpcNames, type RpcSystem, rpcSystem } from "./rpc_semconv.ts";
 import { activeSpanKey, type SpanHandle } from "./tracing_context.ts";
 import { headerPropagation, type PropagatorLike } from "./tracing_propagation.ts";
@@ -228,12 +228,7 @@ function end(span: Span, route: Route, error: unknown, abandoned: boolean, clien
       span.setAttribute("rpc.connect_rpc.error_code", connectCodeName(code));
     }
   } else {
-    const status = code === GrpcCode.Canceled
-      ? 499
-      : error !== undefined
-      ? fromError(error).code
-      : 200;
-    span.setAttribute("http.response.status_code", status);
+    span.setAttribute("http.response.status_code", httpEndStatus(code, error));
   }
   if (error !== undefined) {
     const e = fromError(error);
