@@ -21,7 +21,6 @@ export const projectTemplates: readonly TemplateFile[] = [
   { template: "new/service/service_test.ts.tmpl", output: "internal/service/{{name}}_test.ts" },
   { template: "new/server/http.ts.tmpl", output: "internal/server/http.ts" },
   { template: "new/server/grpc.ts.tmpl", output: "internal/server/grpc.ts" },
-  { template: "new/server/duration.ts.tmpl", output: "internal/server/duration.ts" },
   { template: "new/main.ts.tmpl", output: "main.ts" },
   { template: "new/worker.ts.tmpl", output: "worker.ts" },
   { template: "new/buf.yaml.tmpl", output: "buf.yaml" },

@@ -6,7 +6,9 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { Hono } from "hono";
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import { App } from "../../mod.ts";
+import type { Server } from "../../transport/mod.ts";
 import * as log from "../../log/mod.ts";
 import { LogLevel, LogSchema } from "./gen/conf/conf_pb.ts";
 import { loadConfig } from "./internal/conf/load.ts";
@@ -47,18 +49,17 @@ const subscription = await config.subscribe("log", LogSchema, (conf) => {
 });
 level = levels[subscription.current.level] ?? "info";
 
-const ms = (d: { seconds: bigint; nanos: number } | undefined) =>
-  d === undefined ? undefined : Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+const timeout = bootstrap.server?.http?.timeout;
 const conf = {
   httpAddress: flags.http ?? bootstrap.server?.http?.addr ?? "0.0.0.0:8000",
   grpcAddress: flags.grpc ?? bootstrap.server?.grpc?.addr ?? "0.0.0.0:9000",
-  timeoutMs: ms(bootstrap.server?.http?.timeout),
+  timeoutMs: timeout && durationMs(timeout),
 };
 const registrations = services();
 const web = new Hono();
 addWebRoutes(web);
-const servers = [newHttpServer(conf, registrations, web)];
-if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations) as never);
+const servers: Server[] = [newHttpServer(conf, registrations, web)];
+if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations));
 
 const app = new App({
   name: "helloworld",
