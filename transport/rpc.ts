@@ -17,7 +17,7 @@ import type {
 } from "@connectrpc/connect/protocol";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
-import type { CompressionCodec } from "./compression.ts";
+import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
 import type { Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
 import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
@@ -48,6 +48,46 @@ export interface RpcOptions {
   readonly shutdownSignal: AbortSignal;
   /** Serve unary calls on Atreus's fast path (default true); false keeps Connect-ES's handler. */
   readonly fastPath?: boolean;
+}
+
+const MiB = 1024 * 1024;
+/** Default largest request message: 4 MiB, as Connect-ES's servers. */
+export const DEFAULT_READ_MAX_BYTES: number = 4 * MiB;
+
+/** What both servers accept to shape their RPCs; unset fields take the shared defaults. */
+export interface RpcServerOptions {
+  /** Services to serve. */
+  readonly services?: readonly ServiceRegistration[];
+  /** Middleware, outermost first. */
+  readonly middleware?: readonly Middleware[];
+  /** Unary deadline in ms (default 10 000; 0: none). */
+  readonly timeout?: number;
+  /** Largest request message in bytes (default 4 MiB). */
+  readonly readMaxBytes?: number;
+  /** Largest response message in bytes (default 16 MiB). */
+  readonly writeMaxBytes?: number;
+  /** Compression codecs offered (default gzip; false: none). */
+  readonly compression?: readonly CompressionCodec[] | false;
+  /** Serve unary calls on the fast path (default true). */
+  readonly fastPath?: boolean;
+}
+
+/** The RPC options of a server, with the defaults both servers share. */
+export function rpcOptionsOf(
+  options: RpcServerOptions,
+  services: readonly ServiceRegistration[],
+  shutdownSignal: AbortSignal,
+): RpcOptions {
+  return {
+    services,
+    middleware: options.middleware ?? [],
+    timeoutMs: options.timeout ?? 10_000,
+    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
+    compression: options.compression === false ? [] : (options.compression ?? [gzip]),
+    shutdownSignal,
+    fastPath: options.fastPath,
+  };
 }
 
 /** One routable RPC. */

@@ -6,12 +6,18 @@ import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import { rpcError, unknownRpc, unsupportedMediaType } from "../answers.ts";
-import { type CompressionCodec, gzip } from "../compression.ts";
+import type { CompressionCodec } from "../compression.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
 import type { HealthStatus } from "../health/mod.ts";
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
-import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } from "../rpc.ts";
+import {
+  buildRoutes,
+  invokeRoute,
+  rpcOptionsOf,
+  type RpcRoute,
+  type ServiceRegistration,
+} from "../rpc.ts";
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { Middleware } from "../types.ts";
@@ -48,8 +54,6 @@ export interface GrpcServerOptions {
   readonly health?: boolean;
 }
 
-const MiB = 1024 * 1024;
-
 /** Creates a gRPC server over `node:http2` (Node, Bun and Deno). */
 export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   return new GrpcServer(options);
@@ -78,16 +82,7 @@ export class GrpcServer implements Server, Endpointer {
     this.#address = parseAddress(options.address ?? ":0");
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
-    this.#routes = buildRoutes({
-      services: served.services,
-      middleware: options.middleware ?? [],
-      timeoutMs: options.timeout ?? 10_000,
-      readMaxBytes: options.readMaxBytes ?? 4 * MiB,
-      writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
-      compression: options.compression === false ? [] : (options.compression ?? [gzip]),
-      shutdownSignal: this.#shutdown.signal,
-      fastPath: options.fastPath,
-    });
+    this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
     this.#scheme = options.tls ? "https" : "http";
   }
 

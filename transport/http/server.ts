@@ -19,12 +19,19 @@ import {
   unknownRpc,
   unsupportedMediaType,
 } from "../answers.ts";
-import { type CompressionCodec, gzip } from "../compression.ts";
+import type { CompressionCodec } from "../compression.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
 import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts";
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
-import { buildRoutes, invokeRoute, type RpcRoute, type ServiceRegistration } from "../rpc.ts";
+import {
+  buildRoutes,
+  DEFAULT_READ_MAX_BYTES,
+  invokeRoute,
+  rpcOptionsOf,
+  type RpcRoute,
+  type ServiceRegistration,
+} from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
@@ -119,8 +126,6 @@ export interface OpenApiServeOptions extends OpenApiOptions {
   readonly swaggerUi?: boolean | string;
 }
 
-const MiB = 1024 * 1024;
-
 /** Creates an HTTP server serving `services` over Connect and gRPC-Web. */
 export function createHttpServer<A extends HonoApp = HonoApp>(
   options: HttpServerOptions<A> = {},
@@ -154,16 +159,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.app = this.#hono as unknown as A;
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
-    this.#routes = buildRoutes({
-      services: served.services,
-      middleware: options.middleware ?? [],
-      timeoutMs: options.timeout ?? 10_000,
-      readMaxBytes: options.readMaxBytes ?? 4 * MiB,
-      writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
-      compression: options.compression === false ? [] : (options.compression ?? [gzip]),
-      shutdownSignal: this.#shutdown.signal,
-      fastPath: options.fastPath,
-    });
+    this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
     if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
     if (options.health !== false) addProbes(this.#hono as unknown as ProbeRouter, this.health);
     for (const route of this.#routes.values()) {
@@ -346,7 +342,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     const host: RestHost = {
       inflight: this.#inflight,
       shutdownSignal: this.#shutdown.signal,
-      readMaxBytes: this.#options.readMaxBytes ?? 4 * MiB,
+      readMaxBytes: this.#options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
       json,
     };
     const shapes = new Map<string, string>();
