@@ -52,6 +52,10 @@ import {
 } from "../rest/mod.ts";
 import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
+import { serviceUnavailable, toJson } from "../../errors/mod.ts";
+
+// What a REST call gets while the server drains.
+const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down");
 
 /**
  * The part of a Hono app the server uses. Pass your own `new Hono()` as `app` to keep its full
@@ -368,12 +372,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   async #serveRest(c: Context, host: RestHost, route: RpcRoute, binding: Binding) {
     const request = c.req.raw;
     if (this.#inflight.draining) {
-      return Response.json({
-        code: 503,
-        reason: "UNAVAILABLE",
-        message: "the server is shutting down",
-        metadata: {},
-      }, { status: 503 });
+      return Response.json(toJson(draining), { status: 503 });
     }
     const info: MutableTransportInfo = {
       kind: "http",
