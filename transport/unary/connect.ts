@@ -115,11 +115,13 @@ async function serve(
     body = errorToJsonBytes(error, {});
   }
   const respondCompression = compression?.response;
-  if (respondCompression && byteLength(body) >= opts.compressMinBytes) {
-    body = await respondCompression.compress(
-      typeof body === "string" ? encoder.encode(body) : body,
-    );
-    outHeader.set("content-encoding", respondCompression.name);
+  if (respondCompression) {
+    // Encoded once: the size test and the compressor read the same bytes.
+    const bytes = typeof body === "string" ? encoder.encode(body) : body;
+    if (bytes.byteLength >= opts.compressMinBytes) {
+      body = await respondCompression.compress(bytes);
+      outHeader.set("content-encoding", respondCompression.name);
+    }
   }
   if (status === 200) {
     const untouched = outHeader instanceof TrackedHeaders && !outHeader.written &&
@@ -210,8 +212,4 @@ function writeJson(plan: UnaryPlan, message: ProtoMessage): string {
     }
   }
   return json;
-}
-
-function byteLength(body: string | Uint8Array): number {
-  return typeof body === "string" ? encoder.encode(body).byteLength : body.byteLength;
 }
