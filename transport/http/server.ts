@@ -406,9 +406,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (this.#inflight.draining) {
       return rpcError(kind, 503, Code.Unavailable, "the server is shutting down");
     }
+    let query: URLSearchParams | undefined;
     if (request.method === "GET") {
-      const bad = checkConnectGet(new URL(request.url));
+      const url = new URL(request.url);
+      const bad = checkConnectGet(url);
       if (bad) return bad;
+      query = url.searchParams;
     }
     const info: MutableTransportInfo = {
       kind,
@@ -421,7 +424,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     };
     const values = serverCallValues(info, this.#app);
     if (route.unary !== undefined) {
-      const call = { request, values, info };
+      const call = { request, values, info, query };
       const fast = kind === "connect"
         ? serveConnectUnary(route.unary, call)
         : serveGrpcWebUnary(route.unary, call);

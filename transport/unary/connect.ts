@@ -40,6 +40,8 @@ export interface ConnectCall {
   readonly values: ContextValues;
   /** Its transport info; its `replyHeader` becomes the response's headers. */
   readonly info: MutableTransportInfo;
+  /** The query of a GET, when the caller already parsed the URL. */
+  readonly query?: URLSearchParams;
 }
 
 /** Serves a Connect unary call, or returns `undefined` to let Connect-ES handle the request. */
@@ -50,7 +52,7 @@ export function serveConnectUnary(
   const request = call.request;
   if (request.method === "GET") {
     if (!plan.allowGet) return undefined;
-    const query = new URL(request.url).searchParams;
+    const query = call.query ?? new URL(request.url).searchParams;
     const encoding = query.get("encoding");
     if (encoding === "proto") return serve(plan, call, true, query);
     if (encoding === "json") return serve(plan, call, false, query);
