@@ -33,6 +33,10 @@ export class LineBuffer {
     this.#pump();
   };
 
+  /**
+   * Buffers up to `max` lines for `write`; `notice` words the line that reports dropped ones,
+   * `onError` hears of failed writes.
+   */
   constructor(
     private readonly write: BatchWriter,
     private readonly max: number,

@@ -67,6 +67,7 @@ export function logRecord(logger: Logger, level: Level, keyvals: unknown[]): voi
 export class PrefixLogger implements Logger {
   readonly #hasValuer: boolean;
 
+  /** Wraps `inner`; `prefix` holds key/value pairs whose values may be valuers. */
   constructor(readonly inner: Logger, readonly prefix: readonly unknown[]) {
     this.#hasValuer = prefix.some((v, i) => i % 2 === 1 && typeof v === "function");
   }
@@ -90,20 +91,24 @@ export class PrefixLogger implements Logger {
     return out;
   }
 
+  /** Writes one record with the prefix in front. */
   log(level: Level, ...keyvals: unknown[]): void {
     this[takeRecord](level, keyvals);
   }
 
+  /** Writes one record whose key/values arrive as an array (no rest-argument copy). */
   [takeRecord](level: Level, keyvals: unknown[]): void {
     // Valuers such as caller() are costly: skip them for records a filter below would drop.
     if (this.inner.enabled?.(level) === false) return;
     logRecord(this.inner, level, this.bind(level, keyvals));
   }
 
+  /** Flushes the wrapped logger. */
   flush(signal?: AbortSignal): Promise<void> {
     return this.inner.flush?.(signal) ?? Promise.resolve();
   }
 
+  /** Whether the wrapped logger writes records at `level`. */
   enabled(level: Level): boolean {
     return this.inner.enabled?.(level) ?? true;
   }
@@ -146,10 +151,12 @@ class ContextLogger implements Logger {
     runWithValues(this.values, () => this.inner.log(level, ...keyvals));
   }
 
+  /** Flushes the wrapped logger. */
   flush(signal?: AbortSignal): Promise<void> {
     return this.inner.flush?.(signal) ?? Promise.resolve();
   }
 
+  /** Whether the wrapped logger writes records at `level`. */
   enabled(level: Level): boolean {
     return this.inner.enabled?.(level) ?? true;
   }
