@@ -1,6 +1,7 @@
 // Retry pacing shared by everything that talks to a remote store in the background (registry
 // heartbeats and watches, config watches): capped exponential backoff with jitter, and a sleep
 // that an AbortSignal cuts short so loops stop promptly.
+import { positive } from "./options.ts";
 
 /** How a backoff grows. */
 export interface BackoffOptions {
@@ -24,8 +25,8 @@ export interface Backoff {
 
 /** Capped exponential backoff with "equal jitter": each delay lies in [d/2, d]. */
 export function backoff(options: BackoffOptions = {}): Backoff {
-  const initial = positive(options.initialMs ?? 500, "initialMs");
-  const max = positive(options.maxMs ?? 10_000, "maxMs");
+  const initial = positive("backoff", "initialMs", options.initialMs ?? 500);
+  const max = positive("backoff", "maxMs", options.maxMs ?? 10_000);
   const factor = options.factor ?? 2;
   if (!(factor >= 1)) throw new RangeError(`backoff: factor must be >= 1, got ${factor}`);
   const random = options.random ?? Math.random;
@@ -42,13 +43,6 @@ export function backoff(options: BackoffOptions = {}): Backoff {
       attempt = 0;
     },
   };
-}
-
-function positive(value: number, name: string): number {
-  if (!(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`backoff: ${name} must be a positive number, got ${value}`);
-  }
-  return value;
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts. */

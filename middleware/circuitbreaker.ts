@@ -5,6 +5,9 @@ import { fromError, GrpcCode, serviceUnavailable, toConnectError } from "../erro
 import { type Node, type NodeFilter, nodeKey } from "../selector/mod.ts";
 import { type Middleware, pickedNodeKey, pickFiltersKey } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
+import { nonNegative, positive, positiveInt, ratio } from "../internal/options.ts";
+
+const CB = "circuitBreaker";
 import { endCode, observeCall } from "./call_outcome.ts";
 import { SreBreaker, type SreOptions } from "./circuitbreaker_sre.ts";
 
@@ -71,10 +74,10 @@ const PRUNE_AT = 1024;
  */
 export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware {
   const sre: SreOptions = {
-    success: ratio(options.success ?? 0.6, "success"),
-    request: nonNegative(options.request ?? 100, "request"),
-    windowMs: positive(options.windowMs ?? 3_000, "windowMs"),
-    buckets: positiveInt(options.buckets ?? 10, "buckets"),
+    success: ratio(CB, "success", options.success ?? 0.6),
+    request: nonNegative(CB, "request", options.request ?? 100),
+    windowMs: positive(CB, "windowMs", options.windowMs ?? 3_000),
+    buckets: positiveInt(CB, "buckets", options.buckets ?? 10),
     now: options.now ?? (() => performance.now()),
     random: options.random ?? Math.random,
   };
@@ -139,32 +142,4 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
       values.set(pickFiltersKey, before);
     }
   };
-}
-
-function ratio(v: number, name: string): number {
-  if (!(v > 0 && v <= 1)) {
-    throw new RangeError(`circuitBreaker: ${name} must be in (0, 1], got ${v}`);
-  }
-  return v;
-}
-
-function nonNegative(v: number, name: string): number {
-  if (!(Number.isFinite(v) && v >= 0)) {
-    throw new RangeError(`circuitBreaker: ${name} must be a number >= 0, got ${v}`);
-  }
-  return v;
-}
-
-function positive(v: number, name: string): number {
-  if (!(Number.isFinite(v) && v > 0)) {
-    throw new RangeError(`circuitBreaker: ${name} must be a positive number, got ${v}`);
-  }
-  return v;
-}
-
-function positiveInt(v: number, name: string): number {
-  if (!(Number.isInteger(v) && v > 0)) {
-    throw new RangeError(`circuitBreaker: ${name} must be a positive integer, got ${v}`);
-  }
-  return v;
 }

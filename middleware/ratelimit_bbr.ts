@@ -3,6 +3,7 @@
 // (Little's law: the most calls passed in one bucket × the lowest average latency). After a
 // drop the in-flight check keeps applying for a cool-down even if CPU falls, so the limiter
 // does not flap with the CPU reading.
+import { positive } from "../internal/options.ts";
 
 /** Knobs of the BBR limiter (aegis's defaults). */
 export interface BbrOptions {
@@ -69,11 +70,8 @@ export class BbrLimiter implements Limiter {
 
   /** Use `createBbrLimiter`; `cpu` must be set (the factory supplies the default). */
   constructor(options: BbrOptions & { readonly cpu: () => number }) {
-    const windowMs = options.windowMs ?? 10_000;
+    const windowMs = positive("ratelimit", "windowMs", options.windowMs ?? 10_000);
     const buckets = options.buckets ?? 100;
-    if (!(Number.isFinite(windowMs) && windowMs > 0)) {
-      throw new RangeError(`ratelimit: windowMs must be a positive number, got ${windowMs}`);
-    }
     if (!(Number.isInteger(buckets) && buckets > 1)) {
       throw new RangeError(`ratelimit: buckets must be an integer > 1, got ${buckets}`);
     }

@@ -1,5 +1,6 @@
 // Token buckets per key, for the per-tenant quotas Kratos's limiter lacks: each key earns
 // `rate` tokens a second up to `burst`, and a call spends one.
+import { positive } from "../internal/options.ts";
 
 /** Knobs of the buckets. */
 export interface TokenBucketSettings {
@@ -28,10 +29,8 @@ export class TokenBuckets {
 
   /** Empty buckets; throws `RangeError` on bad settings. */
   constructor(settings: TokenBucketSettings) {
-    const { rate, burst } = settings;
-    if (!(Number.isFinite(rate) && rate > 0)) {
-      throw new RangeError(`ratelimit.tokenBucket: rate must be a positive number, got ${rate}`);
-    }
+    const { burst } = settings;
+    const rate = positive("ratelimit.tokenBucket", "rate", settings.rate);
     if (!(Number.isFinite(burst) && burst >= 1)) {
       throw new RangeError(`ratelimit.tokenBucket: burst must be a number >= 1, got ${burst}`);
     }

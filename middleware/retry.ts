@@ -17,6 +17,7 @@ import {
   type StreamCallResponse,
 } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
+import { positive } from "../internal/options.ts";
 import { grpcCodeOf } from "./call_outcome.ts";
 import { CIRCUIT_BREAKER_REASON } from "./circuitbreaker.ts";
 import { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
@@ -67,8 +68,8 @@ export function retry(options: RetryOptions = {}): Middleware {
   if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
     throw new RangeError(`retry: maxAttempts must be an integer >= 1, got ${maxAttempts}`);
   }
-  const initial = positive(options.initialBackoffMs ?? 50, "initialBackoffMs");
-  const max = positive(options.maxBackoffMs ?? 1_000, "maxBackoffMs");
+  const initial = positive("retry", "initialBackoffMs", options.initialBackoffMs ?? 50);
+  const max = positive("retry", "maxBackoffMs", options.maxBackoffMs ?? 1_000);
   const multiplier = options.multiplier ?? 2;
   if (!(multiplier >= 1 && Number.isFinite(multiplier))) {
     throw new RangeError(`retry: multiplier must be >= 1, got ${multiplier}`);
@@ -172,11 +173,4 @@ async function firstMessage(res: StreamCallResponse): Promise<CallResponse> {
       },
     },
   };
-}
-
-function positive(v: number, name: string): number {
-  if (!(Number.isFinite(v) && v > 0)) {
-    throw new RangeError(`retry: ${name} must be a positive number, got ${v}`);
-  }
-  return v;
 }

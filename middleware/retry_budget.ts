@@ -2,6 +2,7 @@
 // of a retry and time earns a steady trickle, so retries stay within a share of the traffic
 // plus a floor. When a backend is down, a retrying client then adds at most that share of
 // load instead of multiplying it by the attempt count.
+import { nonNegative } from "../internal/options.ts";
 
 /** How large the budget is. */
 export interface RetryBudgetOptions {
@@ -24,9 +25,9 @@ export class RetryBudget {
 
   /** A full budget. */
   constructor(options: RetryBudgetOptions, now: () => number) {
-    this.#ratio = check(options.ratio ?? 0.2, "ratio");
-    this.#perMs = check(options.perSecond ?? 10, "perSecond") / 1000;
-    this.#burst = check(options.burst ?? 100, "burst");
+    this.#ratio = nonNegative("retry", "budget.ratio", options.ratio ?? 0.2);
+    this.#perMs = nonNegative("retry", "budget.perSecond", options.perSecond ?? 10) / 1000;
+    this.#burst = nonNegative("retry", "budget.burst", options.burst ?? 100);
     this.#now = now;
     this.#tokens = this.#burst;
     this.#last = now();
@@ -59,11 +60,4 @@ export class RetryBudget {
     }
     this.#last = t;
   }
-}
-
-function check(v: number, name: string): number {
-  if (!(Number.isFinite(v) && v >= 0)) {
-    throw new RangeError(`retry: budget.${name} must be a number >= 0, got ${v}`);
-  }
-  return v;
 }
