@@ -41,9 +41,18 @@ export interface ToNodesOptions {
   readonly onInvalid?: (error: SelectorError) => void;
 }
 
+// Nodes live from one registry update to the next while balancers ask for their key on every
+// pick, several times per candidate: the string is built once per node.
+const keys = new WeakMap<Node, string>();
+
 /** The identity balancers keep per-node state under. */
 export function nodeKey(node: Node): string {
-  return `${node.scheme}://${node.address}`;
+  let key = keys.get(node);
+  if (key === undefined) {
+    key = `${node.scheme}://${node.address}`;
+    keys.set(node, key);
+  }
+  return key;
 }
 
 /** Builds the node for one endpoint of `instance`; throws `invalid_endpoint` when malformed. */
