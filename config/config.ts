@@ -84,6 +84,8 @@ export function createConfig(options: ConfigOptions): Config {
 
 interface State {
   readonly kvs: readonly KeyValue[][];
+  /** The decoded layers of each source, so a change re-decodes only its own source. */
+  readonly bySource: readonly (readonly Layer[])[];
   readonly layers: readonly Layer[];
   /** Keys set only by lookup-only KeyValues. */
   readonly lookupOnly: ReadonlySet<string>;
@@ -252,17 +254,19 @@ class LayeredConfig implements Config {
     return this.#state;
   }
 
-  #build(kvs: readonly KeyValue[][]): State {
-    const layers: Layer[] = [];
-    for (const [i, list] of kvs.entries()) {
+  // `reuse` is the current state when only source `changed` has new KeyValues.
+  #build(kvs: readonly KeyValue[][], reuse?: State, changed?: number): State {
+    const bySource = kvs.map((list, i) => {
+      if (reuse !== undefined && i !== changed) return reuse.bySource[i];
       const name = this.#sources[i].name;
-      for (const kv of list) layers.push(decodeKeyValue(kv, name, this.#decoders));
-    }
+      return list.map((kv) => decodeKeyValue(kv, name, this.#decoders));
+    });
+    const layers = bySource.flat();
     const raw = deepFreeze(mergeAll(layers.map((l) => l.tree)));
     const lookupOnly = new Set<string>();
     for (const l of layers) if (l.lookupOnly) lookupOnly.add(l.key);
     for (const l of layers) if (!l.lookupOnly) lookupOnly.delete(l.key);
-    return { kvs, layers, lookupOnly, raw, resolved: deepFreeze(resolveTree(raw)) };
+    return { kvs, bySource, layers, lookupOnly, raw, resolved: deepFreeze(resolveTree(raw)) };
   }
 
   async #loop(index: number, watcher: Watcher) {
@@ -300,7 +304,7 @@ class LayeredConfig implements Config {
     try {
       const all = [...old.kvs];
       all[index] = kvs;
-      next = this.#build(all);
+      next = this.#build(all, old, index);
       for (const sub of this.#subs) {
         const value = getAt(next.resolved, sub.segments);
         if (deepEqual(getAt(old.resolved, sub.segments), value)) continue;
