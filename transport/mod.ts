@@ -42,7 +42,7 @@ export {
   type TransportInfo,
 } from "./info.ts";
 export { type Endpointer, isEndpointer, type Server, type ServerContext } from "./server.ts";
-export type { ServiceRegistration } from "./rpc.ts";
+export type { RpcServerOptions, ServiceRegistration } from "./rpc.ts";
 export { deadlineKey, remainingMs, requestTimeoutMs } from "./deadline.ts";
 export { type CompressionCodec, deflate, gzip } from "./compression.ts";
 export { advertiseHost, type ListenAddress, parseAddress } from "./address.ts";

@@ -54,21 +54,24 @@ const MiB = 1024 * 1024;
 /** Default largest request message: 4 MiB, as Connect-ES's servers. */
 export const DEFAULT_READ_MAX_BYTES: number = 4 * MiB;
 
-/** What both servers accept to shape their RPCs; unset fields take the shared defaults. */
+/** The options both servers share: what they serve and the limits of each RPC. */
 export interface RpcServerOptions {
   /** Services to serve. */
   readonly services?: readonly ServiceRegistration[];
-  /** Middleware, outermost first. */
+  /** Middleware for every RPC, outermost first. */
   readonly middleware?: readonly Middleware[];
-  /** Unary deadline in ms (default 10 000; 0: none). */
+  /** Deadline of each unary call in ms (default 10 000; 0 disables). */
   readonly timeout?: number;
   /** Largest request message in bytes (default 4 MiB). */
   readonly readMaxBytes?: number;
   /** Largest response message in bytes (default 16 MiB). */
   readonly writeMaxBytes?: number;
-  /** Compression codecs offered (default gzip; false: none). */
+  /** Compression codecs offered (default gzip); `false` disables. */
   readonly compression?: readonly CompressionCodec[] | false;
-  /** Serve unary calls on the fast path (default true). */
+  /**
+   * Serve unary calls on Atreus's fast path (default true). `false` leaves every call to
+   * Connect-ES's own handler, which the fast path is tested against.
+   */
   readonly fastPath?: boolean;
 }
 

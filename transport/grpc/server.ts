@@ -6,7 +6,6 @@ import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { advertiseHost, joinHostPort, parseAddress } from "../address.ts";
 import { rpcError, unknownRpc, unsupportedMediaType } from "../answers.ts";
-import type { CompressionCodec } from "../compression.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
 import type { HealthStatus } from "../health/mod.ts";
@@ -16,36 +15,21 @@ import {
   invokeRoute,
   rpcOptionsOf,
   type RpcRoute,
-  type ServiceRegistration,
+  type RpcServerOptions,
 } from "../rpc.ts";
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import type { Middleware } from "../types.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { fetchHeaders, toObject } from "./headers.ts";
 import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
-export interface GrpcServerOptions {
+export interface GrpcServerOptions extends RpcServerOptions {
   /** Listen address, e.g. `":9000"` (default `":0"`). */
   readonly address?: string;
-  /** Services to serve. */
-  readonly services?: readonly ServiceRegistration[];
-  /** Middleware for every RPC, outermost first. */
-  readonly middleware?: readonly Middleware[];
-  /** Deadline of each unary call in ms (default 10 000; 0 disables). */
-  readonly timeout?: number;
-  /** Largest request message in bytes (default 4 MiB). */
-  readonly readMaxBytes?: number;
-  /** Largest response message in bytes (default 16 MiB). */
-  readonly writeMaxBytes?: number;
-  /** Compression codecs offered (default gzip); `false` disables. */
-  readonly compression?: readonly CompressionCodec[] | false;
   /** Serve TLS (`grpcs://`) with this certificate. */
   readonly tls?: TlsOptions;
-  /** Serve unary gRPC calls on Atreus's fast path (default true). */
-  readonly fastPath?: boolean;
   /** Endpoint to advertise instead of the bound address. */
   readonly endpoint?: string | URL;
   /** Serve gRPC server reflection, v1 and v1alpha (default true). */

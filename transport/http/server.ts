@@ -19,7 +19,6 @@ import {
   unknownRpc,
   unsupportedMediaType,
 } from "../answers.ts";
-import type { CompressionCodec } from "../compression.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
 import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts";
@@ -30,12 +29,11 @@ import {
   invokeRoute,
   rpcOptionsOf,
   type RpcRoute,
-  type ServiceRegistration,
+  type RpcServerOptions,
 } from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import type { Middleware } from "../types.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
@@ -81,21 +79,9 @@ export interface CorsOptions {
 }
 
 /** Options of `createHttpServer`. */
-export interface HttpServerOptions<A extends HonoApp = HonoApp> {
+export interface HttpServerOptions<A extends HonoApp = HonoApp> extends RpcServerOptions {
   /** Listen address, e.g. `":8000"` or `"127.0.0.1:0"` (default `":0"`). */
   readonly address?: string;
-  /** Services to serve. */
-  readonly services?: readonly ServiceRegistration[];
-  /** Middleware for every RPC, outermost first. */
-  readonly middleware?: readonly Middleware[];
-  /** Deadline of each unary call in ms (default 10 000; 0 disables). */
-  readonly timeout?: number;
-  /** Largest request message in bytes (default 4 MiB). */
-  readonly readMaxBytes?: number;
-  /** Largest response message in bytes (default 16 MiB). */
-  readonly writeMaxBytes?: number;
-  /** Compression codecs offered (default gzip); `false` disables. */
-  readonly compression?: readonly CompressionCodec[] | false;
   /** CORS for browser clients (off by default). */
   readonly cors?: CorsOptions;
   /** Serve HTTPS with this certificate. */
@@ -104,11 +90,6 @@ export interface HttpServerOptions<A extends HonoApp = HonoApp> {
   readonly endpoint?: string | URL;
   /** A Hono app of your own to mount the RPC routes on. */
   readonly app?: A;
-  /**
-   * Serve unary calls on Atreus's fast path (default true). `false` leaves every call to
-   * Connect-ES's own handler, which the fast path is tested against.
-   */
-  readonly fastPath?: boolean;
   /**
    * REST routes from the services' `google.api.http` annotations (on by default); `false` turns
    * them off, an object sets the JSON output options.
