@@ -37,3 +37,8 @@ done
 (cd tests/client/proto && "../../../$BUF" generate)
 # The registry example's gateway API.
 (cd examples/registry && rm -rf gen && "../../$BUF" generate)
+# Connect's conformance protocol (connectrpc/conformance), from the Go module that builds the runner.
+CONFORMANCE=$(go mod download -json connectrpc.com/conformance@v1.0.5 | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+rm -rf tests/conformance/gen
+(cd "$CONFORMANCE/proto" && "$OLDPWD/$BUF" generate --path connectrpc/conformance/v1 \
+  --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"'"$OLDPWD"'/tests/conformance/gen"}]}')

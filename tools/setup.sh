@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the test suite needs when it is missing, then returns quickly on later runs:
 # npm tools (buf, protoc-gen-es, Node 24, Bun, workerd) into tools/node_modules, Debian
-# packages (etcd-server, chromium, wrk, nghttp2-client), and the Deno npm dependencies.
+# packages (etcd-server, chromium, wrk, nghttp2-client), Go test peers and tools (pinned, built
+# from the Go module proxy into tools/go/bin), and the Deno npm dependencies.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -24,5 +25,18 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+
+# Go programs the tests drive as reference peers; the product itself stays TypeScript.
+# One "name module@version" per line; rebuilt only when the binary is missing.
+GO_TOOLS="connectconformance connectrpc.com/conformance/cmd/connectconformance@v1.0.5"
+export GOBIN="$PWD/tools/go/bin"
+echo "$GO_TOOLS" | while read -r name module; do
+  [ -n "$name" ] || continue
+  if [ ! -x "$GOBIN/$name" ]; then
+    command -v go >/dev/null 2>&1 || { echo "setup: go is required to build $name" >&2; exit 1; }
+    echo "setup: building $module"
+    go install "$module"
+  fi
+done
 
 deno install --frozen --quiet
