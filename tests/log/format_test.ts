@@ -173,6 +173,10 @@ Deno.test("logfmt quotes values and mends keys for exactly the characters that e
     const hit = special.test(s);
     const line = formatLogfmt("info", [s, s]);
     assert.equal(line.includes(` ${hit ? "a_b" : s}=`), true, `key U+${c.toString(16)}`);
-    assert.equal(line.endsWith(`=${hit ? JSON.stringify(s) : s}`), true, `value U+${c.toString(16)}`);
+    assert.equal(
+      line.endsWith(`=${hit ? JSON.stringify(s) : s}`),
+      true,
+      `value U+${c.toString(16)}`,
+    );
   }
 });
