@@ -3,8 +3,7 @@
 // listener — Deno.serve, Bun.serve, node:http — or exported as `fetch` on Workers.
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { cors as honoCors } from "hono/cors";
-import { Code, ConnectError, cors as connectCors } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
@@ -37,6 +36,7 @@ import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
+import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { swaggerUI } from "@hono/swagger-ui";
 import {
   type Binding,
@@ -52,6 +52,8 @@ import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
 import { serviceUnavailable, toJson } from "../../errors/mod.ts";
 
+export type { CorsOptions };
+
 // What a REST call gets while the server drains.
 const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down");
 
@@ -62,20 +64,6 @@ const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down"
 export interface HonoApp {
   /** Hono's fetch entry point. */
   fetch(request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
-}
-
-/** CORS policy for browser clients (Connect and gRPC-Web header lists are always included). */
-export interface CorsOptions {
-  /** Allowed origin(s), or a function returning the origin to allow. */
-  readonly origin: string | readonly string[] | ((origin: string) => string | undefined | null);
-  /** Allow credentials. */
-  readonly credentials?: boolean;
-  /** Preflight cache lifetime in seconds (default 7200). */
-  readonly maxAge?: number;
-  /** Extra request headers to allow. */
-  readonly allowHeaders?: readonly string[];
-  /** Extra response headers to expose. */
-  readonly exposeHeaders?: readonly string[];
 }
 
 /** Options of `createHttpServer`. */
@@ -145,19 +133,22 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
     this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
-    if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
+    const rpcPaths = new Set([...this.#routes.values()].map((r) => r.path));
+    const cors = options.cors ? corsPolicy(options.cors, (path) => rpcPaths.has(path)) : undefined;
+    if (cors) this.#hono.use("*", cors.middleware);
     if (options.health !== false) addProbes(this.#hono as unknown as ProbeRouter, this.health);
     for (const route of this.#routes.values()) {
       // One handler per RPC path (not one per verb plus a fallback): Hono then runs a single
       // handler per call. Wrong verbs are answered in the RPC's terms instead of a bare 404.
+      // CORS headers of a non-preflight call come with the reply (see cors.ts).
       const allowed = route.allowedMethods;
-      this.#hono.all(
-        route.path,
-        (c) =>
-          allowed.includes(c.req.method)
-            ? this.#serveRpc(c, route)
-            : methodNotAllowed(allowed, c.req.method, route.path),
-      );
+      this.#hono.all(route.path, (c) => {
+        const extra = cors?.headersFor(c.req.raw.headers.get("origin"));
+        if (!allowed.includes(c.req.method)) {
+          return withCorsHeaders(methodNotAllowed(allowed, c.req.method, route.path), extra);
+        }
+        return this.#serveRpc(c, route, extra);
+      });
     }
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
     if (options.openapi) this.#addOpenApi(options.openapi === true ? {} : options.openapi);
@@ -379,19 +370,24 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
   }
 
-  async #serveRpc(c: Context, route: RpcRoute): Promise<Response> {
+  async #serveRpc(c: Context, route: RpcRoute, extra: CorsHeaders | undefined): Promise<Response> {
     const request = c.req.raw;
     const contentType = request.headers.get("content-type");
     const kind = request.method === "GET" ? "connect" : kindOf(contentType);
-    if (kind === "grpc") return grpcNeedsTrailers(route.operation, this.#listenerName());
+    if (kind === "grpc") {
+      return withCorsHeaders(grpcNeedsTrailers(route.operation, this.#listenerName()), extra);
+    }
     if (this.#inflight.draining) {
-      return rpcError(kind, 503, Code.Unavailable, "the server is shutting down");
+      return withCorsHeaders(
+        rpcError(kind, 503, Code.Unavailable, "the server is shutting down"),
+        extra,
+      );
     }
     let query: URLSearchParams | undefined;
     if (request.method === "GET") {
       const url = new URL(request.url);
       const bad = checkConnectGet(url);
-      if (bad) return bad;
+      if (bad) return withCorsHeaders(bad, extra);
       query = url.searchParams;
     }
     const info: MutableTransportInfo = {
@@ -405,7 +401,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     };
     const values = serverCallValues(info, this.#app);
     if (route.unary !== undefined) {
-      const call = { request, values, info, query };
+      const call = { request, values, info, query, extraHeaders: extra };
       const fast = kind === "connect"
         ? serveConnectUnary(route.unary, call)
         : serveGrpcWebUnary(route.unary, call);
@@ -440,30 +436,14 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (response.body === undefined) inflight.leave();
     if (response.status === 415) {
       await response.body?.[Symbol.asyncIterator]().return?.();
-      return unsupportedMediaType(contentType);
+      return withCorsHeaders(unsupportedMediaType(contentType), extra);
     }
-    return universalServerResponseToFetch(response);
+    return withCorsHeaders(universalServerResponseToFetch(response), extra);
   }
 
   #listenerName(): string {
     return this.#listener?.name ?? (this.#runtime === "workerd" ? "Workers" : "a Fetch server");
   }
-}
-
-function corsMiddleware(options: CorsOptions) {
-  const origin = typeof options.origin === "function"
-    ? (o: string) => (options.origin as (o: string) => string | undefined | null)(o)
-    : typeof options.origin === "string"
-    ? options.origin
-    : [...options.origin];
-  return honoCors({
-    origin,
-    credentials: options.credentials,
-    maxAge: options.maxAge ?? 7200,
-    allowMethods: [...connectCors.allowedMethods],
-    allowHeaders: [...connectCors.allowedHeaders, ...(options.allowHeaders ?? [])],
-    exposeHeaders: [...connectCors.exposedHeaders, ...(options.exposeHeaders ?? [])],
-  });
 }
 
 function describe(error: unknown): string {
