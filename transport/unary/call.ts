@@ -6,6 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isAtreusError, toConnectError } from "../../errors/mod.ts";
 import { dropCallScoped, markCallScoped, runWithValues } from "../../internal/context.ts";
+import { expireAfter, type Expiry } from "../../internal/expiry.ts";
 import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
@@ -104,6 +105,8 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
   }
 }
 
+// The server's own timeout is the same for every call, so those deadlines share one timer
+// (internal/expiry.ts); a shorter one a client asked for gets a timer of its own.
 function withDeadline<T>(
   work: Promise<T>,
   bound: number,
@@ -111,18 +114,24 @@ function withDeadline<T>(
   controller: AbortController,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const expire = () => {
       const error = deadlineExpired(bound, requested === bound);
       controller.abort(error);
       reject(error);
-    }, bound);
+    };
+    let expiry: Expiry | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (requested === bound) timer = setTimeout(expire, bound);
+    else expiry = expireAfter(bound, expire);
     work.then(
       (value) => {
-        clearTimeout(timer);
+        if (expiry !== undefined) expiry.cancel();
+        else clearTimeout(timer);
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
+        if (expiry !== undefined) expiry.cancel();
+        else clearTimeout(timer);
         reject(error);
       },
     );
