@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { ExpiryQueue } from "../../internal/expiry.ts";
+import { createHttpServer } from "../../transport/mod.ts";
 import { startServers, transports } from "../support/servers.ts";
 
 const TIMEOUT = 80;
@@ -145,3 +146,18 @@ leakFree(
     }
   },
 );
+
+leakFree("a server keeps its deadline timer between calls and releases it at stop", async () => {
+  const server = createHttpServer({ services: [[Greeter, impl]], timeout: 60_000 });
+  for (let i = 0; i < 3; i++) {
+    const res = await server.fetch(
+      new Request("http://host/helloworld.v1.Greeter/SayHello", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"x"}',
+      }),
+    );
+    assert.deepEqual(await res.json(), { message: "hi x" });
+  }
+  await server.stop();
+});

@@ -24,6 +24,7 @@ import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import {
   buildRoutes,
+  closeRoutes,
   DEFAULT_READ_MAX_BYTES,
   invokeRoute,
   rpcOptionsOf,
@@ -273,6 +274,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       ]);
     } finally {
       force.removeEventListener("abort", onForce);
+      closeRoutes(this.#routes);
     }
   }
 

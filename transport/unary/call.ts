@@ -6,7 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isAtreusError, toConnectError } from "../../errors/mod.ts";
 import { dropCallScoped, markCallScoped, runWithValues } from "../../internal/context.ts";
-import { expireAfter, type Expiry } from "../../internal/expiry.ts";
+import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
 import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
@@ -90,7 +90,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     const work = runWithValues(values, () => plan.invoke(req));
     const res = bound === undefined
       ? await work
-      : await withDeadline(work, bound, requested, controller);
+      : await withDeadline(work, bound, requested, controller, plan.options.expiries);
     if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
     adoptReplyHeader(input.info, res.header);
     return res;
@@ -112,6 +112,7 @@ function withDeadline<T>(
   bound: number,
   requested: number | undefined,
   controller: AbortController,
+  expiries: ExpiryQueue,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const expire = () => {
@@ -122,7 +123,7 @@ function withDeadline<T>(
     let expiry: Expiry | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     if (requested === bound) timer = setTimeout(expire, bound);
-    else expiry = expireAfter(bound, expire);
+    else expiry = expiries.add(expire);
     work.then(
       (value) => {
         if (expiry !== undefined) expiry.cancel();
