@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 BUF=tools/node_modules/.bin/buf
 GOOGLE=tools/node_modules/google-proto-files
 # Kratos's layout vendors google/api under third_party; the files come from npm google-proto-files.
-for third in examples/helloworld/third_party tests/fixtures/proto/bookstore/third_party; do
+for third in examples/helloworld/third_party tests/fixtures/proto/bookstore/third_party \
+  tests/interop/kratos/proto; do
   mkdir -p "$third/google/api"
   cp "$GOOGLE/google/api/annotations.proto" "$GOOGLE/google/api/http.proto" "$third/google/api/"
 done
@@ -35,6 +36,8 @@ for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtu
 done
 # The Echo service of the client tests: every streaming kind and idempotency level.
 (cd tests/client/proto && "../../../$BUF" generate)
+# The Go Kratos interop peers' API (its Go code: tests/interop/kratos/gen_go.sh).
+(cd tests/interop/kratos/proto && "../../../../$BUF" generate)
 # The registry example's gateway API.
 (cd examples/registry && rm -rf gen && "../../$BUF" generate)
 # Connect's conformance protocol (connectrpc/conformance), from the Go module that builds the runner.
