@@ -42,7 +42,8 @@ done
 # Go programs whose own go.mod has replace directives, which `go install module@version`
 # refuses: a wrapper module in tools/go-builds/<name> pins them (its go.sum) and builds the
 # named package. One "name package" per line; rebuilt when missing or older than the pins.
-GO_BUILDS="etcd go.etcd.io/etcd/server/v3"
+GO_BUILDS="etcd go.etcd.io/etcd/server/v3
+consul github.com/hashicorp/consul"
 echo "$GO_BUILDS" | while read -r name package; do
   [ -n "$name" ] || continue
   if [ ! -x "$GOBIN/$name" ] || [ "tools/go-builds/$name/go.sum" -nt "$GOBIN/$name" ]; then

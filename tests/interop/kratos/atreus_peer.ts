@@ -6,7 +6,7 @@
 // which prints `READY {"id","endpoints"}` once registered.
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { TracerProvider } from "@opentelemetry/sdk-trace";
 import { App } from "../../../mod.ts";
 import { newError } from "../../../errors/mod.ts";
@@ -69,6 +69,7 @@ function greeter(id: string, next: (route: Route) => Client): GreeterImpl {
   return {
     sayHello: (req) => ({ message: `Hello ${req.name}`, server: id }),
     fail(req) {
+      if (req.grpcCode !== 0) throw new ConnectError(req.message, req.grpcCode);
       throw newError(req.code, req.reason, req.message).withMetadata({ ...req.metadata });
     },
     async relay(req) {
