@@ -12,8 +12,9 @@ main.ts, worker.ts, buf.yaml, buf.gen.yaml, deno.json). <dir> must not exist or 
              jsr:@atreus/atreus@^0.1) or the path of an Atreus checkout`,
   gen: `atreus gen [--dir <project>]
 
-Runs buf generate for the project with protoc-gen-es and protoc-gen-atreus-errors, found in
-node_modules/.bin of the project or of the Atreus checkout, or on PATH.
+Runs buf generate for the project with protoc-gen-es and protoc-gen-atreus-errors. buf and
+protoc-gen-es come from node_modules/.bin of the project or of the Atreus checkout, or PATH,
+else from npm through Deno; protoc-gen-atreus-errors from the same Atreus release as the CLI.
 
   --dir      the project directory (default: .)`,
   proto: `atreus proto add <api/<package>/v1/<name>.proto> [--dir <project>]
