@@ -1,7 +1,7 @@
 // What JSR does with an uploaded tarball before a version exists: unpack it, check every entry
 // and the package config the way the registry does, and compute the version manifest (size and
 // sha256 of every file) that Deno verifies each downloaded module against.
-import { parseTar } from "nanotar";
+import { unpackTar } from "modern-tar";
 import { packagePathProblem } from "./paths.ts";
 
 /** JSR's limits on one file and on a whole version. */
@@ -69,32 +69,34 @@ export async function processTarball(
   let total = 0;
   let entries;
   try {
-    entries = parseTar(tar);
+    // A parser that keeps names as they are: one that cleans `..` or `\` away would hide
+    // exactly what JSR refuses.
+    entries = await unpackTar(tar);
   } catch (e) {
     throw new PublishError("invalidTarball", `cannot read the tarball: ${(e as Error).message}`);
   }
-  for (const entry of entries) {
-    const path = entry.name.startsWith("./")
-      ? entry.name.slice(1)
-      : entry.name.startsWith("/")
-      ? entry.name
-      : `/${entry.name}`;
-    if (entry.type === "directory") continue;
-    if (entry.type === "symbolicLink" || entry.type === "hardLink") {
+  for (const { header, data } of entries) {
+    const path = header.name.startsWith("./")
+      ? header.name.slice(1)
+      : header.name.startsWith("/")
+      ? header.name
+      : `/${header.name}`;
+    if (header.type === "directory") continue;
+    if (header.type === "symlink" || header.type === "link") {
       throw new PublishError("linkInTarball", `${path} is a link; only regular files are allowed`);
     }
-    if (entry.type !== "file" && entry.type !== undefined) {
-      throw new PublishError("invalidEntryType", `${path} is a ${entry.type}, not a file`);
+    if (header.type !== "file" && header.type !== undefined) {
+      throw new PublishError("invalidEntryType", `${path} is a ${header.type}, not a file`);
     }
     const problem = packagePathProblem(path);
     if (problem !== undefined) throw new PublishError("invalidPath", `${path}: ${problem}`);
     if (path.startsWith("/.git/")) {
       throw new PublishError("invalidGitPath", `${path}: .git/ must not be published`);
     }
-    if (entry.size > maxFileBytes) {
-      throw new PublishError("fileTooLarge", `${path} is ${entry.size} bytes (at most 20 MB)`);
+    if (header.size > maxFileBytes) {
+      throw new PublishError("fileTooLarge", `${path} is ${header.size} bytes (at most 20 MB)`);
     }
-    total += entry.size;
+    total += header.size;
     if (total > maxTotalBytes) {
       throw new PublishError("packageTooLarge", `the files exceed 20 MB at ${path}`);
     }
@@ -106,7 +108,7 @@ export async function processTarball(
       );
     }
     lowerCase.set(path.toLowerCase(), path);
-    const bytes = entry.data ?? new Uint8Array();
+    const bytes = data ?? new Uint8Array();
     files.set(path, { bytes, checksum: await sha256(bytes) });
   }
   const exports = checkConfig(files, target);
