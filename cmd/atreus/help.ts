@@ -23,13 +23,14 @@ Adds a proto with Create/Update/Delete/Get/List RPCs; its package follows the pa
 (api/shop/v1/cart.proto → package shop.v1, service Cart). Run atreus gen afterwards.
 
   --dir      the project directory (default: .)`,
-  run: `atreus run [--dir <project>] [--no-watch] [-- <args for main.ts>]
+  run: `atreus run [--dir <project>] [--no-watch] [--watch-dir <dir>] [-- <args for main.ts>]
 
 Runs the project's main.ts with Deno and restarts it when a source file changes. SIGINT or
 SIGTERM stop it gracefully (a second one stops it at once); the exit code is the app's.
 
   --dir       the project directory (default: .)
-  --no-watch  run once, without restarting on changes`,
+  --no-watch  run once, without restarting on changes
+  --watch-dir the directory watched for changes (default: the project's)`,
   version: `atreus version
 
 Prints the version of the CLI.`,
