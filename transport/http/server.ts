@@ -38,7 +38,7 @@ import { serveConnectUnary } from "../unary/connect.ts";
 import { TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
-import { swaggerUI } from "@hono/swagger-ui";
+import { addSwaggerUi } from "./docs.ts";
 import {
   type Binding,
   bindingsOf,
@@ -312,7 +312,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     });
     if (options.swaggerUi) {
       const ui = options.swaggerUi === true ? "/docs" : options.swaggerUi;
-      this.#hono.get(ui, swaggerUI({ url: path }));
+      addSwaggerUi(this.#hono, ui, path);
     }
   }
 
