@@ -52,21 +52,23 @@ export function newValues(): ContextValues {
 /**
  * Wraps an async iterable so that every step runs inside `values`: a response body is pulled
  * by the runtime's writer, outside the context the handler was started in. `onEnd` runs once
- * when the iteration finishes, fails or is abandoned (in-flight accounting).
+ * when the iteration finishes, fails or is abandoned (in-flight accounting); `abandoned` says
+ * the reader let go before the end (`return()` or `throw()`: a client that went away), and it
+ * runs before the source hears of it.
  */
 export function bindIterable<T>(
   values: ContextValues,
   iterable: AsyncIterable<T>,
-  onEnd?: () => void,
+  onEnd?: (abandoned: boolean) => void,
 ): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const it = storage.run(values, () => iterable[Symbol.asyncIterator]());
       let open = onEnd !== undefined;
-      const end = () => {
+      const end = (abandoned = false) => {
         if (open) {
           open = false;
-          onEnd!();
+          onEnd!(abandoned);
         }
       };
       const step = (r: IteratorResult<T>) => {
@@ -80,14 +82,15 @@ export function bindIterable<T>(
       return {
         next: (v?: unknown) => storage.run(values, () => it.next(v)).then(step, fail),
         return: (v?: unknown) => {
-          end();
+          end(true);
           return storage.run(
             values,
             () => it.return?.(v) ?? Promise.resolve({ done: true, value: v } as IteratorResult<T>),
           );
         },
         throw: (e?: unknown) => {
-          end();
+          // A reader that throws into the stream gives up on it (Connect-ES's body cancel).
+          end(true);
           return storage.run(values, () => it.throw?.(e) ?? Promise.reject(e));
         },
       };

@@ -214,7 +214,7 @@ export async function invokeRoute(
   route: RpcRoute,
   request: UniversalServerRequest,
   values: ContextValues,
-  onBodyEnd?: () => void,
+  onBodyEnd?: (abandoned: boolean) => void,
 ): Promise<UniversalServerResponse> {
   const response = await runWithValues(
     values,

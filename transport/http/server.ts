@@ -55,6 +55,9 @@ import { serviceUnavailable, toJson } from "../../errors/mod.ts";
 
 export type { CorsOptions };
 
+// The reason a call's signal aborts with when its client let go of the response.
+const clientGone = new ConnectError("the client went away", Code.Canceled);
+
 // What a REST call gets while the server drains.
 const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down");
 
@@ -418,6 +421,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
+    // The call's signal aborts when the client lets go of the response before its end (the
+    // runtime cancels the body), never because a response completed: Deno.serve's
+    // request.signal also aborts after every successful response (its legacy behaviour, which
+    // warns when the signal is so much as read), so on Deno it is not read at all. Elsewhere
+    // it joins in, for a client that leaves while the handler has not answered yet.
+    const gone = new AbortController();
     let response;
     try {
       response = await invokeRoute(
@@ -425,11 +434,22 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
         // Fetch hides the HTTP version, and Connect-ES uses it only to refuse bidi streams on
         // HTTP/1.x. Declaring 2.0 lets bidi through: full duplex over h2c (buf curl's
         // reflection), half duplex (every request message first) over HTTP/1.1 and Workers.
-        universalServerRequestFromFetch(request, { httpVersion: "2.0" }),
+        universalServerRequestFromFetch({
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          body: request.body,
+          signal: this.#runtime === "deno"
+            ? gone.signal
+            : AbortSignal.any([request.signal, gone.signal]),
+        } as Request, { httpVersion: "2.0" }),
         values,
         // The call stays in flight until its body is written (streams), not just until the
         // handler returned.
-        () => inflight.leave(),
+        (abandoned) => {
+          inflight.leave();
+          if (abandoned) gone.abort(clientGone);
+        },
       );
     } catch (error) {
       inflight.leave();
