@@ -7,7 +7,7 @@ import { lazy } from "../internal/lazy.ts";
 import type { CallRequest } from "../transport/mod.ts";
 
 // Loaded by the first token to verify, so a server that never checks one never loads jose.
-const jose = lazy(() => import("jose"));
+const jose = /* @__PURE__ */ lazy(() => import("jose"));
 
 /** Registered JWT claims, plus any others the token carries. */
 export interface Claims {

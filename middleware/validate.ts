@@ -21,7 +21,7 @@ import type {
 import { lazy } from "../internal/lazy.ts";
 
 // Loaded by the first call, so a server that never validates never loads protovalidate.
-const protovalidate = lazy(() => import("@bufbuild/protovalidate"));
+const protovalidate = /* @__PURE__ */ lazy(() => import("@bufbuild/protovalidate"));
 type Protovalidate = Awaited<ReturnType<typeof protovalidate>>;
 
 /** Options of `validate`. */
