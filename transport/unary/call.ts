@@ -5,7 +5,7 @@
 // trailers are only muxed when written.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isAtreusError, toConnectError } from "../../errors/mod.ts";
-import { dropCallScoped, markCallScoped, runWithValues } from "../../internal/context.ts";
+import { dropCallScoped, markCallScoped, runScoped } from "../../internal/context.ts";
 import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
 import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
@@ -87,7 +87,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     contextValues: values,
   };
   try {
-    const work = runWithValues(values, () => plan.invoke(req));
+    const work = runScoped(values, () => plan.invoke(req));
     const res = bound === undefined
       ? await work
       : await withDeadline(work, bound, requested, controller, plan.options.expiries);
