@@ -32,8 +32,17 @@ const MAX_CACHED_ORIGINS = 256;
 export interface CorsPolicy {
   /** Hono middleware: preflights everywhere, and every request outside `skip`. */
   readonly middleware: MiddlewareHandler;
+  /** Whether the answer depends on the request's `Origin` (false for `"*"`). */
+  readonly readsOrigin: boolean;
   /** The headers for a non-preflight request from `origin` (the `Origin` header, or null). */
   headersFor(origin: string | null): CorsHeaders;
+  /**
+   * The same without `Access-Control-Expose-Headers`, for a reply that carries none of the
+   * headers it lists (an untouched successful unary reply: its only header is its content
+   * type). On Deno every response header past the content type costs the server about as much
+   * again as the rest of the CORS work, so a header that tells the browser nothing is left out.
+   */
+  plainHeadersFor(origin: string | null): CorsHeaders;
 }
 
 /**
@@ -64,33 +73,40 @@ export function corsPolicy(options: CorsOptions, skip: (path: string) => boolean
     : typeof origin === "string"
     ? (o) => origin === "*" ? "*" : origin === o ? o : null
     : (o) => origin.includes(o) ? o : null;
-  const build = (allowed: string | null | undefined): CorsHeaders => {
+  const build = (allowed: string | null | undefined, expose: boolean): CorsHeaders => {
     const headers: Record<string, string> = {};
     if (allowed) headers["access-control-allow-origin"] = allowed;
     if (options.credentials) headers["access-control-allow-credentials"] = "true";
-    if (exposed.length > 0) headers["access-control-expose-headers"] = exposed.join(",");
+    if (expose && exposed.length > 0) {
+      headers["access-control-expose-headers"] = exposed.join(",");
+    }
     if (origin !== "*") headers["vary"] = "Origin";
     return Object.freeze(headers);
   };
   if (origin === "*") {
-    const fixed = build("*");
-    return { middleware, headersFor: () => fixed };
+    const full = build("*", true);
+    const plain = build("*", false);
+    return { middleware, readsOrigin: false, headersFor: () => full, plainHeadersFor: () => plain };
   }
-  const cache = new Map<string, CorsHeaders>();
+  const cache = new Map<string, [CorsHeaders, CorsHeaders]>();
+  const pair = (requestOrigin: string | null): [CorsHeaders, CorsHeaders] => {
+    const key = requestOrigin ?? "";
+    let headers = cache.get(key);
+    if (headers === undefined) {
+      const allowed = allow(key);
+      headers = [build(allowed, true), build(allowed, false)];
+      // A function policy may answer differently over time: its answers are not kept.
+      if (typeof origin !== "function" && cache.size < MAX_CACHED_ORIGINS) {
+        cache.set(key, headers);
+      }
+    }
+    return headers;
+  };
   return {
     middleware,
-    headersFor(requestOrigin) {
-      const key = requestOrigin ?? "";
-      let headers = cache.get(key);
-      if (headers === undefined) {
-        headers = build(allow(key));
-        // A function policy may answer differently over time: its answers are not kept.
-        if (typeof origin !== "function" && cache.size < MAX_CACHED_ORIGINS) {
-          cache.set(key, headers);
-        }
-      }
-      return headers;
-    },
+    readsOrigin: true,
+    headersFor: (requestOrigin) => pair(requestOrigin)[0],
+    plainHeadersFor: (requestOrigin) => pair(requestOrigin)[1],
   };
 }
 

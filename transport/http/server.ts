@@ -147,11 +147,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       // CORS headers of a non-preflight call come with the reply (see cors.ts).
       const allowed = route.allowedMethods;
       this.#hono.all(route.path, (c) => {
-        const extra = cors?.headersFor(c.req.raw.headers.get("origin"));
+        const origin = cors?.readsOrigin ? c.req.raw.headers.get("origin") : null;
+        const extra = cors?.headersFor(origin);
         if (!allowed.includes(c.req.method)) {
           return withCorsHeaders(methodNotAllowed(allowed, c.req.method, route.path), extra);
         }
-        return this.#serveRpc(c, route, extra);
+        return this.#serveRpc(c, route, extra, cors?.plainHeadersFor(origin));
       });
     }
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
@@ -375,7 +376,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
   }
 
-  async #serveRpc(c: Context, route: RpcRoute, extra: CorsHeaders | undefined): Promise<Response> {
+  async #serveRpc(
+    c: Context,
+    route: RpcRoute,
+    extra: CorsHeaders | undefined,
+    plainExtra: CorsHeaders | undefined,
+  ): Promise<Response> {
     const request = c.req.raw;
     const contentType = request.headers.get("content-type");
     const kind = request.method === "GET" ? "connect" : kindOf(contentType);
@@ -406,7 +412,14 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     };
     const values = serverCallValues(info, this.#app);
     if (route.unary !== undefined) {
-      const call = { request, values, info, query, extraHeaders: extra };
+      const call = {
+        request,
+        values,
+        info,
+        query,
+        extraHeaders: extra,
+        plainExtraHeaders: plainExtra,
+      };
       const fast = kind === "connect"
         ? serveConnectUnary(route.unary, call)
         : serveGrpcWebUnary(route.unary, call);

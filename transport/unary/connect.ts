@@ -50,6 +50,8 @@ export interface ConnectCall {
   readonly query?: URLSearchParams;
   /** Headers every answer carries (CORS), shared and never mutated. */
   readonly extraHeaders?: ExtraHeaders;
+  /** The ones an untouched successful reply carries (default `extraHeaders`). */
+  readonly plainExtraHeaders?: ExtraHeaders;
 }
 
 /** Serves a Connect unary call, or returns `undefined` to let Connect-ES handle the request. */
@@ -139,7 +141,10 @@ async function serve(
     if (untouched) {
       return new Response(body as string | Uint8Array<ArrayBuffer>, {
         status,
-        headers: headWith(contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD, call.extraHeaders),
+        headers: headWith(
+          contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD,
+          call.plainExtraHeaders ?? call.extraHeaders,
+        ),
       });
     }
     if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);

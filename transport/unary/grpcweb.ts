@@ -106,7 +106,10 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   if (outHeader instanceof TrackedHeaders && !outHeader.written) {
     return new Response(body as Uint8Array<ArrayBuffer>, {
       status: 200,
-      headers: headWith(binary ? PROTO_HEAD : JSON_HEAD, call.extraHeaders),
+      headers: headWith(
+        binary ? PROTO_HEAD : JSON_HEAD,
+        call.plainExtraHeaders ?? call.extraHeaders,
+      ),
     });
   }
   if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
