@@ -374,8 +374,20 @@ const groups: Record<string, Group> = {
       grpcRow("@grpc/grpc-js server, Node 24", "node", "grpcjs.ts"),
       grpcRow("connect-node adapter, Node 24 (baseline)", "node", "connect-node-grpc.ts"),
       grpcRow("Atreus gRPC, Node 24", "node", "atreus.ts", ["--grpc"]),
-      grpcRow("Atreus gRPC, Deno", "deno", "atreus.ts", ["--grpc"]),
+      // Deno's node:http2 is the ceiling there: that row compares with the bare handler.
+      {
+        ...grpcRow(
+          "Atreus gRPC, Deno (× the bare node:http2 handler on Deno)",
+          "deno",
+          "atreus.ts",
+          [
+            "--grpc",
+          ],
+        ),
+        ref: 5,
+      },
       grpcRow("Atreus gRPC, Bun", "bun", "atreus.ts", ["--grpc"]),
+      grpcRow("bare node:http2 handler, fixed reply, Deno (the ceiling)", "deno", "http2-bare.ts"),
     ],
   },
   client: {
