@@ -28,14 +28,17 @@ fi
 
 # Go programs the tests drive as reference peers; the product itself stays TypeScript.
 # One "name module@version" per line; rebuilt only when the binary is missing.
-GO_TOOLS="connectconformance connectrpc.com/conformance/cmd/connectconformance@v1.0.5"
+GO_TOOLS="connectconformance connectrpc.com/conformance/cmd/connectconformance@v1.0.5
+grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe@v0.4.62
+ghz github.com/bojand/ghz/cmd/ghz@v0.93.0"
 export GOBIN="$PWD/tools/go/bin"
 echo "$GO_TOOLS" | while read -r name module; do
   [ -n "$name" ] || continue
   if [ ! -x "$GOBIN/$name" ]; then
     command -v go >/dev/null 2>&1 || { echo "setup: go is required to build $name" >&2; exit 1; }
     echo "setup: building $module"
-    go install "$module"
+    go install -trimpath "$module"
   fi
 done
 
