@@ -5,7 +5,7 @@
 //
 //   deno task bench                 full suite (about 10 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
-//   deno task bench --group grpc    one group: deno | bun | node | stream | grpc
+//   deno task bench --group grpc    one group: deno | bun | node | stream | grpc | ghz
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
@@ -13,7 +13,7 @@ import {
   HelloRequestSchema,
   HelloStreamRequestSchema,
 } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
-import { h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
+import { GHZ, ghz, h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
 import { have, type Runtime } from "./lib/runtime.ts";
 import { startServer } from "./lib/server.ts";
 
@@ -91,13 +91,16 @@ const specs = {
   },
 } satisfies Record<string, RequestSpec>;
 
+// What ghz sends: the same SayHello as the h2load gRPC rows, through grpc-go's client.
+const GHZ_CALL = { call: "helloworld.v1.Greeter/SayHello", json: '{"name":"bench"}' };
+
 interface Row {
   readonly label: string;
   readonly runtime: Runtime;
   readonly entry: string;
   readonly args?: string[];
   readonly spec: RequestSpec;
-  readonly load: "wrk" | "h2load";
+  readonly load: "wrk" | "h2load" | "ghz";
   /** Messages in each response (streams): the table then shows messages per second too. */
   readonly messages?: number;
 }
@@ -253,6 +256,34 @@ const groups: Record<string, { title: string; rows: Row[] }> = {
       },
     ],
   },
+  ghz: {
+    title: "gRPC unary from a grpc-go client (ghz, 10 calls in flight per connection)",
+    rows: [
+      {
+        label: "@grpc/grpc-js server, Node 24",
+        runtime: "node",
+        entry: "grpcjs.ts",
+        spec: specs.grpc,
+        load: "ghz",
+      },
+      {
+        label: "Atreus gRPC, Node 24",
+        runtime: "node",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpc,
+        load: "ghz",
+      },
+      {
+        label: "Atreus gRPC, Deno",
+        runtime: "deno",
+        entry: "atreus.ts",
+        args: ["--grpc"],
+        spec: specs.grpc,
+        load: "ghz",
+      },
+    ],
+  },
 };
 
 // Rows of a group are measured in rounds (every row once per round, in turn), so load that
@@ -261,10 +292,13 @@ async function measureGroup(rows: readonly Row[]): Promise<{ median: Sample; run
   const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   try {
     for (const row of rows) servers.push(await startServer(row.runtime, row.entry, row.args));
-    const once = (i: number, seconds: number) =>
-      rows[i].load === "wrk"
-        ? wrk(servers[i].port, rows[i].spec, seconds, CONNECTIONS)
-        : h2load(servers[i].port, rows[i].spec, seconds, CONNECTIONS);
+    const once = (i: number, seconds: number) => {
+      const { load, spec } = rows[i];
+      const port = servers[i].port;
+      if (load === "wrk") return wrk(port, spec, seconds, CONNECTIONS);
+      if (load === "h2load") return h2load(port, spec, seconds, CONNECTIONS);
+      return ghz(port, GHZ_CALL, seconds, CONNECTIONS);
+    };
     if (WARMUP > 0) { for (let i = 0; i < rows.length; i++) await once(i, WARMUP); }
     const runs: Sample[][] = rows.map(() => []);
     for (let r = 0; r < RUNS; r++) {
@@ -293,6 +327,14 @@ async function main() {
     }
   }
   const chosen = opts.group?.length ? opts.group : Object.keys(groups);
+  if (chosen.includes("ghz")) {
+    try {
+      await Deno.stat(GHZ);
+    } catch {
+      console.error(`bench: ${GHZ} is missing; build it with: sh tools/setup.sh`);
+      Deno.exit(2);
+    }
+  }
   console.log(
     `# Atreus bench — ${new Date().toISOString()}, ${navigator.hardwareConcurrency} CPUs, ` +
       `${RUNS} run(s) × ${DURATION}s after ${WARMUP}s warm-up, ${CONNECTIONS} connections\n`,
