@@ -5,11 +5,14 @@ cd "$(dirname "$0")/.."
 [ -x tools/node_modules/.bin/buf ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
 BUF=tools/node_modules/.bin/buf
 GOOGLE=tools/node_modules/google-proto-files
-# Kratos's layout vendors google/api under third_party; the files come from npm google-proto-files.
+# Kratos's layout vendors google/api under third_party; the CLI ships the files (from npm
+# google-proto-files) for new projects, and the examples vendor the same copies.
+mkdir -p cmd/atreus/third_party/google/api
+cp "$GOOGLE/google/api/annotations.proto" "$GOOGLE/google/api/http.proto" cmd/atreus/third_party/google/api/
 for third in examples/helloworld/third_party tests/fixtures/proto/bookstore/third_party \
   tests/interop/kratos/proto; do
   mkdir -p "$third/google/api"
-  cp "$GOOGLE/google/api/annotations.proto" "$GOOGLE/google/api/http.proto" "$third/google/api/"
+  cp cmd/atreus/third_party/google/api/*.proto "$third/google/api/"
 done
 for dir in examples/helloworld; do
   rm -rf "$dir/gen"
