@@ -149,6 +149,17 @@ export interface RecordedRequest {
   readonly headers: Headers;
 }
 
+/** Reads `req`'s body and appends the request to `requests`; returns its URL and body. */
+export async function record(
+  req: Request,
+  requests: RecordedRequest[],
+): Promise<{ url: URL; body: string }> {
+  const url = new URL(req.url);
+  const body = await req.text();
+  requests.push({ method: req.method, url: url.pathname + url.search, body, headers: req.headers });
+  return { url, body };
+}
+
 /** A recording, fault-injecting HTTP proxy in front of an agent. */
 export interface RecordingProxy {
   /** Base URL to give the adapter instead of the agent's. */
@@ -173,14 +184,7 @@ export function recordingProxy(target: string): RecordingProxy {
   let server: Deno.HttpServer | undefined;
   const inflight = new Set<AbortController>();
   const handle = async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
-    const body = await req.text();
-    requests.push({
-      method: req.method,
-      url: url.pathname + url.search,
-      body,
-      headers: req.headers,
-    });
+    const { url, body } = await record(req, requests);
     if (failures > 0) {
       failures--;
       return new Response("rpc error: simulated failure", { status: 500 });

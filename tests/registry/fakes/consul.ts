@@ -13,17 +13,7 @@
 //   X-Consul-Index header, blocking until the index passes `index` or `wait` elapses.
 //   Consul adds lan_ipv4/wan_ipv4 tagged addresses itself.
 
-/** A request the fake received. */
-export interface SeenRequest {
-  /** Method. */
-  readonly method: string;
-  /** Path with query. */
-  readonly url: string;
-  /** Body text. */
-  readonly body: string;
-  /** Headers. */
-  readonly headers: Headers;
-}
+import { record, type RecordedRequest } from "../../support/consul.ts";
 
 interface Check {
   readonly def: Record<string, string>;
@@ -42,7 +32,7 @@ export interface FakeConsul {
   /** Base URL. */
   readonly address: string;
   /** Every request so far. */
-  readonly requests: SeenRequest[];
+  readonly requests: RecordedRequest[];
   /** Shuts down. */
   close(): Promise<void>;
 }
@@ -58,7 +48,7 @@ const seconds = (value: string | undefined) => {
  * fields have the wrong JSON types (the agent answers 400 "Request decode failed").
  */
 export function startFakeConsul(): FakeConsul {
-  const requests: SeenRequest[] = [];
+  const requests: RecordedRequest[] = [];
   const services = new Map<string, Service>();
   let index = 1;
   let waiters: (() => void)[] = [];
@@ -202,14 +192,7 @@ export function startFakeConsul(): FakeConsul {
   };
 
   const handle = async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
-    const body = await req.text();
-    requests.push({
-      method: req.method,
-      url: url.pathname + url.search,
-      body,
-      headers: req.headers,
-    });
+    const { url, body } = await record(req, requests);
     const path = url.pathname;
     let m;
     if (req.method === "PUT" && path === "/v1/agent/service/register") {
