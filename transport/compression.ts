@@ -76,3 +76,74 @@ export const gzip: CompressionCodec = codec("gzip");
 
 /** deflate (zlib) on `CompressionStream`. */
 export const deflate: CompressionCodec = codec("deflate");
+
+type Zlib = typeof import("node:zlib");
+let zlib: Promise<Zlib> | undefined;
+
+function loadZlib(): Promise<Zlib> {
+  zlib ??= import("node:zlib").catch((error) => {
+    zlib = undefined;
+    throw new ConnectError(
+      "br compression needs node:zlib (Node, Deno, Bun, Workers with nodejs_compat)",
+      Code.Unimplemented,
+      undefined,
+      undefined,
+      error,
+    );
+  });
+  return zlib;
+}
+
+/**
+ * Runs `bytes` through a node:zlib transform, failing with ResourceExhausted as soon as the
+ * output passes `limit` (negative: none), so a small bomb is stopped while inflating.
+ */
+function throughZlib(
+  transform: import("node:zlib").BrotliCompress | import("node:zlib").BrotliDecompress,
+  bytes: Uint8Array,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    transform.on("data", (chunk: Uint8Array) => {
+      total += chunk.byteLength;
+      if (limit >= 0 && total > limit) {
+        transform.destroy();
+        reject(
+          new ConnectError(
+            `message size is bigger than ${limit} bytes after decompression`,
+            Code.ResourceExhausted,
+          ),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    transform.on("error", reject);
+    transform.on("end", () => resolve(concatBytes(chunks, total) as Uint8Array<ArrayBuffer>));
+    transform.end(bytes);
+  });
+}
+
+/**
+ * Brotli (`br`) on node:zlib, loaded on first use (Node, Deno, Bun; Workers with
+ * `nodejs_compat`). Connect-ES clients ask for it by default.
+ */
+export const brotli: CompressionCodec = {
+  name: "br",
+  async compress(bytes) {
+    const z = await loadZlib();
+    return await throughZlib(z.createBrotliCompress(), bytes, -1);
+  },
+  async decompress(bytes, readMaxBytes) {
+    if (bytes.byteLength === 0) return new Uint8Array(0);
+    const z = await loadZlib();
+    try {
+      return await throughZlib(z.createBrotliDecompress(), bytes, readMaxBytes);
+    } catch (e) {
+      if (e instanceof ConnectError) throw e;
+      throw new ConnectError("invalid br data", Code.InvalidArgument, undefined, undefined, e);
+    }
+  },
+};
