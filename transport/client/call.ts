@@ -203,6 +203,8 @@ interface Attempt {
   readonly transport: Promise<Transport>;
   /** The deadline left for the attempt, in ms. */
   readonly timeoutMs: number | undefined;
+  /** When the call's deadline passes (`Date.now()` clock), if it has one. */
+  readonly deadlineAt: number | undefined;
   /** Reports the outcome to the balancer and frees the node's transport (first call wins). */
   finish(error?: unknown): void;
 }
@@ -232,7 +234,8 @@ async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): 
   // stream consumer that stops early no other way to end the call than aborting its signal).
   const onAbort = () => finish(req.signal.reason);
   req.signal.addEventListener("abort", onAbort, { once: true });
-  return { transport: lease.transport, timeoutMs, finish };
+  const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  return { transport: lease.transport, timeoutMs, deadlineAt, finish };
 }
 
 /** Calls the attempt's node; a failure ends the attempt, normalised. */
@@ -244,7 +247,7 @@ async function callNode<R>(
   try {
     return await call(await attempt.transport, attempt.timeoutMs);
   } catch (error) {
-    const e = normalizeFailure(error, signal);
+    const e = normalizeFailure(error, signal, attempt.deadlineAt);
     attempt.finish(e);
     throw e;
   }
@@ -344,7 +347,7 @@ async function attemptStream<I extends DescMessage, O extends DescMessage>(
               if (r.done === true) finish();
               return r;
             } catch (error) {
-              const e = normalizeFailure(error, req.signal);
+              const e = normalizeFailure(error, req.signal, attempt.deadlineAt);
               finish(e);
               throw e;
             }

@@ -81,10 +81,26 @@ function isRedirect(status: number): boolean {
 
 /**
  * The error a failed call surfaces: a connection-level failure (by its cause chain) becomes
- * Unavailable unless the caller aborted the call; anything else is returned unchanged.
+ * Unavailable unless the caller aborted the call, and a cancellation the caller did not ask for
+ * that comes once the call's deadline (`deadlineAt`) has passed is DeadlineExceeded — a server
+ * enforcing the same deadline resets the stream (HTTP/2 CANCEL), and that reset can beat the
+ * client's own timer; anything else is returned unchanged.
  */
-export function normalizeFailure(error: unknown, signal: AbortSignal): unknown {
+export function normalizeFailure(
+  error: unknown,
+  signal: AbortSignal,
+  deadlineAt?: number,
+): unknown {
   if (signal.aborted || !(error instanceof ConnectError)) return error;
+  if (error.code === Code.Canceled && deadlineAt !== undefined && Date.now() >= deadlineAt) {
+    return new ConnectError(
+      error.rawMessage,
+      Code.DeadlineExceeded,
+      error.metadata,
+      undefined,
+      error,
+    );
+  }
   if (error.code === Code.Unavailable || !hasConnectionCode(error)) return error;
   return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
 }

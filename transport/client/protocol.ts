@@ -25,6 +25,7 @@ import { type ContextValues, runWithValues } from "../../internal/context.ts";
 import type { FetchLike } from "../../registry/mod.ts";
 import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
+import { eventReadSessions } from "./h2.ts";
 import { type HttpEngine, runtimeFetch, type TlsFiles } from "./engine.ts";
 
 /** The wire protocol of a client. */
@@ -164,9 +165,10 @@ export async function nodeTransport(
     { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs },
     tls,
   );
+  const sessions = eventReadSessions(sessionManager);
   return {
     transport: build(
-      mod.createNodeHttpClient({ httpVersion: "2", sessionProvider: () => sessionManager }),
+      mod.createNodeHttpClient({ httpVersion: "2", sessionProvider: () => sessions }),
     ),
     close: () => sessionManager.abort(),
   };

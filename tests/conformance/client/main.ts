@@ -16,12 +16,17 @@ import { ClientCache } from "./clients.ts";
 import { invoke } from "./invoke.ts";
 import { readDelimited, writeDelimited } from "./delimited.ts";
 
-const MAX_IN_FLIGHT = 64;
+/** Calls in flight at once (ATREUS_CONFORMANCE_PARALLEL overrides; 1 runs them in order). */
+const MAX_IN_FLIGHT = Number(process.env.ATREUS_CONFORMANCE_PARALLEL ?? 64);
+/** ATREUS_CONFORMANCE_TRACE=1 logs each case's start and end to stderr. */
+const trace = process.env.ATREUS_CONFORMANCE_TRACE === "1";
 
 /** Runs one request to its response message; setup problems are the runner's `error` result. */
 export async function run(clients: ClientCache, req: ClientCompatRequest) {
+  if (trace) console.error("start", req.testName);
   try {
     const result = await invoke(clients.get(req), req);
+    if (trace) console.error("done", req.testName);
     return create(ClientCompatResponseSchema, {
       testName: req.testName,
       result: { case: "response", value: result.toProto() },
@@ -38,6 +43,7 @@ export async function run(clients: ClientCache, req: ClientCompatRequest) {
 }
 
 async function main(): Promise<void> {
+  if (trace) process.on("exit", (code) => console.error("exit", code));
   const clients = new ClientCache();
   const running = new Set<Promise<void>>();
   const out = (res: ClientCompatResponse) =>
