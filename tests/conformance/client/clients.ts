@@ -34,8 +34,11 @@ const requestTypes = [
 
 const decoder = new TextDecoder();
 
-/** The createClient options a request asks for; throws on what the suite may not ask of us. */
-export function clientOptions(req: ClientCompatRequest): ClientOptions {
+/**
+ * The createClient options a request asks for; throws on what the suite may not ask of us.
+ * `platformTls`: the runtime (workerd) holds the trusted CA and client certificate, so no `tls`.
+ */
+export function clientOptions(req: ClientCompatRequest, platformTls = false): ClientOptions {
   const secure = req.serverTlsCert.length > 0;
   let protocol: ClientOptions["protocol"];
   switch (req.protocol) {
@@ -92,7 +95,7 @@ export function clientOptions(req: ClientCompatRequest): ClientOptions {
     // No default deadline: a case without timeout_ms has none.
     timeout: 0,
     jsonTypes: requestTypes,
-    tls: secure
+    tls: secure && !platformTls
       ? {
         ca: decoder.decode(req.serverTlsCert),
         ...(req.clientTlsCreds
@@ -113,10 +116,16 @@ function hostPort(host: string, port: number): string {
 /** Clients by their options, so requests with the same settings share connections. */
 export class ClientCache {
   readonly #clients = new Map<string, ConformanceClient>();
+  readonly #platformTls: boolean;
+
+  /** A cache; `platformTls` as for {@linkcode clientOptions}. */
+  constructor(options: { platformTls?: boolean } = {}) {
+    this.#platformTls = options.platformTls ?? false;
+  }
 
   /** The client for `req`'s settings, created on first use. */
   get(req: ClientCompatRequest): ConformanceClient {
-    const options = clientOptions(req);
+    const options = clientOptions(req, this.#platformTls);
     const key = JSON.stringify({
       ...options,
       sendCompression: options.sendCompression?.name,
