@@ -22,6 +22,20 @@ const connectionErrorCodes = new Set([
   "ERR_HTTP2_STREAM_ERROR",
   "ERR_STREAM_DESTROYED",
   "ERR_STREAM_PREMATURE_CLOSE",
+  // TLS handshakes that failed: the node cannot be reached securely (gRPC's clients say
+  // Unavailable too), whatever the certificate's problem.
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+  "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+  "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
 ]);
 
 function hasConnectionCode(error: unknown): boolean {
