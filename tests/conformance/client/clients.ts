@@ -113,19 +113,40 @@ function hostPort(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
-/** Clients by their options, so requests with the same settings share connections. */
+/** A client for one call, and what to do with it once the call is over. */
+export interface Lease {
+  /** The client. */
+  readonly client: ConformanceClient;
+  /** Ends the lease: closes a one-call client, keeps a shared one. */
+  release(): Promise<void>;
+}
+
+/**
+ * Clients by their options, so requests with the same settings share connections — except
+ * native gRPC on Deno, where each call gets its own client, closed before its result is
+ * reported. Deno's node:http2 aborts the whole process when a server's GOAWAY reaches an idle
+ * session that served streams (denoland/deno#36788), and the runner's servers send one as each
+ * server configuration ends; a session the client closed itself leaves nothing for it to hit.
+ */
 export class ClientCache {
   readonly #clients = new Map<string, ConformanceClient>();
   readonly #platformTls: boolean;
+  readonly #oneCall: (req: ClientCompatRequest) => boolean;
 
   /** A cache; `platformTls` as for {@linkcode clientOptions}. */
   constructor(options: { platformTls?: boolean } = {}) {
     this.#platformTls = options.platformTls ?? false;
+    const deno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+    this.#oneCall = (req) => deno && req.protocol === Protocol.GRPC;
   }
 
-  /** The client for `req`'s settings, created on first use. */
-  get(req: ClientCompatRequest): ConformanceClient {
+  /** The client for `req`'s settings. */
+  lease(req: ClientCompatRequest): Lease {
     const options = clientOptions(req, this.#platformTls);
+    if (this.#oneCall(req)) {
+      const client = createClient(ConformanceService, options);
+      return { client, release: () => client.close() };
+    }
     const key = JSON.stringify({
       ...options,
       sendCompression: options.sendCompression?.name,
@@ -137,10 +158,10 @@ export class ClientCache {
       client = createClient(ConformanceService, options);
       this.#clients.set(key, client);
     }
-    return client;
+    return { client, release: () => Promise.resolve() };
   }
 
-  /** Closes every client. */
+  /** Closes every shared client. */
   async close(): Promise<void> {
     await Promise.all([...this.#clients.values()].map((c) => c.close()));
     this.#clients.clear();

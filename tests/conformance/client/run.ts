@@ -15,7 +15,13 @@ export async function runRequest(
   req: ClientCompatRequest,
 ): Promise<ClientCompatResponse> {
   try {
-    const result = await invoke(clients.get(req), req);
+    const lease = clients.lease(req);
+    let result;
+    try {
+      result = await invoke(lease.client, req);
+    } finally {
+      await lease.release();
+    }
     return create(ClientCompatResponseSchema, {
       testName: req.testName,
       result: { case: "response", value: result.toProto() },
