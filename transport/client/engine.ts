@@ -144,14 +144,20 @@ export function runtimeFetch(
       http2: version !== "1.1",
     });
     return {
-      fetch: (input, init) => globalThis.fetch(input, { ...init, client } as RequestInit),
+      fetch: (input, init) => {
+        const withClient: RequestInit & { client: unknown } = { ...init, client };
+        return globalThis.fetch(input, withClient);
+      },
       close: () => client.close(),
     };
   }
   if (runtime === "bun" && tls !== undefined) {
     const options = { ca: tls.ca, cert: tls.cert, key: tls.key };
     return {
-      fetch: (input, init) => globalThis.fetch(input, { ...init, tls: options } as RequestInit),
+      fetch: (input, init) => {
+        const withTls: RequestInit & { tls: typeof options } = { ...init, tls: options };
+        return globalThis.fetch(input, withTls);
+      },
       close() {},
     };
   }
