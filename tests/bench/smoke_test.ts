@@ -12,7 +12,7 @@ Deno.test("deno task bench --quick measures every row", async () => {
   const rows = out.stdout.split("\n").filter((l) =>
     /^\| (plain|Connect|Atreus|@grpc|connect-node)/.test(l)
   );
-  assert.equal(rows.length, 29, out.stdout);
+  assert.equal(rows.length, 32, out.stdout);
   for (const row of rows) {
     const rps = Number(row.split("|")[2]);
     assert.ok(rps > 0, `no throughput measured: ${row}`);
