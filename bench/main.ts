@@ -7,7 +7,7 @@
 //   deno task bench                 full suite (about 25 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
 //   deno task bench --group deno    one group: deno | bun | node | chain | stream | grpc |
-//                                   client | logger | start | bundle
+//                                   ghz | client | logger | start | bundle
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
@@ -16,7 +16,7 @@ import {
   HelloRequestSchema,
   HelloStreamRequestSchema,
 } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
-import { h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
+import { GHZ, ghz, h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
 import { command, have, pin, ROOT, type Runtime } from "./lib/runtime.ts";
 import {
   type BenchServer,
@@ -111,7 +111,10 @@ const specs = {
   },
 } satisfies Record<string, RequestSpec>;
 
-/** A row measured with wrk or h2load against a server process. */
+// What ghz sends: the same SayHello as the h2load gRPC rows, through grpc-go's client.
+const GHZ_CALL = { call: "helloworld.v1.Greeter/SayHello", json: '{"name":"bench"}' };
+
+/** A row measured with wrk, h2load or ghz against a server process. */
 interface ServerRow {
   readonly kind: "server";
   readonly label: string;
@@ -119,7 +122,7 @@ interface ServerRow {
   readonly server: ServerSpec | ((ctx: Context) => ServerSpec);
   /** The request; a function when it needs the generated project. */
   readonly spec: RequestSpec | ((ctx: Context) => RequestSpec);
-  readonly load: "wrk" | "h2load";
+  readonly load: "wrk" | "h2load" | "ghz";
   /** Messages in each response (streams): the table then shows messages per second too. */
   readonly messages?: number;
   /** The server writes a log line per call: the log file must grow. */
@@ -390,6 +393,21 @@ const groups: Record<string, Group> = {
       grpcRow("bare node:http2 handler, fixed reply, Deno (the ceiling)", "deno", "http2-bare.ts"),
     ],
   },
+  ghz: {
+    title: "gRPC unary from a grpc-go client (ghz, 10 calls in flight per connection)",
+    unit: "req/s",
+    rows: [
+      serverRow("@grpc/grpc-js server, Node 24", "node", "grpcjs.ts", specs.grpc, { load: "ghz" }),
+      serverRow("Atreus gRPC, Node 24", "node", "atreus.ts", specs.grpc, {
+        args: ["--grpc"],
+        load: "ghz",
+      }),
+      serverRow("Atreus gRPC, Deno", "deno", "atreus.ts", specs.grpc, {
+        args: ["--grpc"],
+        load: "ghz",
+      }),
+    ],
+  },
   client: {
     title:
       "Client unary calls/s, 50 in flight, against one Atreus server on Bun (each block × its Connect-ES row)",
@@ -437,7 +455,9 @@ async function measureGroup(
       const before = row.logs ? (await Deno.stat(server.logFile)).size : 0;
       const sample = row.load === "wrk"
         ? await wrk(server.port, spec, seconds, CONNECTIONS)
-        : await h2load(server.port, spec, seconds, CONNECTIONS);
+        : row.load === "h2load"
+        ? await h2load(server.port, spec, seconds, CONNECTIONS)
+        : await ghz(server.port, GHZ_CALL, seconds, CONNECTIONS);
       if (row.logs && (await Deno.stat(server.logFile)).size <= before) {
         // A row that claims a log line per call must have written some.
         return { ...sample, errors: sample.errors + 1 };
@@ -706,6 +726,14 @@ async function main() {
   const chosen = opts.group?.length ? opts.group : all;
   for (const name of chosen) {
     if (!all.includes(name)) throw new Error(`unknown group ${name}; pick from ${all.join(", ")}`);
+  }
+  if (chosen.includes("ghz")) {
+    try {
+      await Deno.stat(GHZ);
+    } catch {
+      console.error(`bench: ${GHZ} is missing; build it with: sh tools/setup.sh`);
+      Deno.exit(2);
+    }
   }
   const load = await Deno.readTextFile("/proc/loadavg").then((l) =>
     l.split(" ").slice(0, 3).join(" ")

@@ -35,8 +35,8 @@ export interface ConsulOptions extends AdapterOptions {
 }
 
 /**
- * A registry on a Consul agent's HTTP API. Tested against a stateful fake that follows the
- * documented API, not a real Consul (none can run in the project's test environment).
+ * A registry on a Consul agent's HTTP API, tested against a real `consul agent -dev` (1.14). An
+ * agent that denies by default answers discovery without a `token` with no instances at all.
  */
 export function consul(options: ConsulOptions): Registry {
   const base = baseUrl(options?.address, "consul", "address");

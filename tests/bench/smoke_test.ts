@@ -19,7 +19,8 @@ Deno.test("deno task bench --quick measures every row", async () => {
       /^Node 24/,
       /^Production chain/,
       /^Server streaming/,
-      /^gRPC unary/,
+      /^gRPC unary over h2c/,
+      /^gRPC unary from a grpc-go client/,
       /^Client unary/,
       /^Logger/,
       /^Cold start/,
@@ -34,9 +35,9 @@ Deno.test("deno task bench --quick measures every row", async () => {
       !l.startsWith("| bundle")
     )
   );
-  // 13 rows per runtime, 10 in the chain, 6 streams, 6 gRPC, 24 client, 3 logger, 6 cold
-  // starts, 1 bundle.
-  assert.equal(rows.length, 13 * 3 + 10 + 6 + 6 + 24 + 3 + 6 + 1, out.stdout);
+  // 13 rows per runtime, 10 in the chain, 6 streams, 6 gRPC (h2load), 3 gRPC (ghz), 24 client,
+  // 3 logger, 6 cold starts, 1 bundle.
+  assert.equal(rows.length, 13 * 3 + 10 + 6 + 6 + 3 + 24 + 3 + 6 + 1, out.stdout);
   for (const row of rows) {
     const value = Number(row.split("|")[2].trim().replaceAll(",", ""));
     assert.ok(value > 0, `nothing measured: ${row}`);
