@@ -11,7 +11,7 @@ const reply = encodeEnvelope(
   toBinary(HelloReplySchema, create(HelloReplySchema, { message: "Hello bench" })),
 );
 const server = http2.createServer();
-server.on("stream", (stream) => {
+server.on("stream", (stream: http2.ServerHttp2Stream) => {
   stream.on("data", () => {});
   stream.on("end", () => {
     stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
