@@ -18,7 +18,7 @@ export interface Series {
 export interface Instrument {
   /** `counter` or `histogram`. */
   readonly kind: "counter" | "histogram";
-  /** The OpenTelemetry name, e.g. `rpc.server.duration`. */
+  /** The OpenTelemetry name, e.g. `rpc.server.call.duration`. */
   readonly name: string;
   /** Help text. */
   readonly description: string;
@@ -96,7 +96,7 @@ const unitWords: Readonly<Record<string, string>> = {
   "%": "percent",
 };
 
-/** The Prometheus name of an instrument, e.g. `rpc_server_duration_milliseconds`. */
+/** The Prometheus name of an instrument, e.g. `rpc_server_call_duration_seconds`. */
 export function metricName(inst: Pick<Instrument, "kind" | "name" | "unit">): string {
   let name = sanitize(inst.name, /[^a-zA-Z0-9_:]/g);
   const unit = inst.unit.replace(/\{[^}]*\}/g, "");

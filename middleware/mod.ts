@@ -14,8 +14,9 @@
  *   budget, deadline-aware, each attempt on a freshly picked node
  * - `tracing.server()` / `tracing.client()` — OpenTelemetry spans with W3C trace context; log
  *   valuers see the trace and span ids
- * - `metrics.server()` / `metrics.client()` — RPC duration histograms and counters on an
- *   OpenTelemetry meter or an in-process registry served as Prometheus text (`/metrics`)
+ * - `metrics.server()` / `metrics.client()` — RPC duration histograms in seconds (OpenTelemetry's
+ *   semantic conventions, or Go Kratos's names with `convention: "kratos"`) on an OpenTelemetry
+ *   meter or an in-process registry served as Prometheus text (`/metrics`)
  * - `auth.server()` / `auth.client()` — Bearer JWTs (jose): keys, JWKS, claims in the context
  * - `ratelimit()` — Kratos/aegis BBR adaptive shedding; `ratelimit.tokenBucket()` per-key quotas
  *
@@ -58,6 +59,7 @@ export type {
   InstrumentOptionsLike,
   MeterLike,
   MetricAttributesLike,
+  MetricsConvention,
   MetricsOptions,
 } from "./metrics.ts";
 export { createMetricsRegistry, type MetricsRegistry } from "./metrics_registry.ts";

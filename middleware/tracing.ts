@@ -26,7 +26,15 @@ import {
   type TransportKind,
 } from "../transport/mod.ts";
 import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
-import { hostPort, rpcNames, type RpcSystem, rpcSystem } from "./rpc_semconv.ts";
+import {
+  grpcCodeName,
+  hostPort,
+  isRpcError,
+  rpcNames,
+  type RpcSystem,
+  rpcSystem,
+  urlScheme,
+} from "./rpc_semconv.ts";
 import { activeSpanKey, type SpanHandle } from "./tracing_context.ts";
 import { headerPropagation, type PropagatorLike } from "./tracing_propagation.ts";
 
@@ -72,13 +80,16 @@ function tracerOf(options: TracingOptions): Tracer {
 
 /**
  * Server middleware: continues the caller's trace (W3C `traceparent`/`tracestate`) with a
- * SERVER span named by the operation, with `rpc.system` (`grpc` for gRPC and gRPC-Web,
- * `connect_rpc`, or `http` for REST), `rpc.service`, `rpc.method`, `server.address`/`.port`,
- * and on the way out `rpc.grpc.status_code`, `rpc.connect_rpc.error_code` or
- * `http.response.status_code`. Errors are recorded as exceptions; the status is ERROR for
- * server faults (Unknown, DeadlineExceeded, Unimplemented, Internal, Unavailable, DataLoss; 5xx
- * on REST), as the conventions ask. A unary span ends with the response, a stream's when the
- * stream ends (Canceled if the client goes away first).
+ * SERVER span, per OpenTelemetry's RPC conventions (semconv v1.44): named `pkg.Service/Method`
+ * (`rpc.method`), with `rpc.system.name` (`grpc` for gRPC and gRPC-Web, `connectrpc`),
+ * `server.address`/`.port`, and on the way out `rpc.status_code` (gRPC's names, e.g.
+ * `NOT_FOUND`; on Connect the error code, absent on success). REST calls follow the HTTP
+ * conventions: named `GET /v1/{name}`, with `http.request.method`, `http.route`, `url.scheme`,
+ * `url.path`, `http.response.status_code`, and `rpc.method` of the RPC behind the route.
+ * Errors are recorded as exceptions; server faults (Unknown, DeadlineExceeded, Unimplemented,
+ * Internal, Unavailable, DataLoss; 5xx on REST) also set `error.type` and the ERROR status, as
+ * the conventions ask. A unary span ends with the response, a stream's when the stream ends
+ * (Canceled if the client goes away first).
  *
  * The ids go into the request context, so `log` valuers `traceId()`/`spanId()` print them, and
  * the span becomes the parent of client calls made while serving. Without an SDK no spans are
@@ -117,6 +128,7 @@ export function server(options: TracingOptions = {}): Middleware {
     values.set(activeSpanKey, span);
     const ctx = trace.setSpan(parent, span);
     if (!span.isRecording()) return otelContext.with(ctx, next, undefined, req);
+    if (route.system === "http") span.setAttribute("url.path", pathOf(req.url));
     return otelContext.with(
       ctx,
       () => observeCall(next, req, (error, abandoned) => end(span, route, error, abandoned, false)),
@@ -128,7 +140,7 @@ export function server(options: TracingOptions = {}): Middleware {
  * Client middleware: a CLIENT span per call, child of the active span (an OpenTelemetry
  * context's, else the span of the call being served), with the same attributes as the server
  * side plus `server.address`/`.port` of the URL; its context is sent as `traceparent` (and
- * `tracestate`). Any failure is an ERROR status. While the call runs, the request context
+ * `tracestate`). Any failure sets `error.type` and the ERROR status. While the call runs, the request context
  * holds the client span's ids, so `logging.client()` placed after it logs them.
  */
 export function client(options: TracingOptions = {}): Middleware {
@@ -186,21 +198,38 @@ function buildRoute(
 ): Route {
   const names = rpcNames(req);
   const system = rpcSystem(transport);
-  const attributes: Record<string, string | number> = {
-    "rpc.system": system,
-    "rpc.service": names.service,
-    "rpc.method": names.method,
-  };
+  const attributes: Record<string, string | number> = {};
+  let name = names.fullMethod;
+  if (system === "http") {
+    // REST routes are HTTP requests: named and described by the HTTP conventions, with the
+    // RPC they map to alongside.
+    attributes["http.request.method"] = req.requestMethod;
+    attributes["url.scheme"] = urlScheme(req.url) ?? "http";
+    if (template !== undefined) {
+      attributes["http.route"] = template;
+      name = `${req.requestMethod} ${template}`;
+    } else {
+      name = req.requestMethod;
+    }
+    attributes["rpc.method"] = names.fullMethod;
+  } else {
+    attributes["rpc.system.name"] = system;
+    attributes["rpc.method"] = names.fullMethod;
+  }
   const address = hostPort(url);
   if (address !== undefined) {
     attributes["server.address"] = address.host;
     if (address.port !== undefined) attributes["server.port"] = address.port;
   }
-  if (system === "http") {
-    attributes["http.request.method"] = req.requestMethod;
-    if (template !== undefined) attributes["http.route"] = template;
-  }
-  return { name: names.operation, system, options: { kind, attributes } };
+  return { name, system, options: { kind, attributes } };
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf("//");
+  const slash = url.indexOf("/", start < 0 ? 0 : start + 2);
+  if (slash < 0) return "/";
+  const query = url.indexOf("?", slash);
+  return url.slice(slash, query < 0 ? url.length : query);
 }
 
 // The API's own check runs two regexes; ids here come from an SDK or from a header already
@@ -209,33 +238,28 @@ function valid(sc: SpanContext): boolean {
   return sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID;
 }
 
-// Codes that mean the server failed, not the caller (OpenTelemetry's gRPC conventions).
-const serverFaults = new Set<number>([
-  GrpcCode.Unknown,
-  GrpcCode.DeadlineExceeded,
-  GrpcCode.Unimplemented,
-  GrpcCode.Internal,
-  GrpcCode.Unavailable,
-  GrpcCode.DataLoss,
-]);
-
 function end(span: Span, route: Route, error: unknown, abandoned: boolean, client: boolean): void {
   const code = endCode(error, abandoned);
-  if (route.system === "grpc") {
-    span.setAttribute("rpc.grpc.status_code", code);
-  } else if (route.system === "connect_rpc") {
-    if (code !== GrpcCode.OK) {
-      span.setAttribute("rpc.connect_rpc.error_code", connectCodeName(code));
-    }
+  let errorType: string | undefined;
+  if (route.system === "http") {
+    const status = httpEndStatus(code, error);
+    span.setAttribute("http.response.status_code", status);
+    if (status >= (client ? 400 : 500)) errorType = String(status);
   } else {
-    span.setAttribute("http.response.status_code", httpEndStatus(code, error));
+    // A Connect response carries an error code only when it failed; gRPC always has a status.
+    const status = route.system === "grpc"
+      ? grpcCodeName(code)
+      : code === GrpcCode.OK
+      ? undefined
+      : connectCodeName(code);
+    if (status !== undefined) span.setAttribute("rpc.status_code", status);
+    if (isRpcError(code, client)) errorType = status;
   }
   if (error !== undefined) {
     const e = fromError(error);
-    span.setAttribute("error.type", e.reason || connectCodeName(code));
     span.recordException(error instanceof Error ? error : e);
-    const fault = client || (route.system === "http" ? e.code >= 500 : serverFaults.has(code));
-    if (fault) span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+    if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
   }
+  if (errorType !== undefined) span.setAttribute("error.type", errorType);
   span.end();
 }

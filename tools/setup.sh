@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the test suite needs when it is missing, then returns quickly on later runs:
 # npm tools (buf, protoc-gen-es, Node 24, Bun, workerd) into tools/node_modules, Debian
-# packages (etcd-server, chromium, wrk, nghttp2-client), Go test peers and tools (pinned, built
+# packages (etcd-server, chromium, wrk, nghttp2-client, prometheus), Go test peers and tools (pinned, built
 # from the Go module proxy into tools/go/bin), and the Deno npm dependencies.
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,6 +18,7 @@ command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
 command -v h2load >/dev/null 2>&1 || missing="$missing nghttp2-client"
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 if [ -n "$missing" ]; then
   echo "setup: installing Debian packages:$missing"
   SUDO=""

@@ -1,6 +1,8 @@
 // Metrics middleware on real servers: counts and bucket values in the in-process registry
-// (with a fake clock, so bucket placement is exact), the Prometheus text format checked line by
-// line against the format's grammar, the /metrics handler, and an OpenTelemetry SDK meter.
+// (with a fake clock, so bucket placement is exact) under both conventions (OpenTelemetry's
+// semconv and Go Kratos's), the Prometheus text format checked line by line against the
+// format's grammar and by Prometheus's own `promtool check metrics`, the /metrics handler, and
+// an OpenTelemetry SDK meter.
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
@@ -12,7 +14,7 @@ import {
   MetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware/mod.ts";
-import { notFound } from "../../errors/mod.ts";
+import { internal, notFound } from "../../errors/mod.ts";
 import { createHttpServer } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, transports } from "../support/servers.ts";
@@ -105,6 +107,8 @@ function assertValidExposition(text: string) {
   }
 }
 
+const total = (rows: readonly { value: number }[]) => rows.reduce((n, r) => n + r.value, 0);
+
 Deno.test("metrics: counts and buckets per protocol, method and status after real calls", async () => {
   const clock = fakeClock();
   const serverRegistry = createMetricsRegistry();
@@ -127,41 +131,65 @@ Deno.test("metrics: counts and buckets per protocol, method and status after rea
     for (const [registry, side] of [[serverRegistry, "server"], [clientRegistry, "client"]]) {
       const text = (registry as typeof serverRegistry).exposition();
       assertValidExposition(text);
-      const requests = samples(text, `rpc_${side}_requests_total`);
-      const durations = `rpc_${side}_duration_milliseconds`;
-      for (const system of ["grpc", "connect_rpc"]) {
+      assert.doesNotMatch(text, /_milliseconds|requests_total/, "seconds, and no extra counter");
+      const name = `rpc_${side}_call_duration_seconds`;
+      const counts = samples(text, `${name}_count`);
+      for (const system of ["grpc", "connectrpc"]) {
         const calls = system === "grpc" ? 2 : 1; // gRPC-Web reports as grpc
-        const hello = { rpc_system: system, rpc_method: "SayHello" };
-        const ok = pick(requests, { ...hello, rpc_grpc_status_code: "0" });
-        assert.equal(ok.length, 1, `${side} ${system}: one series`);
-        assert.equal(ok[0].value, 2 * calls, `${side} ${system} ok count`);
-        assert.equal(ok[0].labels.rpc_service, "helloworld.v1.Greeter");
-        const notFoundRows = pick(requests, { ...hello, rpc_grpc_status_code: "5" });
-        assert.equal(notFoundRows[0].value, calls, `${side} ${system} NotFound count`);
-        // Each unary call took exactly 30 ms: all in the (25, 50] bucket.
-        const okBuckets = pick(samples(text, `${durations}_bucket`), {
+        const hello = { rpc_system_name: system, rpc_method: "helloworld.v1.Greeter/SayHello" };
+        // A Connect success carries no code; gRPC's is OK.
+        const okCode = system === "grpc" ? "OK" : undefined;
+        const ok = counts.filter((r) =>
+          r.labels.rpc_system_name === system && r.labels.rpc_method === hello.rpc_method &&
+          r.labels.rpc_status_code === okCode
+        );
+        // Client series are per server address: gRPC-Web and gRPC reach different ports.
+        const series = side === "client" ? calls : 1;
+        assert.equal(ok.length, series, `${side} ${system}: series`);
+        assert.equal(total(ok), 2 * calls, `${side} ${system} ok count`);
+        assert.equal(ok[0].labels.error_type, undefined, "no error.type on success");
+        const missing = pick(counts, {
           ...hello,
-          rpc_grpc_status_code: "0",
+          rpc_status_code: system === "grpc" ? "NOT_FOUND" : "not_found",
         });
-        const le = (bound: string) => okBuckets.find((b) => b.labels.le === bound)!.value;
-        assert.equal(le("25"), 0, `${side} ${system}: nothing at or under 25 ms`);
-        assert.equal(le("50"), 2 * calls);
+        assert.equal(total(missing), calls, `${side} ${system} NotFound count`);
+        // NotFound is the caller's problem: an error on the client, not a server fault.
+        assert.equal(
+          missing[0].labels.error_type,
+          side === "client" ? missing[0].labels.rpc_status_code : undefined,
+          `${side} ${system} error.type`,
+        );
+        // Each unary call took exactly 30 ms: all in the (0.025, 0.05] bucket.
+        const okBuckets = samples(text, `${name}_bucket`).filter((b) =>
+          b.labels.rpc_system_name === system && b.labels.rpc_method === hello.rpc_method &&
+          b.labels.rpc_status_code === okCode
+        );
+        const le = (bound: string) => total(okBuckets.filter((b) => b.labels.le === bound));
+        assert.equal(le("0.025"), 0, `${side} ${system}: nothing at or under 25 ms`);
+        assert.equal(le("0.05"), 2 * calls);
         assert.equal(le("+Inf"), 2 * calls);
-        const sum = pick(samples(text, `${durations}_sum`), {
-          ...hello,
-          rpc_grpc_status_code: "0",
-        });
-        assert.equal(sum[0].value, 60 * calls);
-        // The stream's three messages took 100 ms each: measured to the end, 300 ms.
-        const stream = {
-          rpc_system: system,
-          rpc_method: "SayHelloStream",
-          rpc_grpc_status_code: "0",
-        };
-        const streamBuckets = pick(samples(text, `${durations}_bucket`), stream);
-        assert.equal(streamBuckets.find((b) => b.labels.le === "250")!.value, 0);
-        assert.equal(streamBuckets.find((b) => b.labels.le === "500")!.value, calls);
-        assert.equal(pick(samples(text, `${durations}_sum`), stream)[0].value, 300 * calls);
+        const sum = total(
+          samples(text, `${name}_sum`).filter((r) =>
+            r.labels.rpc_system_name === system && r.labels.rpc_method === hello.rpc_method &&
+            r.labels.rpc_status_code === okCode
+          ),
+        );
+        assert.ok(Math.abs(sum - 0.06 * calls) < 1e-9, `${side} ${system} sum ${sum}`);
+        // The stream's three messages took 100 ms each: measured to the end, 0.3 s.
+        const stream = (r: { labels: Record<string, string> }) =>
+          r.labels.rpc_system_name === system &&
+          r.labels.rpc_method === "helloworld.v1.Greeter/SayHelloStream";
+        const streamBuckets = samples(text, `${name}_bucket`).filter(stream);
+        assert.equal(total(streamBuckets.filter((b) => b.labels.le === "0.25")), 0);
+        assert.equal(total(streamBuckets.filter((b) => b.labels.le === "0.5")), calls);
+        const streamSum = total(samples(text, `${name}_sum`).filter(stream));
+        assert.ok(Math.abs(streamSum - 0.3 * calls) < 1e-9, `${side} ${system} stream sum`);
+      }
+      if (side === "client") {
+        const grpcPort = Number(new URL(servers.grpc).port);
+        const grpcRows = pick(counts, { rpc_system_name: "grpc", server_port: String(grpcPort) });
+        assert.ok(grpcRows.length > 0, "client series carry server.port");
+        assert.equal(grpcRows[0].labels.server_address, "127.0.0.1");
       }
     }
   } finally {
@@ -169,12 +197,13 @@ Deno.test("metrics: counts and buckets per protocol, method and status after rea
   }
 });
 
-Deno.test("metrics: REST calls are labelled by HTTP status; a cancelled stream counts as Canceled", async () => {
+Deno.test("metrics: REST calls follow the HTTP conventions; a cancelled stream counts as Canceled", async () => {
   const registry = createMetricsRegistry();
   let serverDone = () => {};
   const servers = await startServers([[Greeter, {
     sayHello(req: { name: string }) {
       if (req.name === "ghost") throw notFound("USER_NOT_FOUND", "no such user");
+      if (req.name === "down") throw internal("DB_DOWN", "database down");
       return { message: "hi" };
     },
     async *sayHelloStream(_: unknown, ctx: HandlerContext) {
@@ -188,9 +217,10 @@ Deno.test("metrics: REST calls are labelled by HTTP status; a cancelled stream c
   }]], [metrics.server({ meter: registry })]);
   try {
     assert.equal((await fetch(`${servers.http}/helloworld/ann`)).status, 200);
-    const missing = await fetch(`${servers.http}/helloworld/ghost`);
-    assert.equal(missing.status, 404);
-    await missing.body?.cancel();
+    for (const name of ["ghost", "down"]) {
+      const res = await fetch(`${servers.http}/helloworld/${name}`);
+      await res.body?.cancel();
+    }
     const stopped = new Promise<void>((resolve) => serverDone = resolve);
     const abort = new AbortController();
     const client = createClient(Greeter, transports(servers).grpc);
@@ -200,21 +230,157 @@ Deno.test("metrics: REST calls are labelled by HTTP status; a cancelled stream c
     await stopped;
     const text = registry.exposition();
     assertValidExposition(text);
-    const requests = samples(text, "rpc_server_requests_total");
+    const http = samples(text, "http_server_request_duration_seconds_count");
+    const route = {
+      http_request_method: "GET",
+      http_route: "/helloworld/{name}",
+      url_scheme: "http",
+    };
+    assert.equal(pick(http, { ...route, http_response_status_code: "200" })[0].value, 1);
+    const notFoundRow = pick(http, { ...route, http_response_status_code: "404" })[0];
+    assert.equal(notFoundRow.value, 1);
+    assert.equal(notFoundRow.labels.error_type, undefined, "a 404 is no server error");
     assert.equal(
-      pick(requests, { rpc_system: "http", http_response_status_code: "200" })[0].value,
+      pick(http, { ...route, http_response_status_code: "500", error_type: "500" })[0].value,
       1,
     );
     assert.equal(
-      pick(requests, { rpc_system: "http", http_response_status_code: "404" })[0].value,
-      1,
+      samples(text, "rpc_server_call_duration_seconds_count").filter((r) =>
+        r.labels.rpc_method === "helloworld.v1.Greeter/SayHello"
+      ).length,
+      0,
+      "REST calls are HTTP requests, not RPC series",
     );
-    const canceled = pick(requests, { rpc_method: "SayHelloStream", rpc_grpc_status_code: "1" });
+    const canceled = pick(samples(text, "rpc_server_call_duration_seconds_count"), {
+      rpc_method: "helloworld.v1.Greeter/SayHelloStream",
+      rpc_status_code: "CANCELLED",
+    });
     assert.equal(canceled[0]?.value, 1, text);
   } finally {
     await servers.close();
   }
 });
+
+Deno.test("metrics: the kratos convention records Go Kratos's series and labels", async () => {
+  const clock = fakeClock();
+  const serverRegistry = createMetricsRegistry();
+  const clientRegistry = createMetricsRegistry();
+  const servers = await startServers([[Greeter, greeter(clock)]], [
+    metrics.server({ meter: serverRegistry, convention: "kratos", now: clock.now }),
+  ]);
+  try {
+    const all = transports(servers, [
+      metrics.client({ meter: clientRegistry, convention: "kratos", now: clock.now }),
+    ]);
+    for (const transport of [all.grpc, all.connect]) {
+      const client = createClient(Greeter, transport);
+      await client.sayHello({ name: "a" });
+      await client.sayHello({ name: "ghost" }).catch(() => {});
+    }
+    assert.equal((await fetch(`${servers.http}/helloworld/ghost`)).status, 404);
+    for (const [registry, side] of [[serverRegistry, "server"], [clientRegistry, "client"]]) {
+      const text = (registry as typeof serverRegistry).exposition();
+      assertValidExposition(text);
+      assert.match(text, new RegExp(`^# TYPE ${side}_requests_code_total counter$`, "m"));
+      assert.match(text, new RegExp(`^# TYPE ${side}_requests_seconds histogram$`, "m"));
+      const codes = samples(text, `${side}_requests_code_total`);
+      const op = "/helloworld.v1.Greeter/SayHello";
+      for (const kind of ["grpc", "connect"]) {
+        assert.deepEqual(
+          pick(codes, { kind, operation: op, code: "200" }).map((r) => [r.labels, r.value]),
+          [[{ kind, operation: op, code: "200", reason: "" }, 1]],
+          `${side} ${kind}: Kratos's four labels, 200 on success`,
+        );
+        assert.equal(
+          pick(codes, { kind, operation: op, code: "404", reason: "USER_NOT_FOUND" })[0].value,
+          1,
+        );
+        const buckets = pick(samples(text, `${side}_requests_seconds_bucket`), {
+          kind,
+          operation: op,
+        });
+        assert.deepEqual(
+          buckets.map((b) => b.labels.le),
+          ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "+Inf"],
+          "Kratos's DefaultSecondsHistogram buckets",
+        );
+        assert.deepEqual(Object.keys(buckets[0].labels).sort(), ["kind", "le", "operation"]);
+        assert.equal(buckets.find((b) => b.labels.le === "0.05")!.value, 2, "30 ms each");
+        assert.equal(buckets.find((b) => b.labels.le === "0.025")!.value, 0);
+      }
+      if (side === "server") {
+        assert.equal(
+          pick(codes, { kind: "http", operation: op, code: "404", reason: "USER_NOT_FOUND" })[0]
+            .value,
+          1,
+          "REST calls have kind http, as on Kratos's HTTP server",
+        );
+      }
+    }
+  } finally {
+    await servers.close();
+  }
+});
+
+Deno.test("metrics: promtool check metrics finds nothing to lint in anything Atreus exposes", async () => {
+  const registry = createMetricsRegistry();
+  const clock = fakeClock();
+  const servers = await startServers([[Greeter, greeter(clock)]], [
+    metrics.server({ meter: registry, now: clock.now }),
+    metrics.server({ meter: registry, convention: "kratos", now: clock.now }),
+  ]);
+  try {
+    const clientSide = [
+      metrics.client({ meter: registry, now: clock.now }),
+      metrics.client({ meter: registry, convention: "kratos", now: clock.now }),
+    ];
+    for (const transport of Object.values(transports(servers, clientSide))) {
+      const client = createClient(Greeter, transport);
+      await client.sayHello({ name: "a" });
+      await client.sayHello({ name: "ghost" }).catch(() => {});
+      for await (const _ of client.sayHelloStream({ count: 2 }));
+    }
+    await (await fetch(`${servers.http}/helloworld/ann`)).body?.cancel();
+    const text = registry.exposition();
+    for (
+      const name of [
+        "rpc_server_call_duration_seconds",
+        "rpc_client_call_duration_seconds",
+        "http_server_request_duration_seconds",
+        "server_requests_seconds",
+        "server_requests_code_total",
+        "client_requests_seconds",
+        "client_requests_code_total",
+      ]
+    ) assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), `${name} is exposed`);
+    assert.deepEqual(await promtool(text), { code: 0, output: "" });
+    // The linter itself: the names this replaced are findings.
+    const old = createMetricsRegistry();
+    old.createHistogram("rpc.server.duration", { unit: "ms", description: "d" }).record(1);
+    const found = await promtool(old.exposition());
+    assert.equal(found.code, 3, found.output);
+    assert.match(found.output, /use base unit "seconds" instead of "milliseconds"/);
+  } finally {
+    await servers.close();
+  }
+});
+
+/** Runs `promtool check metrics` on `text`: its exit code and what it printed. */
+async function promtool(text: string): Promise<{ code: number; output: string }> {
+  const child = new Deno.Command("promtool", {
+    args: ["check", "metrics"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const out = await child.output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, output: (decode(out.stdout) + decode(out.stderr)).trim() };
+}
 
 Deno.test("metrics: metricsHandler serves the registry as a Hono route", async () => {
   const registry = createMetricsRegistry();
@@ -234,12 +400,14 @@ Deno.test("metrics: metricsHandler serves the registry as a Hono route", async (
     assert.equal(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
     const text = await res.text();
     assertValidExposition(text);
-    assert.match(text, /^# HELP rpc_server_duration_milliseconds Duration of inbound RPCs\.$/m);
-    assert.match(text, /^# TYPE rpc_server_duration_milliseconds histogram$/m);
-    assert.match(text, /^# TYPE rpc_server_requests_total counter$/m);
     assert.match(
       text,
-      /^rpc_server_requests_total\{rpc_system="connect_rpc",rpc_service="helloworld\.v1\.Greeter",rpc_method="SayHello",rpc_grpc_status_code="0"\} 1$/m,
+      /^# HELP rpc_server_call_duration_seconds Measures the duration of an incoming Remote Procedure Call \(RPC\)\.$/m,
+    );
+    assert.match(text, /^# TYPE rpc_server_call_duration_seconds histogram$/m);
+    assert.match(
+      text,
+      /^rpc_server_call_duration_seconds_count\{rpc_system_name="connectrpc",rpc_method="helloworld\.v1\.Greeter\/SayHello"\} 1$/m,
     );
   } finally {
     await server.stop();
@@ -315,7 +483,11 @@ Deno.test("metrics: an OpenTelemetry SDK meter gets the same instruments and att
   const provider = new MeterProvider({ readers: [reader] });
   const clock = fakeClock();
   const servers = await startServers([[Greeter, greeter(clock)]], [
-    metrics.server({ meter: provider.getMeter("test"), now: clock.now, buckets: [10, 50, 100] }),
+    metrics.server({
+      meter: provider.getMeter("test"),
+      now: clock.now,
+      buckets: [0.01, 0.05, 0.1],
+    }),
   ]);
   try {
     const client = createClient(Greeter, transports(servers).grpc);
@@ -324,28 +496,27 @@ Deno.test("metrics: an OpenTelemetry SDK meter gets the same instruments and att
     const { resourceMetrics, errors } = await reader.collect();
     assert.deepEqual(errors, []);
     const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
-    const duration = all.find((m) => m.descriptor.name === "rpc.server.duration")!;
-    assert.equal(duration.descriptor.unit, "ms");
+    const duration = all.find((m) => m.descriptor.name === "rpc.server.call.duration")!;
+    assert.equal(duration.descriptor.unit, "s");
     assert.equal(duration.dataPointType, DataPointType.HISTOGRAM);
     const points = duration.dataPoints as {
       attributes: Record<string, unknown>;
       value: { buckets: { boundaries: number[]; counts: number[] }; count: number; sum?: number };
     }[];
-    const ok = points.find((p) => p.attributes["rpc.grpc.status_code"] === 0)!;
+    const ok = points.find((p) => p.attributes["rpc.status_code"] === "OK")!;
     assert.deepEqual(ok.attributes, {
-      "rpc.system": "grpc",
-      "rpc.service": "helloworld.v1.Greeter",
-      "rpc.method": "SayHello",
-      "rpc.grpc.status_code": 0,
+      "rpc.system.name": "grpc",
+      "rpc.method": "helloworld.v1.Greeter/SayHello",
+      "rpc.status_code": "OK",
     });
-    assert.deepEqual(ok.value.buckets.boundaries, [10, 50, 100], "the bucket advice is honoured");
+    assert.deepEqual(ok.value.buckets.boundaries, [0.01, 0.05, 0.1], "the advice is honoured");
     assert.deepEqual(ok.value.buckets.counts, [0, 1, 0, 0]);
-    assert.equal(ok.value.sum, 30);
-    const requests = all.find((m) => m.descriptor.name === "rpc.server.requests")!;
+    assert.ok(Math.abs(ok.value.sum! - 0.03) < 1e-9);
     const byCode = Object.fromEntries(
-      requests.dataPoints.map((p) => [p.attributes["rpc.grpc.status_code"], p.value]),
+      points.map((p) => [p.attributes["rpc.status_code"], p.value.count]),
     );
-    assert.deepEqual(byCode, { 0: 1, 5: 1 });
+    assert.deepEqual(byCode, { OK: 1, NOT_FOUND: 1 });
+    assert.equal(all.length, 1, "one instrument: the histogram's count is the request count");
   } finally {
     await servers.close();
     await provider.shutdown();

@@ -88,7 +88,7 @@ async function probe(): Promise<ProbeResult> {
     const server = spans.find((s) => s.kind === SpanKind.SERVER);
     const client = spans.find((s) => s.kind === SpanKind.CLIENT);
     const requests = registry.exposition().split("\n")
-      .filter((l) => l.startsWith("rpc_server_requests_total"))
+      .filter((l) => l.startsWith("rpc_server_call_duration_seconds_count"))
       .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
     const sample = processCpuSampler({ intervalMs: 1 });
     return {
@@ -190,8 +190,14 @@ if (import.meta.main) {
         .sayHello({ name: "x" }).then(() => undefined, (e) => e);
       assert.equal(reason(err), "TOKEN_MISSING");
       const text = await (await fetch(`${base}/metrics`)).text();
-      assert.match(text, /rpc_server_requests_total\{[^}]*rpc_grpc_status_code="0"\} 1/);
-      assert.match(text, /rpc_server_requests_total\{[^}]*rpc_grpc_status_code="16"\} 2/);
+      assert.match(
+        text,
+        /rpc_server_call_duration_seconds_count\{rpc_system_name="connectrpc",rpc_method="helloworld\.v1\.Greeter\/SayHello"\} 1/,
+      );
+      assert.match(
+        text,
+        /rpc_server_call_duration_seconds_count\{[^}]*rpc_status_code="unauthenticated"[^}]*\} 2/,
+      );
     } finally {
       await workerd.close();
     }

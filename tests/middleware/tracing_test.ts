@@ -24,7 +24,7 @@ import { startServers, transports } from "../support/servers.ts";
 type Protocol = "connect" | "grpc-web" | "grpc";
 const protocols: Protocol[] = ["connect", "grpc-web", "grpc"];
 const system: Record<Protocol, string> = {
-  connect: "connect_rpc",
+  connect: "connectrpc",
   "grpc-web": "grpc",
   grpc: "grpc",
 };
@@ -48,6 +48,21 @@ function byKindAndName(spans: readonly ReadableSpan[], kind: SpanKind, name: str
 }
 
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
+
+// `rpc.status_code` as the conventions spell it: gRPC's names, Connect's error codes.
+const grpcNames: Partial<Record<Code, string>> = {
+  [Code.Canceled]: "CANCELLED",
+  [Code.NotFound]: "NOT_FOUND",
+  [Code.Internal]: "INTERNAL",
+};
+const connectNames: Partial<Record<Code, string>> = {
+  [Code.Canceled]: "canceled",
+  [Code.NotFound]: "not_found",
+  [Code.Internal]: "internal",
+};
+function statusName(protocol: Protocol, code: Code): string | undefined {
+  return protocol === "connect" ? connectNames[code] : grpcNames[code];
+}
 
 // B answers; A's sayHello calls B over the same protocol it was called with.
 async function twoHops(provider: TracerProvider, logger: ReturnType<typeof captureLogger>) {
@@ -90,7 +105,7 @@ Deno.test("tracing: one trace across A → B on Connect, gRPC-Web and gRPC, with
       assert.equal(reply.message, "a:b:ann");
       const spans = exporter.getFinishedSpans();
       assert.equal(spans.length, 4, protocol);
-      const op = "/helloworld.v1.Greeter/SayHello";
+      const op = "helloworld.v1.Greeter/SayHello";
       const spanIds = new Set(spans.map((s) => s.spanContext().spanId));
       assert.equal(spanIds.size, 4, "four distinct spans");
       const clientSpans = spans.filter((s) => s.kind === SpanKind.CLIENT && s.name === op);
@@ -106,14 +121,14 @@ Deno.test("tracing: one trace across A → B on Connect, gRPC-Web and gRPC, with
       assert.equal(traceIds.size, 1, "one trace id across hops");
       assert.equal(aServer.parentSpanContext?.isRemote, true);
       for (const s of spans) {
-        assert.equal(s.attributes["rpc.system"], system[protocol], `${protocol} ${s.name}`);
-        assert.equal(s.attributes["rpc.service"], "helloworld.v1.Greeter");
-        assert.equal(s.attributes["rpc.method"], "SayHello");
+        assert.equal(s.attributes["rpc.system.name"], system[protocol], `${protocol} ${s.name}`);
+        assert.equal(s.attributes["rpc.method"], "helloworld.v1.Greeter/SayHello");
+        assert.equal(s.attributes["rpc.service"], undefined, "gone from the conventions");
         assert.equal(typeof s.attributes["server.address"], "string");
         assert.equal(s.status.code, SpanStatusCode.UNSET);
-        if (protocol === "connect") {
-          assert.equal(s.attributes["rpc.connect_rpc.error_code"], undefined);
-        } else assert.equal(s.attributes["rpc.grpc.status_code"], 0);
+        assert.equal(s.attributes["error.type"], undefined);
+        // A Connect response has no code on success; gRPC always has a status.
+        assert.equal(s.attributes["rpc.status_code"], protocol === "connect" ? undefined : "OK");
       }
       const bEndpoint = protocol === "grpc" ? b.grpc : b.http;
       assert.equal(bServer.attributes["server.port"], Number(new URL(bEndpoint).port));
@@ -146,22 +161,19 @@ Deno.test("tracing: errors set status codes; only server faults mark a server sp
         const err = await client.sayHello({ name }).then(() => undefined, (e) => e);
         assert.equal(ConnectError.from(err).code, code, `${protocol} ${name}`);
         const spans = exporter.getFinishedSpans();
-        const op = "/helloworld.v1.Greeter/SayHello";
+        const op = "helloworld.v1.Greeter/SayHello";
         const server = byKindAndName(spans, SpanKind.SERVER, op);
         const clientSpan = byKindAndName(spans, SpanKind.CLIENT, op);
         for (const s of [server, clientSpan]) {
-          if (protocol === "connect") {
-            assert.equal(
-              s.attributes["rpc.connect_rpc.error_code"],
-              code === Code.NotFound ? "not_found" : "internal",
-            );
-          } else assert.equal(s.attributes["rpc.grpc.status_code"], code);
+          assert.equal(s.attributes["rpc.status_code"], statusName(protocol, code));
           assert.equal(s.events.filter((e) => e.name === "exception").length, 1, "recorded");
         }
         assert.equal(
           server.attributes["error.type"],
-          name === "missing" ? "USER_NOT_FOUND" : "DB_DOWN",
+          name === "missing" ? undefined : statusName(protocol, code),
+          "error.type only for server faults",
         );
+        assert.equal(clientSpan.attributes["error.type"], statusName(protocol, code));
         assert.equal(
           server.status.code,
           code === Code.Internal ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
@@ -192,7 +204,7 @@ Deno.test("tracing: stream spans end when the stream ends, with its status", asy
       if (req.name === "fail") throw notFound("STREAM_GONE", "gone mid-stream");
     },
   }]], [tracing.server({ tracerProvider: provider })]);
-  const op = "/helloworld.v1.Greeter/SayHelloStream";
+  const op = "helloworld.v1.Greeter/SayHelloStream";
   try {
     const client = createClient(
       Greeter,
@@ -205,8 +217,8 @@ Deno.test("tracing: stream spans end when the stream ends, with its status", asy
     assert.equal((await it.next()).value?.message, "second");
     assert.equal((await it.next()).done, true);
     const spans = exporter.getFinishedSpans();
-    assert.equal(byKindAndName(spans, SpanKind.SERVER, op).attributes["rpc.grpc.status_code"], 0);
-    assert.equal(byKindAndName(spans, SpanKind.CLIENT, op).attributes["rpc.grpc.status_code"], 0);
+    assert.equal(byKindAndName(spans, SpanKind.SERVER, op).attributes["rpc.status_code"], "OK");
+    assert.equal(byKindAndName(spans, SpanKind.CLIENT, op).attributes["rpc.status_code"], "OK");
 
     for (const protocol of protocols) {
       exporter.reset();
@@ -222,10 +234,9 @@ Deno.test("tracing: stream spans end when the stream ends, with its status", asy
       assert.equal(ConnectError.from(err).code, Code.NotFound);
       const server = byKindAndName(exporter.getFinishedSpans(), SpanKind.SERVER, op);
       const clientSpan = byKindAndName(exporter.getFinishedSpans(), SpanKind.CLIENT, op);
-      if (protocol === "connect") {
-        assert.equal(server.attributes["rpc.connect_rpc.error_code"], "not_found");
-      } else assert.equal(server.attributes["rpc.grpc.status_code"], Code.NotFound);
-      assert.equal(server.attributes["error.type"], "STREAM_GONE");
+      assert.equal(server.attributes["rpc.status_code"], statusName(protocol, Code.NotFound));
+      assert.equal(server.attributes["error.type"], undefined);
+      assert.equal(clientSpan.attributes["error.type"], statusName(protocol, Code.NotFound));
       assert.equal(clientSpan.status.code, SpanStatusCode.ERROR);
       assert.equal(server.spanContext().traceId, clientSpan.spanContext().traceId);
       assert.equal(parentOf(server), clientSpan.spanContext().spanId);
@@ -248,7 +259,7 @@ Deno.test("tracing: a stream cancelled mid-way ends both spans as Canceled", asy
       }
     },
   }]], [tracing.server({ tracerProvider: provider })]);
-  const op = "/helloworld.v1.Greeter/SayHelloStream";
+  const op = "helloworld.v1.Greeter/SayHelloStream";
   try {
     for (const protocol of protocols) {
       exporter.reset();
@@ -267,9 +278,7 @@ Deno.test("tracing: a stream cancelled mid-way ends both spans as Canceled", asy
       await bounded(serverStopped, "the server stream to stop");
       const server = byKindAndName(exporter.getFinishedSpans(), SpanKind.SERVER, op);
       for (const s of [clientSpan, server]) {
-        if (protocol === "connect") {
-          assert.equal(s.attributes["rpc.connect_rpc.error_code"], "canceled", s.name);
-        } else assert.equal(s.attributes["rpc.grpc.status_code"], Code.Canceled, protocol);
+        assert.equal(s.attributes["rpc.status_code"], statusName(protocol, Code.Canceled), s.name);
       }
       assert.equal(server.status.code, SpanStatusCode.UNSET, "a cancel is not a server fault");
     }
@@ -293,14 +302,18 @@ Deno.test("tracing: REST calls get an http span with the route template", async 
     assert.equal(missing.status, 404);
     await missing.body?.cancel();
     const [first, second] = exporter.getFinishedSpans();
-    assert.equal(first.name, "/helloworld.v1.Greeter/SayHello");
+    assert.equal(first.name, "GET /helloworld/{name}", "HTTP conventions: method and route");
     assert.equal(first.kind, SpanKind.SERVER);
-    assert.equal(first.attributes["rpc.system"], "http");
+    assert.equal(first.attributes["rpc.system.name"], undefined);
+    assert.equal(first.attributes["rpc.method"], "helloworld.v1.Greeter/SayHello");
+    assert.equal(first.attributes["url.scheme"], "http");
+    assert.equal(first.attributes["url.path"], "/helloworld/ann");
     assert.equal(first.attributes["http.request.method"], "GET");
     assert.equal(first.attributes["http.route"], "/helloworld/{name}");
     assert.equal(first.attributes["http.response.status_code"], 200);
     assert.equal(second.attributes["http.response.status_code"], 404);
     assert.equal(second.status.code, SpanStatusCode.UNSET);
+    assert.equal(second.attributes["error.type"], undefined, "a 404 is no server fault");
   } finally {
     await servers.close();
   }
@@ -400,12 +413,12 @@ Deno.test("tracing: a registered global propagator or an explicit one carries ot
       byKindAndName(
         exporter.getFinishedSpans(),
         SpanKind.SERVER,
-        "/helloworld.v1.Greeter/SayHello",
+        "helloworld.v1.Greeter/SayHello",
       ),
       byKindAndName(
         exporter.getFinishedSpans(),
         SpanKind.CLIENT,
-        "/helloworld.v1.Greeter/SayHello",
+        "helloworld.v1.Greeter/SayHello",
       ),
     ];
     assert.equal(parentOf(server), client.spanContext().spanId);

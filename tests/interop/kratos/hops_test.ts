@@ -78,7 +78,7 @@ for (const major of majors) {
         assert.ok(goClientSpan, "the Go client recorded its client span");
         assert.equal(atreusServer.parentSpanContext?.spanId, goClientSpan.spanId);
         const atreusClient = atreusSpans.find((s) =>
-          s.parentSpanContext?.spanId === middle.spanId && s.name === "/interop.v1.Greeter/Relay" &&
+          s.parentSpanContext?.spanId === middle.spanId && s.name === "interop.v1.Greeter/Relay" &&
           s.kind === 2 // CLIENT
         );
         assert.ok(atreusClient, "Atreus's outgoing call is a child of its server span");
