@@ -48,7 +48,8 @@ done
 # named package. One "name package" per line; rebuilt when missing or when a file of its wrapper
 # is newer. Symbol tables are left out (-s -w): Consul's binary shrinks from 133 to 93 MB.
 GO_BUILDS="etcd go.etcd.io/etcd/server/v3
-consul github.com/hashicorp/consul"
+consul github.com/hashicorp/consul
+jaeger github.com/jaegertracing/jaeger/cmd/jaeger"
 echo "$GO_BUILDS" | while read -r name package; do
   [ -n "$name" ] || continue
   if [ ! -x "$GOBIN/$name" ] || [ -n "$(find "tools/go-builds/$name" -newer "$GOBIN/$name" -type f)" ]; then

@@ -2,7 +2,8 @@
 //   deno run -A main.ts | bun main.ts | node --experimental-transform-types main.ts
 // Configuration comes from configs/ (or --conf), overridden by HELLOWORLD__* environment
 // variables; --http/--grpc flags override the addresses (--grpc "" disables gRPC). The log
-// level follows configs/ live: edit `log.level` and the running service picks it up.
+// level follows configs/ live: edit `log.level` and the running service picks it up. Metrics
+// are served at /metrics on the HTTP port; traces go where OTEL_EXPORTER_OTLP_ENDPOINT says.
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { newHelloworld } from "./internal/app/app.ts";

@@ -5,10 +5,21 @@
 //     [--http 127.0.0.1:8080] [--grpc 127.0.0.1:9080] [--protocol grpc|connect|grpc-web]
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { Hono } from "hono";
 import { App } from "../../mod.ts";
 import * as log from "../../log/mod.ts";
 import * as metadata from "../../metadata/mod.ts";
-import { circuitBreaker, logging, recovery, retry } from "../../middleware/mod.ts";
+import {
+  circuitBreaker,
+  createMetricsRegistry,
+  logging,
+  metrics,
+  metricsHandler,
+  recovery,
+  retry,
+  tracing,
+} from "../../middleware/mod.ts";
+import { setupTracing } from "../../otel/mod.ts";
 import { etcd } from "../../registry/mod.ts";
 import {
   type ClientProtocol,
@@ -30,29 +41,57 @@ const { values: flags } = parseArgs({
   },
 });
 
+const logger = log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp());
+// Spans go where OTEL_EXPORTER_OTLP_ENDPOINT says; without it nothing is recorded.
+const telemetry = setupTracing({ serviceName: "gateway", serviceVersion: "v1.0.0", logger });
+const meter = createMetricsRegistry();
+
 const registry = etcd({ endpoint: flags.etcd });
 const greeter = createClient(Greeter, {
   endpoint: "discovery:///helloworld",
   discovery: registry,
   protocol: flags.protocol as ClientProtocol,
-  middleware: [metadata.client(), logging.client(), circuitBreaker(), retry()],
+  // The client span and metrics outermost: one logical call, retries included.
+  middleware: [
+    tracing.client(),
+    metrics.client({ meter }),
+    metadata.client(),
+    logging.client(),
+    circuitBreaker(),
+    retry(),
+  ],
 });
 
 const services = [[Gateway, new GatewayService(greeter)]] as const;
-const middleware = [recovery(), metadata.server(), logging.server()];
+const middleware = [
+  recovery(),
+  tracing.server(),
+  metrics.server({ meter }),
+  metadata.server(),
+  logging.server(),
+];
+const web = new Hono();
+web.get("/metrics", metricsHandler(meter));
+const http = createHttpServer({
+  address: flags.http,
+  app: web,
+  services,
+  middleware,
+  cors: { origin: "*" },
+});
 const app = new App({
   name: "gateway",
   version: "v1.0.0",
-  logger: log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp()),
-  servers: [
-    createHttpServer({ address: flags.http, services, middleware, cors: { origin: "*" } }),
-    createGrpcServer({ address: flags.grpc, services, middleware }),
-  ],
+  logger,
+  servers: [http, createGrpcServer({ address: flags.grpc, services, middleware })],
   registrar: registry,
   stopTimeout: 10_000,
   afterStart: ({ app }) => console.log(`gateway serving ${app.endpoints.join(" ")}`),
   // In-flight greetings still need helloworld while the gateway drains; close the client after.
-  afterStop: () => greeter.close(),
+  afterStop: async () => {
+    await greeter.close();
+    await telemetry.shutdown();
+  },
 });
 
 try {

@@ -8,6 +8,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { App } from "../../mod.ts";
 import * as log from "../../log/mod.ts";
+import { setupTracing } from "../../otel/mod.ts";
 import { etcd } from "../../registry/mod.ts";
 import { newGrpcServer, newHttpServer, services } from "../helloworld/internal/server/server.ts";
 
@@ -20,6 +21,8 @@ const { values: flags } = parseArgs({
   },
 });
 
+const logger = log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp());
+const telemetry = setupTracing({ serviceName: "helloworld", serviceVersion: "v1.0.0", logger });
 const registry = etcd({ endpoint: flags.etcd });
 const registrations = services();
 const conf = { httpAddress: flags.http, grpcAddress: flags.grpc };
@@ -27,13 +30,14 @@ const conf = { httpAddress: flags.http, grpcAddress: flags.grpc };
 const app = new App({
   name: "helloworld",
   version: "v1.0.0",
-  logger: log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp()),
+  logger,
   servers: [newHttpServer(conf, registrations), newGrpcServer(conf, registrations)],
   registrar: registry,
   stopTimeout: 10_000,
   afterStart: ({ app }) =>
     console.log(`helloworld ${app.id} serving ${app.endpoints.join(" ")} (registered in etcd)`),
   beforeStop: () => console.log("helloworld stopping"),
+  afterStop: () => telemetry.shutdown(),
 });
 
 try {

@@ -9,7 +9,15 @@ import {
 import { Greeter } from "../../gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../service/greeter.ts";
 import { Hono } from "hono";
-import { logging, recovery } from "../../../../middleware/mod.ts";
+import {
+  createMetricsRegistry,
+  logging,
+  metrics,
+  metricsHandler,
+  type MetricsRegistry,
+  recovery,
+  tracing,
+} from "../../../../middleware/mod.ts";
 import * as metadata from "../../../../metadata/mod.ts";
 import type { Middleware } from "../../../../transport/mod.ts";
 
@@ -25,9 +33,22 @@ export interface ServerConfig {
   readonly corsOrigin?: string;
 }
 
-/** The server middleware: recovery outermost, then metadata capture and one log line per call. */
-export function middleware(): Middleware[] {
-  return [recovery(), metadata.server(), logging.server()];
+/** The metrics of this process, served at `/metrics` by the HTTP server. */
+export const metricsRegistry: MetricsRegistry = createMetricsRegistry();
+
+/**
+ * The server middleware: recovery outermost, then a span per call (recorded once an SDK is
+ * registered, see `setupTracing`), the call's duration into `metricsRegistry`, metadata
+ * capture, and one log line per call (with the trace ids).
+ */
+export function middleware(registry: MetricsRegistry = metricsRegistry): Middleware[] {
+  return [
+    recovery(),
+    tracing.server(),
+    metrics.server({ meter: registry }),
+    metadata.server(),
+    logging.server(),
+  ];
 }
 
 /** The registrations served by every helloworld server. */
@@ -41,6 +62,7 @@ export function newHttpServer(
   registrations: ServiceRegistration[] = services(),
   app: Hono = new Hono(),
 ): HttpServer<Hono> {
+  app.get("/metrics", metricsHandler(metricsRegistry));
   return createHttpServer({
     app,
     address: conf.httpAddress,
