@@ -21,8 +21,8 @@ import {
   type MetricAttributesLike,
 } from "./metrics_registry.ts";
 import {
+  clientServer,
   grpcCodeName,
-  hostPort,
   isRpcError,
   rpcNames,
   rpcSystem,
@@ -252,7 +252,7 @@ function rpcRoute(inst: Instruments, req: CallRequest, kind: TransportKind, clie
     "rpc.method": rpcNames(req).fullMethod,
   };
   if (client) {
-    const address = hostPort(req.url);
+    const address = clientServer(req.url, rpcNames(req));
     if (address !== undefined) {
       base["server.address"] = address.host;
       if (address.port !== undefined) base["server.port"] = address.port;

@@ -99,6 +99,21 @@ export function hostPort(url: string): { host: string; port: number | undefined 
   };
 }
 
+/**
+ * `server.address`/`server.port` of a client call to `url`: host and port of an http(s) URL;
+ * for a target the client resolves itself (`discovery:///helloworld`, `direct:///a:1,b:2`) the
+ * whole target and no port, as the gRPC conventions ask of targets without one host.
+ */
+export function clientServer(
+  url: string,
+  names: RpcNames,
+): { host: string; port: number | undefined } | undefined {
+  if (url.startsWith("http://") || url.startsWith("https://")) return hostPort(url);
+  const suffix = `/${names.fullMethod}`;
+  const target = url.endsWith(suffix) ? url.slice(0, -suffix.length) : url;
+  return target === "" ? undefined : { host: target, port: undefined };
+}
+
 /** The scheme of a URL (`http`, `https`), or `undefined` when it has none. */
 export function urlScheme(url: string): string | undefined {
   const colon = url.indexOf("://");

@@ -27,6 +27,7 @@ import {
 } from "../transport/mod.ts";
 import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
 import {
+  clientServer,
   grpcCodeName,
   hostPort,
   isRpcError,
@@ -216,7 +217,7 @@ function buildRoute(
     attributes["rpc.system.name"] = system;
     attributes["rpc.method"] = names.fullMethod;
   }
-  const address = hostPort(url);
+  const address = kind === SpanKind.CLIENT ? clientServer(url, names) : hostPort(url);
   if (address !== undefined) {
     attributes["server.address"] = address.host;
     if (address.port !== undefined) attributes["server.port"] = address.port;

@@ -143,7 +143,8 @@ export async function pollJson<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not there within ${ms} ms; last answer: ${JSON.stringify(last)}`);
+      const answer = JSON.stringify(last) ?? String(last);
+      throw new Error(`${what}: not there within ${ms} ms; last answer: ${answer.slice(0, 2_000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
