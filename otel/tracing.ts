@@ -49,9 +49,9 @@ export interface TracingSetup {
   readonly endpoint: string | undefined;
   /** The exporter's counts, when exporting over OTLP. */
   readonly health: ExportHealth | undefined;
-  /** Exports what is buffered. */
+  /** Exports what is buffered (a failure shows in `health` and the logs, never as a rejection). */
   forceFlush(): Promise<void>;
-  /** Exports what is buffered and stops; call it when the app stops. */
+  /** Exports what is buffered and stops; call it when the app stops. Never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -126,8 +126,10 @@ export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
     tracerProvider: provider,
     endpoint: endpoints.join(","),
     health,
-    forceFlush: () => provider.forceFlush(),
-    shutdown: () => stopped ??= provider.shutdown(),
+    // A failed export is already counted and logged by the health wrapper; flushing and
+    // stopping must not fail the app's own shutdown over it.
+    forceFlush: () => provider.forceFlush().catch(() => {}),
+    shutdown: () => stopped ??= provider.shutdown().catch(() => {}),
   };
 }
 
