@@ -16,6 +16,8 @@ export const projectNpmImports: Readonly<Record<string, string>> = {
   "@bufbuild/protobuf": "npm:@bufbuild/protobuf@2.17.0",
   "@bufbuild/protobuf/": "npm:/@bufbuild/protobuf@2.17.0/",
   "@connectrpc/connect": "npm:@connectrpc/connect@2.2.0",
+  // The HTTP server's app, for routes of its own such as /metrics.
+  hono: "npm:hono@4.13.19",
 };
 
 /** Where a project gets Atreus from. */

@@ -14,6 +14,7 @@ import { bufCurl } from "../support/clients.ts";
 import { Child, freePort, run } from "../support/process.ts";
 import { root } from "../support/tools.ts";
 import { atreus, CLI, nth, tempDir } from "./cli.ts";
+import { promtool } from "../support/promtool.ts";
 
 const repo = root.replace(/\/$/, "");
 const serving = /pet_store serving (http:\/\/\S+) grpc:\/\/(\S+)/;
@@ -184,6 +185,15 @@ Deno.test("atreus new → gen → check → serve → stop", async (t) => {
       } finally {
         sessions.abort();
       }
+
+      // Observable out of the box: /metrics counts the calls above and passes promtool's lint.
+      const scrape = await (await fetch(`${http}/metrics`)).text();
+      assert.match(
+        scrape,
+        /^rpc_server_call_duration_seconds_count\{rpc_system_name="grpc",rpc_method="pet_store\.v1\.PetStore\/SayHello",rpc_status_code="OK"\} 1$/m,
+      );
+      const lint = await promtool(scrape);
+      assert.deepEqual(lint, { code: 0, output: "" });
 
       app.kill("SIGTERM");
       assert.equal((await app.exited()).code, 0, app.output);

@@ -18,6 +18,7 @@ import { internal, notFound } from "../../errors/mod.ts";
 import { createHttpServer } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, transports } from "../support/servers.ts";
+import { promtool } from "../support/promtool.ts";
 
 // Handlers advance this clock; the middleware reads it, so every duration is exact.
 function fakeClock() {
@@ -364,23 +365,6 @@ Deno.test("metrics: promtool check metrics finds nothing to lint in anything Atr
     await servers.close();
   }
 });
-
-/** Runs `promtool check metrics` on `text`: its exit code and what it printed. */
-async function promtool(text: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, output: (decode(out.stdout) + decode(out.stderr)).trim() };
-}
 
 Deno.test("metrics: metricsHandler serves the registry as a Hono route", async () => {
   const registry = createMetricsRegistry();
