@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { startEtcd } from "../support/etcd.ts";
 import { pollJson, startJaeger } from "../support/observability.ts";
+import { startHelloworld } from "../support/helloworld.ts";
 import { Child } from "../support/process.ts";
 import { root } from "../support/tools.ts";
 
@@ -191,6 +192,65 @@ Deno.test("jaeger: one trace gateway → helloworld over etcd, exported by OTLP 
   } finally {
     for (const child of children) await child.close();
     await etcd.close();
+    await jaeger.close();
+  }
+});
+
+Deno.test("jaeger: helloworld as shipped exports its spans once OTEL_EXPORTER_OTLP_ENDPOINT is set", async () => {
+  const jaeger = await startJaeger();
+  try {
+    const hello = await startHelloworld("deno", [], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlp,
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+    });
+    try {
+      assert.match(
+        hello.child.output,
+        /msg="exporting traces" endpoint=http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+      );
+      const [traceId, parent] = [hex(16), hex(8)];
+      const traceparent = `00-${traceId}-${parent}-01`;
+      const connect = await fetch(`${hello.http}/helloworld.v1.Greeter/SayHello`, {
+        method: "POST",
+        headers: { "content-type": "application/json", traceparent },
+        body: JSON.stringify({ name: "atreus" }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      assert.equal(connect.status, 200, await connect.text());
+      const rest = await fetch(`${hello.http}/helloworld/atreus`, {
+        headers: { traceparent },
+        signal: AbortSignal.timeout(20_000),
+      });
+      assert.equal(rest.status, 200, await rest.text());
+      const spans = await pollJson(
+        `${jaeger.query}/api/v3/traces/${traceId}`,
+        (body) => {
+          const s = spansOf(body);
+          return s.length >= 2 ? s : undefined;
+        },
+        30_000,
+        `trace ${traceId} in Jaeger`,
+      );
+      assert.deepEqual(
+        spans.map((s) => [s.service, s.version, s.span.name, s.span.parentSpanId]).sort(),
+        [
+          ["helloworld", "v1.0.0", "GET /helloworld/{name}", parent],
+          ["helloworld", "v1.0.0", "helloworld.v1.Greeter/SayHello", parent],
+        ],
+      );
+      for (const s of spans) assert.ok(kindIs(s.span, "SERVER"), JSON.stringify(s.span.kind));
+      const rpc = spans.find((s) => s.attrs["rpc.system.name"] === "connectrpc")!;
+      assert.equal(rpc.attrs["rpc.method"], "helloworld.v1.Greeter/SayHello");
+      const http = spans.find((s) => s.span.name.startsWith("GET "))!;
+      assert.equal(http.attrs["http.route"], "/helloworld/{name}");
+      assert.equal(http.attrs["http.response.status_code"], 200);
+    } finally {
+      hello.child.kill("SIGTERM");
+      assert.equal((await hello.child.exited(20_000)).code, 0, hello.child.output);
+      assert.doesNotMatch(hello.child.output, /trace export failed/, hello.child.output);
+      await hello.child.close();
+    }
+  } finally {
     await jaeger.close();
   }
 });

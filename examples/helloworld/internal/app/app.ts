@@ -5,6 +5,7 @@ import { durationMs } from "@bufbuild/protobuf/wkt";
 import { App } from "../../../../mod.ts";
 import type { Server } from "../../../../transport/mod.ts";
 import * as log from "../../../../log/mod.ts";
+import { setupTracing } from "../../../../otel/mod.ts";
 import { LogLevel, LogSchema } from "../../gen/conf/conf_pb.ts";
 import { loadConfig } from "../conf/load.ts";
 import { newGrpcServer, newHttpServer, services } from "../server/server.ts";
@@ -33,7 +34,8 @@ const levels: Record<number, log.Level> = {
 
 /**
  * Builds helloworld: logfmt lines to stdout with a timestamp at the configured level (followed
- * live), the HTTP server with CORS, the deadline and the web demo, and the gRPC server.
+ * live), the HTTP server with CORS, the deadline, the web demo and /metrics, the gRPC server,
+ * and tracing exported over OTLP when the standard OTEL_* variables say where.
  */
 export async function newHelloworld(options: HelloworldOptions = {}): Promise<App> {
   let level: log.Level = "info";
@@ -43,6 +45,13 @@ export async function newHelloworld(options: HelloworldOptions = {}): Promise<Ap
     log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp()),
     { level: () => level },
   );
+
+  // Off (nothing recorded, no exporter) unless OTEL_EXPORTER_OTLP_ENDPOINT or another
+  // standard OTEL_* variable turns it on; the exporter's failures are logged, rate-limited.
+  const telemetry = setupTracing({ serviceName: "helloworld", serviceVersion: "v1.0.0", logger });
+  if (telemetry.endpoint !== undefined) {
+    logger.log("info", "msg", "exporting traces", "endpoint", telemetry.endpoint);
+  }
 
   const { bootstrap, config } = await loadConfig({
     path: options.conf,
@@ -81,6 +90,7 @@ export async function newHelloworld(options: HelloworldOptions = {}): Promise<Ap
     beforeStop: () => console.log("helloworld stopping"),
     afterStop: async () => {
       await config.close();
+      await telemetry.shutdown();
       console.log("helloworld stopped");
     },
   });
