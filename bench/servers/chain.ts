@@ -5,6 +5,7 @@
 //              secret in BENCH_JWT_SECRET; every request carries the same token, so the verdict
 //              cache answers after the first), BBR rate limiting.
 import process from "node:process";
+import { trace } from "@opentelemetry/api";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
 import { createHttpServer, type Middleware } from "../../transport/mod.ts";
 import {
@@ -42,7 +43,8 @@ const logger = log.filter(
   { level: "info" },
 );
 // Spans are batched and exported as a real exporter would be handed them; the batches are
-// then dropped, so the row measures the SDK, not a collector.
+// then dropped, so the row measures the SDK, not a collector. The provider is registered
+// globally and tracing.server() takes it from there, as in a service set up by setupTracing().
 const exporter: SpanExporter = {
   export: (_spans, done) => done({ code: 0 }),
   shutdown: () => Promise.resolve(),
@@ -50,12 +52,13 @@ const exporter: SpanExporter = {
 const tracerProvider = new TracerProvider({
   spanProcessors: [new BatchSpanProcessor({ exporter })],
 });
+trace.setGlobalTracerProvider(tracerProvider);
 const secret = process.env.BENCH_JWT_SECRET ?? "";
 const make: Record<(typeof steps)[number], () => Middleware> = {
   recovery: () => recovery({ logger }),
   metadata: () => metadata.server(),
   logging: () => logging.server(logger),
-  tracing: () => tracing.server({ tracerProvider }),
+  tracing: () => tracing.server(),
   metrics: () => metrics.server({ meter: createMetricsRegistry() }),
   validate: () => validate(),
   auth: () => auth.server({ verify: { secret } }),
