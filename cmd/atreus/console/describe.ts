@@ -49,11 +49,18 @@ export function describe(
   }
   return {
     ...where,
-    packages: [...packages].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    // The service's own packages first, gRPC's built-ins (health) after them.
+    packages: [...packages].sort(([a], [b]) =>
+      packageOrder(a) - packageOrder(b) || (a < b ? -1 : a > b ? 1 : 0)
+    )
       .map(([name, services]) => ({ name, services })),
     messages,
     enums,
   };
+}
+
+function packageOrder(name: string): number {
+  return name === "grpc" || name.startsWith("grpc.") ? 1 : 0;
 }
 
 function comment(desc: Commented): string | undefined {

@@ -46,7 +46,7 @@ function instanceCard(state: State, service: string, i: InstanceView): HTMLEleme
         {},
         metadata.length === 0 ? "—" : h(
           "ul",
-          { class: "metadata" },
+          { class: "meta-list" },
           metadata.map(([k, v]) =>
             h(
               "li",

@@ -30,7 +30,8 @@ export function targetsOf(instance: InstanceView): Target[] {
       out.push({ endpoint, protocol: "grpc-web", label: `gRPC-Web · ${endpoint}` });
     }
   }
-  return out;
+  // gRPC first: it is what the services' own clients speak.
+  return out.sort((a, b) => Number(b.protocol === "grpc") - Number(a.protocol === "grpc"));
 }
 
 /** The call form for `service`, whose API `d` describes. */
