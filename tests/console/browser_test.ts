@@ -235,7 +235,7 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
     assert.equal(await page.locator("#service-title").innerText(), evil.name);
     await card.locator('[data-health="UNREACHABLE"]').waitFor(WAIT);
     const dom = await page.evaluate(() => ({
-      pwned: (window as { __pwned?: number }).__pwned,
+      pwned: (globalThis as { __pwned?: number }).__pwned,
       scripts: document.scripts.length,
       imgs: document.querySelectorAll("main img, nav img").length,
     }));
@@ -246,7 +246,7 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
     await page.goto(`${url}#/helloworld/instances`, WAIT);
     await waitCount(page, '.instance [data-health="SERVING"]', 2, "phone: SERVING");
     const overflow = await page.evaluate(() =>
-      document.documentElement.scrollWidth - window.innerWidth
+      document.documentElement.scrollWidth - globalThis.innerWidth
     );
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
     await shot(page, "phone");
