@@ -15,7 +15,13 @@ import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage } from "../types.ts";
 import { messageOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
-import { maybeWritten, TrackedHeaders } from "./headers.ts";
+import {
+  addHeaders,
+  type ExtraHeaders,
+  headWith,
+  maybeWritten,
+  TrackedHeaders,
+} from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const JSON_TYPES = new Set([
@@ -42,6 +48,10 @@ export interface ConnectCall {
   readonly info: MutableTransportInfo;
   /** The query of a GET, when the caller already parsed the URL. */
   readonly query?: URLSearchParams;
+  /** Headers every answer carries (CORS), shared and never mutated. */
+  readonly extraHeaders?: ExtraHeaders;
+  /** The ones an untouched successful reply carries (default `extraHeaders`). */
+  readonly plainExtraHeaders?: ExtraHeaders;
 }
 
 /** Serves a Connect unary call, or returns `undefined` to let Connect-ES handle the request. */
@@ -131,7 +141,10 @@ async function serve(
     if (untouched) {
       return new Response(body as string | Uint8Array<ArrayBuffer>, {
         status,
-        headers: contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD,
+        headers: headWith(
+          contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD,
+          call.plainExtraHeaders ?? call.extraHeaders,
+        ),
       });
     }
     if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
@@ -139,6 +152,7 @@ async function serve(
   const headers = outTrailer === undefined || !maybeWritten(outTrailer)
     ? outHeader
     : trailerMux(outHeader, outTrailer);
+  addHeaders(headers, call.extraHeaders);
   // A string body lets the runtime take its fast path (and set Content-Length itself).
   return new Response(body as string | Uint8Array<ArrayBuffer>, { status, headers });
 }

@@ -8,6 +8,7 @@ import {
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
 import { createContextKey } from "../../internal/context.ts";
+import type { ExpiryQueue } from "../../internal/expiry.ts";
 import type { CompressionCodec } from "../compression.ts";
 import { binaryEncoder } from "./binary.ts";
 import { envelopeWith } from "./envelope.ts";
@@ -53,6 +54,8 @@ export interface PlanOptions {
   readonly shutdownSignal: AbortSignal;
   /** The abort controllers of calls in flight, aborted together at the stop deadline. */
   readonly calls: Set<AbortController>;
+  /** Expiries of calls bounded by the server's own timeout, on one timer (closed at stop). */
+  readonly expiries: ExpiryQueue;
 }
 
 /** Everything needed to serve one unary method without Connect-ES's pipeline. */
