@@ -18,7 +18,7 @@ import {
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fromError } from "../../../errors/mod.ts";
 import { file_google_rpc_error_details } from "../../../internal/gen/google/rpc/error_details_pb.ts";
-import { createClient } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import type { CallEvent, CallRequestBody } from "./protocol.ts";
 
 /** A request the console refuses before calling anything (answered with 400). */

@@ -9,7 +9,7 @@ import {
   HealthCheckResponse_ServingStatus as Wire,
 } from "../../../internal/gen/grpc/health/v1/health_pb.ts";
 import type { ServiceInstance } from "../../../registry/mod.ts";
-import { createClient } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import { delay, message } from "./fleet.ts";
 import type { HealthStatusName, HealthView } from "./protocol.ts";
 

@@ -2,7 +2,7 @@
 // /metrics scraper, started when the instance appears and stopped when it goes. Pages subscribe
 // to its events (served as SSE); reflection answers are cached per instance and endpoint.
 import type { Catalog, Discovery, ServiceInstance } from "../../../registry/mod.ts";
-import type { ClientProtocol } from "../../../transport/mod.ts";
+import type { ClientProtocol } from "../../../transport/client/mod.ts";
 import { describe } from "./describe.ts";
 import { delay, Fleet, message } from "./fleet.ts";
 import { endpointOf, watchHealth } from "./health.ts";

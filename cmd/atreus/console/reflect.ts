@@ -11,7 +11,7 @@ import {
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ServerReflection as V1 } from "../../../internal/gen/grpc/reflection/v1/reflection_pb.ts";
 import { ServerReflection as V1Alpha } from "../../../internal/gen/grpc/reflection/v1alpha/reflection_pb.ts";
-import { type ClientProtocol, createClient } from "../../../transport/mod.ts";
+import { type ClientProtocol, createClient } from "../../../transport/client/mod.ts";
 
 /** What reflection told about one server. */
 export interface Reflected {
