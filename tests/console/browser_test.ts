@@ -1,6 +1,6 @@
 // `atreus console` in a real browser, against the registry example as the README runs it: a
-// real etcd, two helloworld instances, the gateway, and a helloworld instance with metrics (as
-// a user adds them; the example has none yet), all child processes, and the console started
+// real etcd, two helloworld instances and the gateway (each publishing its /metrics), and a
+// helloworld instance without /metrics, all child processes, and the console started
 // by the CLI. Headless Chromium, every host but 127.0.0.1 blocked, checks what a user sees:
 // services and instances with SERVING, the Greeter's methods and fields from reflection, calls
 // that answer `Hello …` and USER_NOT_FOUND, a stream message by message, metrics charts with
@@ -69,7 +69,7 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
     const etcdFlag = ["--etcd", etcd.endpoint];
     const h1 = spawn("helloworld-1", ["examples/registry/helloworld.ts", ...etcdFlag]);
     const h2 = spawn("helloworld-2", ["examples/registry/helloworld.ts", ...etcdFlag]);
-    const metered = spawn("metered", ["tests/console/metered_helloworld.ts", ...etcdFlag]);
+    const unmetered = spawn("unmetered", ["tests/console/unmetered_helloworld.ts", ...etcdFlag]);
     const gw = spawn("gateway", [
       "examples/registry/gateway.ts",
       ...etcdFlag,
@@ -79,9 +79,9 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
       "127.0.0.1:0",
     ]);
     const [, id1] = await h1.waitFor(serving, 60_000);
-    const [, id2] = await h2.waitFor(serving, 60_000);
-    const [, meteredId, meteredGrpc] = await metered.waitFor(
-      /metered helloworld (\S+) serving http:\/\/\S+ grpc:\/\/(\S+)/,
+    const [, id2, grpc2] = await h2.waitFor(serving, 60_000);
+    const [, unmeteredId] = await unmetered.waitFor(
+      /unmetered helloworld (\S+) serving http:\/\/\S+ grpc:\/\/\S+/,
       60_000,
     );
     await gw.waitFor(/gateway serving/, 60_000);
@@ -109,7 +109,7 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
     await page.locator('a[data-service="helloworld"]').click();
     await waitCount(page, ".instance", 3, "helloworld instances");
     await waitCount(page, '.instance [data-health="SERVING"]', 3, "helloworld instances SERVING");
-    for (const id of [id1, id2, meteredId]) {
+    for (const id of [id1, id2, unmeteredId]) {
       await page.locator(`.instance[data-instance="${id}"]`).waitFor(WAIT);
     }
     const ready = Math.round(performance.now() - started);
@@ -174,8 +174,9 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
       ["Hello s (1/3)", "Hello s (2/3)", "Hello s (3/3)"],
     );
 
-    // Metrics: calls to the metered instance show up as points in its charts.
-    const greeter = createClient(Greeter, { endpoint: `grpc://${meteredGrpc}`, protocol: "grpc" });
+    // Metrics: calls to one of the example's instances show up as points in its charts (read
+    // from its own /metrics, OpenTelemetry's RPC conventions).
+    const greeter = createClient(Greeter, { endpoint: `grpc://${grpc2}`, protocol: "grpc" });
     let calling = true;
     const load = (async () => {
       while (calling) {
@@ -186,7 +187,7 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
     try {
       await page.goto(`${url}#/helloworld/metrics`, WAIT);
       const rps =
-        `.instance-metrics[data-instance="${meteredId}"] .op-row[data-op="/helloworld.v1.Greeter/SayHello"] .chart[data-kind="rps"]`;
+        `.instance-metrics[data-instance="${id2}"] .op-row[data-op="/helloworld.v1.Greeter/SayHello"] .chart[data-kind="rps"]`;
       await page.waitForFunction(
         (s) => Number(document.querySelector(s)?.getAttribute("data-points") ?? 0) >= 3,
         rps,
@@ -205,9 +206,9 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
         await page.locator(rps.replace('"rps"', '"latency"') + " figcaption").innerText(),
         /p50 [\d.]+ ms, p99 [\d.]+ ms/,
       );
-      // The others publish no /metrics and say so.
+      // An instance that publishes no /metrics says so.
       assert.match(
-        await page.locator(`.instance-metrics[data-instance="${id1}"]`).innerText(),
+        await page.locator(`.instance-metrics[data-instance="${unmeteredId}"]`).innerText(),
         /no \/metrics/,
       );
       await shot(page, "metrics");

@@ -1,7 +1,10 @@
 // Per-operation request rate, error rate and latency quantiles from two consecutive scrapes of
-// an instance's /metrics. The series are found by shape, so both namings work: Atreus's
-// OpenTelemetry names (rpc_server_requests_total with rpc_service/rpc_method and a status code
-// label; rpc_server_duration_{milliseconds,seconds} histograms) and Kratos's
+// an instance's /metrics. The series are found by shape, so every naming works: OpenTelemetry's
+// current RPC conventions, which Atreus records (rpc_server_call_duration_seconds by rpc_method
+// `pkg.Service/Method` and rpc_status_code, REST routes as http_server_request_duration_seconds;
+// no counter, the histogram's +Inf bucket is the count), the older ones
+// (rpc_server_requests_total with rpc_service/rpc_method and a status code label,
+// rpc_server_duration_{milliseconds,seconds}) and Kratos's
 // (server_requests_code_total{kind,operation,code,reason}, server_requests_seconds histograms).
 import type { MetricsPoint, OperationPoint } from "./protocol.ts";
 import type { Exposition, Sample } from "./prometheus.ts";
@@ -20,12 +23,14 @@ export interface Reading {
 
 const COUNTER = /^(rpc_)?server_requests(_code)?_total$/;
 const HISTOGRAM =
-  /^((rpc_server_(duration|latency))|(server_requests(_duration)?))_(milliseconds|seconds)_bucket$/;
+  /^(rpc_server_(call_)?(duration|latency)|http_server_request_duration|server_requests(_duration)?)_(milliseconds|seconds)_bucket$/;
 
 /** The operation a sample belongs to, from whichever labels the naming uses. */
 export function operationOf(labels: Readonly<Record<string, string>>): string {
   if (labels.operation) return labels.operation;
   if (labels.rpc_service && labels.rpc_method) return `/${labels.rpc_service}/${labels.rpc_method}`;
+  // The current conventions' rpc_method is already `pkg.Service/Method`.
+  if (labels.rpc_method?.includes("/")) return `/${labels.rpc_method}`;
   if (labels.rpc_method) return labels.rpc_method;
   const route = labels.http_route ?? labels.path ?? labels.handler;
   if (route) return `${labels.http_request_method ?? labels.method ?? ""} ${route}`.trim();
@@ -37,7 +42,8 @@ export function operationOf(labels: Readonly<Record<string, string>>): string {
  * 0 on success; Kratos's `code` is 0 (or an HTTP 2xx) on success; HTTP statuses under 400 are.
  */
 export function isFailure(labels: Readonly<Record<string, string>>): boolean {
-  const grpc = labels.rpc_grpc_status_code ?? labels.grpc_code ?? labels.rpc_connect_rpc_error_code;
+  const grpc = labels.rpc_status_code ?? labels.rpc_grpc_status_code ?? labels.grpc_code ??
+    labels.rpc_connect_rpc_error_code;
   if (grpc !== undefined) return grpc !== "0" && grpc !== "OK" && grpc !== "";
   const http = labels.http_response_status_code ?? labels.http_status_code;
   if (http !== undefined) return Number(http) >= 400;
@@ -54,8 +60,10 @@ export function isFailure(labels: Readonly<Record<string, string>>): boolean {
 export function read(exposition: Exposition, t: number): Reading {
   const counts = new Map<string, { total: number; errors: number }>();
   const buckets = new Map<string, Map<number, number>>();
+  // Per operation from the histograms' +Inf buckets, for a naming without a counter.
+  const observed = new Map<string, { total: number; errors: number }>();
   let naming: string | undefined;
-  const note = (s: Sample) => naming ??= s.name.startsWith("rpc_") ? "otel" : "kratos";
+  const note = (s: Sample) => naming ??= s.name.startsWith("server_") ? "kratos" : "otel";
   for (const s of exposition.samples) {
     if (COUNTER.test(s.name)) {
       note(s);
@@ -73,12 +81,17 @@ export function read(exposition: Exposition, t: number): Reading {
       const b = buckets.get(op) ?? new Map<number, number>();
       b.set(le, (b.get(le) ?? 0) + s.value);
       buckets.set(op, b);
+      if (le === Infinity) {
+        const c = observed.get(op) ?? { total: 0, errors: 0 };
+        c.total += s.value;
+        if (isFailure(s.labels)) c.errors += s.value;
+        observed.set(op, c);
+      }
     }
   }
-  // A naming with histograms but no counter still counts requests: the +Inf bucket.
-  for (const [op, b] of buckets) {
-    if (!counts.has(op) && b.has(Infinity)) counts.set(op, { total: b.get(Infinity)!, errors: 0 });
-  }
+  // A naming with histograms but no counter still counts requests (and, by the status label of
+  // each series, failures): the +Inf buckets.
+  for (const [op, c] of observed) if (!counts.has(op)) counts.set(op, c);
   return { t, naming, counts, buckets };
 }
 
