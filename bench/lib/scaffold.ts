@@ -79,7 +79,8 @@ async function linkNodeModules(dir: string): Promise<void> {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     await Deno.symlink(`${ROOT}${entry.name}`, `${pkg}/${entry.name}`);
   }
-  for (const scope of ["@bufbuild", "@connectrpc"]) {
-    await Deno.symlink(`${ROOT}node_modules/${scope}`, `${dir}/node_modules/${scope}`);
+  // hono: the scaffold's HTTP server mounts /metrics on a Hono app of its own.
+  for (const name of ["@bufbuild", "@connectrpc", "hono"]) {
+    await Deno.symlink(`${ROOT}node_modules/${name}`, `${dir}/node_modules/${name}`);
   }
 }
