@@ -204,9 +204,10 @@ Deno.test("jaeger: helloworld as shipped exports its spans once OTEL_EXPORTER_OT
       OTEL_BSP_SCHEDULE_DELAY: "100",
     });
     try {
-      assert.match(
-        hello.child.output,
+      // The logger batches its lines, so this one may follow the "serving" line printed at once.
+      await hello.child.waitFor(
         /msg="exporting traces" endpoint=http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+        20_000,
       );
       const [traceId, parent] = [hex(16), hex(8)];
       const traceparent = `00-${traceId}-${parent}-01`;
