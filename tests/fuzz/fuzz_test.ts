@@ -10,7 +10,7 @@ const FUZZ_MS = Number(Deno.env.get("ATREUS_FUZZ_MS") ?? 9_000);
 for (const name of Object.keys(TARGETS)) {
   Deno.test(`fuzz ${name}: no crash, hang, unbounded allocation or untyped error`, async () => {
     const { result, problem } = await fuzz(name, FUZZ_MS);
-    assert.equal(problem, undefined, problem);
+    assert.equal(problem, undefined, problem ?? "");
     assert.ok(result!.executions > result!.corpus, `${name} ran only ${result!.executions} inputs`);
     console.log(
       `fuzz ${name}: ${result!.executions} executions in ${result!.ms} ms (seed ${result!.seed})`,

@@ -36,7 +36,7 @@ if (load === undefined) {
   Deno.exit(2);
 }
 const target = await load();
-const runs = Number(arg("runs") ?? 1_000_000);
+const runs = Number(arg("runs") ?? 2 ** 31 - 1);
 const ms = Number(arg("ms") ?? 10_000);
 const seed = Number(arg("seed") ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0);
 const path = arg("path");
