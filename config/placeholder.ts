@@ -51,7 +51,16 @@ export function parseTemplate(s: string, where = "(value)"): TemplatePart[] {
           { key: where },
         );
       }
-      splitKey(key);
+      try {
+        splitKey(key);
+      } catch (error) {
+        // A malformed key is the config's fault, not the caller's: a placeholder error.
+        throw new ConfigError(
+          "placeholder",
+          `invalid placeholder "\${${inner}}" in ${where}: ${(error as Error).message}`,
+          { key: where, cause: error },
+        );
+      }
       if (text !== "") parts.push(text);
       text = "";
       parts.push(colon < 0 ? { key } : { key, default: inner.slice(colon + 1) });

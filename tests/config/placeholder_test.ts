@@ -126,6 +126,12 @@ Deno.test("cycles, objects inside strings and malformed placeholders are errors"
 
   const empty = await loadError({ s: "${}" });
   assert.match(empty.message, /invalid placeholder/);
+
+  // Found by tests/fuzz: a key the pattern admits but the path grammar refuses was a "usage"
+  // error, as if the caller had misused the API.
+  const malformed = await loadError({ s: "${0]}" });
+  assert.equal(malformed.code, "placeholder");
+  assert.match(malformed.message, /invalid placeholder "\$\{0\]\}" in s: .*malformed segment/);
 });
 
 // Literal text that can sit between placeholders without being read as syntax: a `$` right
