@@ -29,9 +29,10 @@ export interface Listener {
   readonly name: string;
   /**
    * Stops accepting connections and resolves when in-flight requests are done; when `force`
-   * aborts, remaining connections are closed at once.
+   * aborts, remaining connections are closed at once. `idle` resolves once the server's calls
+   * ended, for a listener that must not close before (see deno.ts).
    */
-  close(force: AbortSignal): Promise<void>;
+  close(force: AbortSignal, idle?: Promise<void>): Promise<void>;
 }
 
 /** Binds a listener for `handler`; rejects with the bind error (e.g. address in use). */
