@@ -3,11 +3,12 @@
 // decides when they end (no timers). When they do, each asks its own server, in process, what
 // a new request gets now, and reports it in its reply.
 import process from "node:process";
-import type { Context } from "hono";
+import { type Context, Hono } from "hono";
 import { App } from "../../app.ts";
 import { createHttpServer } from "../../transport/mod.ts";
 
-const server = createHttpServer({ address: "127.0.0.1:0", health: false, reflection: false });
+const web = new Hono();
+const server = createHttpServer({ address: "127.0.0.1:0", reflection: false, app: web });
 
 async function probe(): Promise<{ status: number; retryAfter: string | null; body: string }> {
   const res = await server.fetch(new Request("http://127.0.0.1/echo", { method: "POST" }));
@@ -15,7 +16,7 @@ async function probe(): Promise<{ status: number; retryAfter: string | null; bod
 }
 
 // Through the server's middleware (server.route): the reply comes once the body has ended.
-server.app.post(
+web.post(
   "/slow",
   server.route("/test.v1.Slow/Post", async (c: Context) => {
     console.log("slow started");
@@ -27,7 +28,7 @@ server.app.post(
 
 // A plain Hono route streaming its reply: the handler returns at once; the call is in flight
 // until the body it streams (the request body, upper-cased) ends.
-server.app.post("/echo", (c: Context) => {
+web.post("/echo", (c: Context) => {
   console.log("echo started");
   const reader = c.req.raw.body!.getReader();
   const encoder = new TextEncoder();
