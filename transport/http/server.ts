@@ -33,6 +33,7 @@ import {
 } from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
+import { type ConnectionLimits, type ResolvedLimits, resolveLimits } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { TrackedHeaders } from "../unary/headers.ts";
@@ -68,7 +69,8 @@ export interface HonoApp {
 }
 
 /** Options of `createHttpServer`. */
-export interface HttpServerOptions<A extends HonoApp = HonoApp> extends RpcServerOptions {
+export interface HttpServerOptions<A extends HonoApp = HonoApp>
+  extends RpcServerOptions, ConnectionLimits {
   /** Listen address, e.g. `":8000"` or `"127.0.0.1:0"` (default `":0"`). */
   readonly address?: string;
   /** CORS for browser clients (off by default). */
@@ -117,6 +119,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #hono: Hono;
   readonly #address: { hostname: string; port: number };
   readonly #options: HttpServerOptions<A>;
+  readonly #limits: ResolvedLimits;
   readonly #routes: Map<string, RpcRoute>;
   readonly #inflight = new InFlight();
   readonly #watches = new InFlight();
@@ -132,6 +135,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   constructor(options: HttpServerOptions<A>) {
     this.#options = options;
     this.#address = parseAddress(options.address ?? ":0");
+    this.#limits = resolveLimits(options, "HTTP server");
     this.#hono = (options.app ?? new Hono()) as unknown as Hono;
     const earlier = (this.#hono as { routes?: unknown[] }).routes?.length ?? 0;
     this.app = this.#hono as unknown as A;
@@ -232,7 +236,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.#app = ctx.app;
     const { hostname, port } = this.#address;
     try {
-      this.#listener = await listen(this.fetch, { hostname, port, tls: this.#options.tls });
+      this.#listener = await listen(this.fetch, {
+        hostname,
+        port,
+        tls: this.#options.tls,
+        limits: this.#limits,
+      });
     } catch (error) {
       throw new Error(
         `HTTP server: cannot listen on ${joinHostPort(hostname, port)}: ${describe(error)}`,

@@ -1,4 +1,5 @@
 // The contract between the HTTP server and a runtime's native listener.
+import type { ResolvedLimits } from "./limits.ts";
 
 /** Fetch-style handler a listener feeds: `env` carries runtime bindings. */
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
@@ -19,6 +20,8 @@ export interface ListenOptions {
   readonly port: number;
   /** Serve HTTPS when set. */
   readonly tls?: TlsOptions;
+  /** Limits on slow and oversized clients (Node's defaults when unset). */
+  readonly limits?: ResolvedLimits;
 }
 
 /** A bound listener. */

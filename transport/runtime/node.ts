@@ -8,6 +8,7 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
+import { DEFAULT_LIMITS, nodeHttpLimits } from "./limits.ts";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 // A connection that sends nothing decisive in this time is dropped (slow-loris guard).
@@ -17,12 +18,13 @@ const SNIFF_TIMEOUT_MS = 10_000;
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
   const listener = getRequestListener((req: Request, env: unknown) => handler(req, env));
+  const limits = nodeHttpLimits(options.limits ?? DEFAULT_LIMITS);
   const h1 = options.tls
     ? (await import("node:https")).createServer(
-      { cert: options.tls.cert, key: options.tls.key },
+      { cert: options.tls.cert, key: options.tls.key, ...limits },
       listener,
     )
-    : (await import("node:http")).createServer(listener);
+    : (await import("node:http")).createServer(limits, listener);
   const connections = new Connections(h1);
   if (options.tls) {
     h1.on("connection", (socket: Socket) => connections.add(socket));
@@ -35,6 +37,9 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     s.once("close", () => sessions.delete(s));
     s.on("error", () => {});
   });
+  // node:http starts enforcing headersTimeout and requestTimeout when it starts listening; it
+  // never does here (the sniffer listens and hands connections over), so it is told to.
+  h1.emit("listening");
   const front = (await import("node:net")).createServer((socket: Socket) => {
     // Without this, Connect's header-then-body writes wait on delayed ACKs (~40 ms each).
     socket.setNoDelay(true);
@@ -61,6 +66,7 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     };
     socket.on("data", onData);
   });
+  front.once("close", () => h1.close());
   return await bind(front, options, "node:http+h2c", connections, sessions);
 }
 

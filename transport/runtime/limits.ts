@@ -1,0 +1,70 @@
+// How long an HTTP client may take and how much header it may send, per connection. Node's
+// listeners enforce them; Deno.serve and Bun.serve take no such settings (README "Reliability"
+// says what they do instead). Defaults are Node's own, so no listener is looser than Node.
+
+/** Limits on slow and oversized HTTP clients, for the listeners that let us set them. */
+export interface ConnectionLimits {
+  /** Time to receive a request's headers, in ms (default 60 000, Node's `headersTimeout`). */
+  readonly headersTimeoutMs?: number;
+  /**
+   * Time to receive a whole request, headers and body, in ms (default 300 000, Node's
+   * `requestTimeout`); a body trickled slower is answered 408 and its connection closed.
+   */
+  readonly requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open, in ms (default 5 000, as Node). */
+  readonly keepAliveTimeoutMs?: number;
+  /** Largest request header block, in bytes (default 16 KiB, as Node); larger gets 431. */
+  readonly maxHeaderBytes?: number;
+}
+
+/** The limits with every default filled in. */
+export type ResolvedLimits = Required<ConnectionLimits>;
+
+/** Node's defaults. */
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  headersTimeoutMs: 60_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+};
+
+/** Fills in defaults; a value that is not a positive integer, or headers outlasting the request, throws. */
+export function resolveLimits(limits: ConnectionLimits, owner: string): ResolvedLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`${owner}: ${key} must be a positive integer, got ${value}`);
+    }
+    out[key] = value;
+  }
+  if (out.headersTimeoutMs > out.requestTimeoutMs) {
+    throw new RangeError(
+      `${owner}: headersTimeoutMs (${out.headersTimeoutMs}) must not exceed requestTimeoutMs (${out.requestTimeoutMs})`,
+    );
+  }
+  return out;
+}
+
+/** The options of a `node:http`/`node:https` server enforcing `limits`. */
+export function nodeHttpLimits(limits: ResolvedLimits): {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  maxHeaderSize: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+    // Node checks the two timeouts on this period (30 s by default), so a 60 s timeout could
+    // run 90 s: a quarter of the shorter one keeps the overrun within 25%.
+    connectionsCheckingInterval: Math.max(
+      10,
+      Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4)),
+    ),
+  };
+}
