@@ -14,6 +14,9 @@ const server = createHttpServer({
   requestTimeoutMs: Number(process.env.REQUEST_TIMEOUT_MS ?? 800),
   keepAliveTimeoutMs: Number(process.env.KEEP_ALIVE_TIMEOUT_MS ?? 400),
   maxHeaderBytes: 8 * 1024,
+  ...(process.env.TLS_CERT && process.env.TLS_KEY
+    ? { tls: { cert: process.env.TLS_CERT, key: process.env.TLS_KEY } }
+    : {}),
 });
 app.post("/echo", async (c) => c.text(`got ${(await c.req.text()).length}`));
 app.get("/ping", (c) => c.text("pong"));

@@ -8,22 +8,39 @@ import assert from "node:assert/strict";
 import { Child } from "../support/process.ts";
 import { type Runtime, runtimeCommand } from "../support/helloworld.ts";
 import { root } from "../support/tools.ts";
-import { connect, send, untilClosed } from "../support/raw.ts";
+import { connect as tcp, send, untilClosed } from "../support/raw.ts";
+import { testCertificates } from "../support/certs.ts";
 
 const SCRIPT = `${root}tests/transport/slow_clients_script.ts`;
 // Where the runtime enforces the limits (400 ms headers, 800 ms request, 400 ms keep-alive), a
 // connection must be closed within this; elsewhere the case asserts it is still open then.
 const BOUND_MS = 3_000;
+function connect(url: string): Promise<Deno.Conn> {
+  if (!url.startsWith("https:")) return tcp(url);
+  const { port } = new URL(url);
+  return Deno.connectTls({ hostname: "127.0.0.1", port: Number(port), caCerts: [caCert!] });
+}
+
 const trickle = { bytes: () => new Uint8Array([0x61]), everyMs: 50 };
 
+let client: Deno.HttpClient | undefined;
+let caCert: string | undefined;
+
 async function honest(url: string): Promise<void> {
-  const res = await fetch(`${url}ping`, { signal: AbortSignal.timeout(1_000) });
+  const res = await fetch(`${url}ping`, {
+    signal: AbortSignal.timeout(1_000),
+    client,
+  } as RequestInit);
   assert.equal(await res.text(), "pong");
 }
 
-async function withServer(runtime: Runtime, fn: (url: string) => Promise<void>): Promise<void> {
+async function withServer(
+  runtime: Runtime,
+  env: Record<string, string>,
+  fn: (url: string) => Promise<void>,
+): Promise<void> {
   const [cmd, args] = runtimeCommand(runtime, SCRIPT);
-  const child = new Child(`slow-clients/${runtime}`, cmd, args, { cwd: root });
+  const child = new Child(`slow-clients/${runtime}`, cmd, args, { cwd: root, env });
   try {
     await fn((await child.waitFor(/^serving (\S+)/, 30_000))[1]);
   } finally {
@@ -56,10 +73,32 @@ async function idle(url: string) {
   return untilClosed(conn, BOUND_MS);
 }
 
-for (const runtime of ["node", "deno", "bun"] as Runtime[]) {
+const cases: [Runtime, boolean][] = [["node", false], ["node", true], ["deno", false], [
+  "bun",
+  false,
+]];
+for (const [runtime, tls] of cases) {
   const enforced = runtime === "node";
-  Deno.test(`slow and oversized HTTP/1.1 clients on ${runtime}`, async () => {
-    await withServer(runtime, async (url) => {
+  Deno.test(`slow and oversized HTTP/1.1 clients on ${runtime}${tls ? " (TLS)" : ""}`, async () => {
+    let env = {};
+    if (tls) {
+      const certs = await testCertificates();
+      caCert = certs.ca;
+      client = Deno.createHttpClient({ caCerts: [certs.ca] });
+      env = { TLS_CERT: certs.cert, TLS_KEY: certs.key };
+    }
+    try {
+      await attack(runtime, enforced, env);
+    } finally {
+      client?.close();
+      client = undefined;
+    }
+  });
+}
+
+async function attack(runtime: Runtime, enforced: boolean, env: Record<string, string>) {
+  {
+    await withServer(runtime, env, async (url) => {
       // All at once: the bound is waited for once, and the honest calls run under the attack.
       const attacks = Promise.all([slowloris(url), trickledBody(url), oversized(url), idle(url)]);
       await honest(url);
@@ -84,5 +123,5 @@ for (const runtime of ["node", "deno", "bun"] as Runtime[]) {
         assert.equal(kept.closed, false, `${runtime} closed an idle connection within 3 s`);
       }
     });
-  });
+  }
 }
