@@ -19,6 +19,12 @@ import {
   type RpcServerOptions,
 } from "../rpc.ts";
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
+import {
+  type Http2Limits,
+  nodeHttp2Options,
+  type ResolvedHttp2Limits,
+  resolveHttp2Limits,
+} from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
@@ -26,7 +32,7 @@ import { fetchHeaders, toObject } from "./headers.ts";
 import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
-export interface GrpcServerOptions extends RpcServerOptions {
+export interface GrpcServerOptions extends RpcServerOptions, Http2Limits {
   /** Listen address, e.g. `":9000"` (default `":0"`). */
   readonly address?: string;
   /** Serve TLS (`grpcs://`) with this certificate. */
@@ -58,6 +64,7 @@ export class GrpcServer implements Server, Endpointer {
   #app: AppInfo | undefined;
   #endpoint = "";
   readonly #scheme: string;
+  readonly #limits: ResolvedHttp2Limits;
   /** Health of this server: SERVING once started, NOT_SERVING from the moment `stop()` begins. */
   readonly health: HealthStatus;
 
@@ -65,6 +72,7 @@ export class GrpcServer implements Server, Endpointer {
   constructor(options: GrpcServerOptions) {
     this.#options = options;
     this.#address = parseAddress(options.address ?? ":0");
+    this.#limits = resolveHttp2Limits(options, "gRPC server");
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
     this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
@@ -104,8 +112,9 @@ export class GrpcServer implements Server, Endpointer {
         cert: this.#options.tls.cert,
         key: this.#options.tls.key,
         allowHTTP1: false,
+        ...nodeHttp2Options(this.#limits),
       })
-      : http2mod.createServer({});
+      : http2mod.createServer(nodeHttp2Options(this.#limits));
     server.on(
       "stream",
       (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) =>

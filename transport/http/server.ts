@@ -33,7 +33,14 @@ import {
 } from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
-import { type ConnectionLimits, type ResolvedLimits, resolveLimits } from "../runtime/limits.ts";
+import {
+  type ConnectionLimits,
+  type Http2Limits,
+  type ResolvedHttp2Limits,
+  type ResolvedLimits,
+  resolveHttp2Limits,
+  resolveLimits,
+} from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { TrackedHeaders } from "../unary/headers.ts";
@@ -70,7 +77,7 @@ export interface HonoApp {
 
 /** Options of `createHttpServer`. */
 export interface HttpServerOptions<A extends HonoApp = HonoApp>
-  extends RpcServerOptions, ConnectionLimits {
+  extends RpcServerOptions, ConnectionLimits, Http2Limits {
   /** Listen address, e.g. `":8000"` or `"127.0.0.1:0"` (default `":0"`). */
   readonly address?: string;
   /** CORS for browser clients (off by default). */
@@ -120,6 +127,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #address: { hostname: string; port: number };
   readonly #options: HttpServerOptions<A>;
   readonly #limits: ResolvedLimits;
+  readonly #http2: ResolvedHttp2Limits;
   readonly #routes: Map<string, RpcRoute>;
   readonly #inflight = new InFlight();
   readonly #watches = new InFlight();
@@ -136,6 +144,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.#options = options;
     this.#address = parseAddress(options.address ?? ":0");
     this.#limits = resolveLimits(options, "HTTP server");
+    this.#http2 = resolveHttp2Limits(options, "HTTP server");
     this.#hono = (options.app ?? new Hono()) as unknown as Hono;
     const earlier = (this.#hono as { routes?: unknown[] }).routes?.length ?? 0;
     this.app = this.#hono as unknown as A;
@@ -241,6 +250,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
         port,
         tls: this.#options.tls,
         limits: this.#limits,
+        http2: this.#http2,
       });
     } catch (error) {
       throw new Error(

@@ -68,3 +68,57 @@ export function nodeHttpLimits(limits: ResolvedLimits): {
     ),
   };
 }
+
+/** Limits of an HTTP/2 server (node:http2: the gRPC server, and h2c on Node's HTTP listener). */
+export interface Http2Limits {
+  /** Streams a client may have open at once on one connection (default 100, RFC 9113's floor). */
+  readonly maxConcurrentStreams?: number;
+  /** Largest request header block, in bytes, uncompressed (default 16 KiB). */
+  readonly maxHeaderListBytes?: number;
+  /**
+   * Memory one HTTP/2 connection may hold, in MiB (default 10, node:http2's): beyond it new
+   * streams are refused with ENHANCE_YOUR_CALM.
+   */
+  readonly maxSessionMemoryMiB?: number;
+}
+
+/** The HTTP/2 limits with every default filled in. */
+export type ResolvedHttp2Limits = Required<Http2Limits>;
+
+/** Safe defaults: node:http2's own allow 2^32-1 concurrent streams. */
+export const DEFAULT_HTTP2_LIMITS: ResolvedHttp2Limits = {
+  maxConcurrentStreams: 100,
+  maxHeaderListBytes: 16 * 1024,
+  maxSessionMemoryMiB: 10,
+};
+
+/** Fills in defaults; a value that is not a positive integer throws. */
+export function resolveHttp2Limits(limits: Http2Limits, owner: string): ResolvedHttp2Limits {
+  const out = { ...DEFAULT_HTTP2_LIMITS };
+  for (const key of Object.keys(DEFAULT_HTTP2_LIMITS) as (keyof ResolvedHttp2Limits)[]) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`${owner}: ${key} must be a positive integer, got ${value}`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The `node:http2` server options enforcing `limits`. */
+export function nodeHttp2Options(limits: ResolvedHttp2Limits): {
+  settings: { maxConcurrentStreams: number; maxHeaderListSize: number };
+  maxSessionMemory: number;
+  maxHeaderListPairs: number;
+} {
+  return {
+    settings: {
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      maxHeaderListSize: limits.maxHeaderListBytes,
+    },
+    maxSessionMemory: limits.maxSessionMemoryMiB,
+    // A pair costs at least 32 bytes of the header list (RFC 7541 §4.1).
+    maxHeaderListPairs: Math.max(128, Math.ceil(limits.maxHeaderListBytes / 32)),
+  };
+}

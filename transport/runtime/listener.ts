@@ -1,5 +1,5 @@
 // The contract between the HTTP server and a runtime's native listener.
-import type { ResolvedLimits } from "./limits.ts";
+import type { ResolvedHttp2Limits, ResolvedLimits } from "./limits.ts";
 
 /** Fetch-style handler a listener feeds: `env` carries runtime bindings. */
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
@@ -22,6 +22,8 @@ export interface ListenOptions {
   readonly tls?: TlsOptions;
   /** Limits on slow and oversized clients (Node's defaults when unset). */
   readonly limits?: ResolvedLimits;
+  /** Limits of its HTTP/2 connections, where the runtime lets us set them. */
+  readonly http2?: ResolvedHttp2Limits;
 }
 
 /** A bound listener. */

@@ -8,7 +8,12 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
-import { DEFAULT_LIMITS, nodeHttpLimits } from "./limits.ts";
+import {
+  DEFAULT_HTTP2_LIMITS,
+  DEFAULT_LIMITS,
+  nodeHttp2Options,
+  nodeHttpLimits,
+} from "./limits.ts";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 // A connection that sends nothing decisive in this time is dropped (slow-loris guard).
@@ -30,7 +35,10 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     h1.on("connection", (socket: Socket) => connections.add(socket));
     return await bind(h1, options, "node:https", connections, new Set());
   }
-  const h2 = (await import("node:http2")).createServer({}, listener as never);
+  const h2 = (await import("node:http2")).createServer(
+    nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS),
+    listener as never,
+  );
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (s: http2.ServerHttp2Session) => {
     sessions.add(s);
