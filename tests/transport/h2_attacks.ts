@@ -111,8 +111,10 @@ export const ATTACKS: readonly Attack[] = [
     run: (t, honest) =>
       withAttacker(t, honest, async (a) => {
         const block = hpack(t.headers);
-        await a.flood(1_000, WRITE_MS, (i) => frame(FRAME.HEADERS, FLAG.END_HEADERS, 2 * i + 1, block));
-        return await a.until((o) => (o.resets[ERR.REFUSED_STREAM] ?? 0) >= 900, REACT_MS);
+        await a.flood(1_000, WRITE_MS, (i) =>
+          frame(FRAME.HEADERS, FLAG.END_HEADERS, 2 * i + 1, block));
+        return await a.until((o) =>
+          (o.resets[ERR.REFUSED_STREAM] ?? 0) >= 700, REACT_MS);
       }),
   },
   {
@@ -121,8 +123,12 @@ export const ATTACKS: readonly Attack[] = [
     run: (t, honest) =>
       withAttacker(t, honest, async (a) => {
         const block = hpack(t.headers);
-        await a.flood(90, WRITE_MS, (i) => frame(FRAME.HEADERS, FLAG.END_HEADERS, 2 * i + 1, block));
-        return await a.outcome(REACT_MS);
+        await a.flood(
+          90,
+          WRITE_MS,
+          (i) => frame(FRAME.HEADERS, FLAG.END_HEADERS, 2 * i + 1, block),
+        );
+        return await a.until((o) => o.responses >= 90, REACT_MS);
       }),
   },
 ];

@@ -28,16 +28,25 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   maxHeaderBytes: 16 * 1024,
 };
 
+/** `value`, or `fallback` when unset; anything but a positive integer throws, naming `key`. */
+export function positive(
+  value: number | undefined,
+  fallback: number,
+  key: string,
+  owner: string,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${owner}: ${key} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
 /** Fills in defaults; a value that is not a positive integer, or headers outlasting the request, throws. */
 export function resolveLimits(limits: ConnectionLimits, owner: string): ResolvedLimits {
   const out = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]) {
-    const value = limits[key];
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`${owner}: ${key} must be a positive integer, got ${value}`);
-    }
-    out[key] = value;
+    out[key] = positive(limits[key], out[key], key, owner);
   }
   if (out.headersTimeoutMs > out.requestTimeoutMs) {
     throw new RangeError(
@@ -96,12 +105,7 @@ export const DEFAULT_HTTP2_LIMITS: ResolvedHttp2Limits = {
 export function resolveHttp2Limits(limits: Http2Limits, owner: string): ResolvedHttp2Limits {
   const out = { ...DEFAULT_HTTP2_LIMITS };
   for (const key of Object.keys(DEFAULT_HTTP2_LIMITS) as (keyof ResolvedHttp2Limits)[]) {
-    const value = limits[key];
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`${owner}: ${key} must be a positive integer, got ${value}`);
-    }
-    out[key] = value;
+    out[key] = positive(limits[key], out[key], key, owner);
   }
   return out;
 }
