@@ -77,6 +77,11 @@ export interface Outcome {
   readonly resets: Record<number, number>;
   /** Responses (HEADERS frames) received. */
   readonly responses: number;
+  /**
+   * Of those, how many say `:status: 200` as servers encode it (HPACK static index 8, one
+   * byte 0x88); a 200 sent as a literal would count as another status.
+   */
+  readonly ok: number;
   /** Whether the server closed the connection. */
   readonly closed: boolean;
   /** Bytes the attacker managed to write. */
@@ -90,7 +95,11 @@ export class Attacker {
   #goaway: number | undefined;
   readonly #resets: Record<number, number> = {};
   #responses = 0;
+  #ok = 0;
   #closed = false;
+  #settled!: () => void;
+  /** Resolves once the server's SETTINGS were received and acknowledged. */
+  readonly settled: Promise<void> = new Promise((resolve) => (this.#settled = resolve));
   #written = 0;
   readonly #ended: Promise<void>;
   #waiters: (() => void)[] = [];
@@ -135,10 +144,14 @@ export class Attacker {
         const code = payload.readUInt32BE(0);
         this.#resets[code] = (this.#resets[code] ?? 0) + 1;
       }
-      if (type === FRAME.HEADERS) this.#responses++;
+      if (type === FRAME.HEADERS) {
+        this.#responses++;
+        if (payload[0] === 0x88) this.#ok++;
+      }
       // ACK the server's SETTINGS, as a client must, unless the test floods on purpose.
       if (type === FRAME.SETTINGS && !(flags & FLAG.ACK) && !this.#socket.isPaused()) {
-        this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0, new Uint8Array(0)));
+        void this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0, new Uint8Array(0)));
+        this.#settled();
       }
       this.#buf = this.#buf.subarray(9 + length);
     }
@@ -222,6 +235,7 @@ export class Attacker {
       goaway: this.#goaway,
       resets: { ...this.#resets },
       responses: this.#responses,
+      ok: this.#ok,
       closed: this.#closed,
       written: this.#written,
     };

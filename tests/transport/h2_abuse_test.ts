@@ -78,15 +78,17 @@ async function rss(child: Child): Promise<number> {
 /**
  * What the server does to the attacking connection: closes it (GOAWAY or not), refuses the
  * excess streams (RST_STREAM REFUSED_STREAM), answers every held stream (the gRPC server's
- * requestTimeoutMs), or keeps it open while still serving everyone else ("held": no defence
+ * requestTimeoutMs), rejects the one stream (RST_STREAM, or a status other than 200), or keeps it
+ * open while still serving everyone else ("held": no defence
  * of its own, the bound is elsewhere; README "Reliability").
  */
-type Verdict = "closed" | "refused" | "answered" | "held";
+type Verdict = "closed" | "refused" | "answered" | "rejected" | "held";
 
 function verdictOf(o: Outcome): Verdict {
   if (o.closed) return "closed";
   if ((o.resets[ERR.REFUSED_STREAM] ?? 0) >= 700) return "refused";
   if (o.responses >= 90) return "answered";
+  if (Object.keys(o.resets).length > 0 || o.responses > o.ok) return "rejected";
   return "held";
 }
 
@@ -102,6 +104,7 @@ const NODE_HTTP2: Verdict[][] = [
   ["closed"],
   OVER_LIMIT,
   ["answered"],
+  ["rejected", "closed"],
 ];
 // Deno.serve and Bun.serve acknowledge every SETTINGS and PING without closing, allow 200 and
 // 256 streams, and hold streams that never send their body.
@@ -113,9 +116,10 @@ const FETCH_SERVER: Verdict[][] = [
   ["closed"],
   ["refused"],
   ["held"],
+  ["rejected", "closed"],
 ];
 const EXPECTED: Record<Runtime, Record<Listener, Verdict[][]>> = {
-  node: { grpc: NODE_HTTP2, http: [...NODE_HTTP2.slice(0, 6), ["held"]] },
+  node: { grpc: NODE_HTTP2, http: [...NODE_HTTP2.slice(0, 6), ["held"], ["rejected", "closed"]] },
   deno: { grpc: NODE_HTTP2, http: FETCH_SERVER },
   bun: { grpc: NODE_HTTP2, http: FETCH_SERVER },
 };

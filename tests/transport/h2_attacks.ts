@@ -131,4 +131,24 @@ export const ATTACKS: readonly Attack[] = [
         return await a.until((o) => o.responses >= 90, REACT_MS);
       }),
   },
+  {
+    // 32 KiB of headers: over maxHeaderListBytes (16 KiB), under node:http2's default.
+    name: "header block over the limit (32 KiB)",
+    run: (t, honest) =>
+      withAttacker(t, honest, async (a) => {
+        // node:http2 applies its limits once the client acknowledged them (until then its
+        // 64 KiB default holds), so this attacker plays by the rules that far.
+        await a.settled;
+        const block = hpack([...t.headers, ["x-big", "a".repeat(32 * 1024)]]);
+        const frames = [];
+        for (let off = 0; off < block.length; off += 16_384) {
+          const last = off + 16_384 >= block.length;
+          const type = off === 0 ? FRAME.HEADERS : FRAME.CONTINUATION;
+          const flags = (last ? FLAG.END_HEADERS : 0) | (off === 0 ? FLAG.END_STREAM : 0);
+          frames.push(frame(type, flags, 1, block.subarray(off, off + 16_384)));
+        }
+        await a.write(Buffer.concat(frames));
+        return await a.until((o) => o.responses > 0 || Object.keys(o.resets).length > 0, REACT_MS);
+      }),
+  },
 ];
