@@ -1,5 +1,6 @@
-// The gRPC server and the HTTP server with default limits (but one), for h2_abuse_test.ts on Deno, Bun
-// and Node. Prints both URLs, then its RSS whenever a line arrives on stdin.
+// The gRPC server and the HTTP server with default limits (but the timeouts), for h2_abuse_test.ts on Deno, Bun
+// and Node. The request timeouts are small, so that streams never sending their body are
+// answered in a test's time (Deno.serve and Bun.serve take no such setting). Prints both URLs, then its RSS whenever a line arrives on stdin.
 import process from "node:process";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { createGrpcServer, createHttpServer } from "../../transport/mod.ts";
@@ -9,8 +10,12 @@ setLogger({ log() {} });
 const services = [[Greeter, {
   sayHello: (req: { name: string }) => ({ message: `Hello ${req.name}` }),
 }]] as const;
-const http = createHttpServer({ address: "127.0.0.1:0", services });
-// The one limit set small, so that streams never sending their body are answered in a test's time.
+const http = createHttpServer({
+  address: "127.0.0.1:0",
+  services,
+  headersTimeoutMs: 400,
+  requestTimeoutMs: 500,
+});
 const grpc = createGrpcServer({ address: "127.0.0.1:0", services, requestTimeoutMs: 500 });
 await http.start();
 await grpc.start();

@@ -119,7 +119,7 @@ const FETCH_SERVER: Verdict[][] = [
   ["rejected", "closed"],
 ];
 const EXPECTED: Record<Runtime, Record<Listener, Verdict[][]>> = {
-  node: { grpc: NODE_HTTP2, http: [...NODE_HTTP2.slice(0, 6), ["held"], ["rejected", "closed"]] },
+  node: { grpc: NODE_HTTP2, http: NODE_HTTP2 },
   deno: { grpc: NODE_HTTP2, http: FETCH_SERVER },
   bun: { grpc: NODE_HTTP2, http: FETCH_SERVER },
 };

@@ -31,7 +31,7 @@ import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { TransportKind } from "../types.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
-import { BodyDeadline } from "./body_deadline.ts";
+import { BodyDeadline } from "../runtime/body_deadline.ts";
 import { fetchHeaders, toObject } from "./headers.ts";
 import { helper } from "../../log/mod.ts";
 

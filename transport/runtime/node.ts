@@ -8,6 +8,7 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
+import { BodyDeadline } from "./body_deadline.ts";
 import {
   DEFAULT_HTTP2_LIMITS,
   DEFAULT_LIMITS,
@@ -39,6 +40,10 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS),
     listener as never,
   );
+  // requestTimeoutMs for h2c streams too, as node:http enforces it on HTTP/1.1.
+  const bodies = new BodyDeadline((options.limits ?? DEFAULT_LIMITS).requestTimeoutMs, expire);
+  h2.on("stream", (stream: http2.ServerHttp2Stream) => bodies.watch(stream, undefined));
+  bodies.start();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (s: http2.ServerHttp2Session) => {
     sessions.add(s);
@@ -74,8 +79,23 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     };
     socket.on("data", onData);
   });
-  front.once("close", () => h1.close());
+  front.once("close", () => {
+    h1.close();
+    bodies.stop();
+  });
   return await bind(front, options, "node:http+h2c", connections, sessions);
+}
+
+// A request that did not arrive in time: 408, as node:http answers, then RST_STREAM NO_ERROR
+// (RFC 9113 §8.1) so the client stops sending.
+function expire(stream: http2.ServerHttp2Stream): void {
+  if (stream.headersSent) {
+    stream.close(8); // NGHTTP2_CANCEL
+    return;
+  }
+  stream.once("finish", () => stream.close(0));
+  stream.respond({ ":status": 408, "content-type": "text/plain" });
+  stream.end("request timeout");
 }
 
 // Tracks HTTP/1.1 connections and their open requests, so a drain can close keep-alive

@@ -1,6 +1,6 @@
-// A bound on how long a unary or server-streaming call may take to send its one request message:
-// without it a stream that never sends its body holds its handler for as long as the client
-// keeps the connection. One sweep per server, not a timer per call.
+// A bound on how long an HTTP/2 stream may take to send its request (node:http2 has none of its
+// own): without it a stream that never sends its body holds its handler for as long as the
+// client keeps the connection. One sweep per server, not a timer per stream.
 import type * as http2 from "node:http2";
 
 /** Streams still receiving their request, and the sweep that ends those past the bound. */
