@@ -2,7 +2,10 @@
 // listeners enforce them; Deno.serve and Bun.serve take no such settings (README "Reliability"
 // says what they do instead). Defaults are Node's own, so no listener is looser than Node.
 
-/** Limits on slow and oversized HTTP clients, for the listeners that let us set them. */
+/**
+ * Limits on slow and oversized HTTP clients, enforced by Node's listeners; `Deno.serve` and
+ * `Bun.serve` take no such settings (README "Reliability" lists what they do).
+ */
 export interface ConnectionLimits {
   /** Time to receive a request's headers, in ms (default 60 000, Node's `headersTimeout`). */
   readonly headersTimeoutMs?: number;
@@ -78,7 +81,10 @@ export function nodeHttpLimits(limits: ResolvedLimits): {
   };
 }
 
-/** Limits of an HTTP/2 server (node:http2: the gRPC server, and h2c on Node's HTTP listener). */
+/**
+ * Limits of an HTTP/2 server, applied where node:http2 serves: the gRPC server on every runtime,
+ * h2c on Node's HTTP listener (Deno.serve and Bun.serve keep their own).
+ */
 export interface Http2Limits {
   /** Streams a client may have open at once on one connection (default 100, RFC 9113's floor). */
   readonly maxConcurrentStreams?: number;
