@@ -13,7 +13,6 @@ const services = [[Greeter, {
 const http = createHttpServer({
   address: "127.0.0.1:0",
   services,
-  headersTimeoutMs: 400,
   requestTimeoutMs: 500,
 });
 const grpc = createGrpcServer({ address: "127.0.0.1:0", services, requestTimeoutMs: 500 });

@@ -51,6 +51,10 @@ export function resolveLimits(limits: ConnectionLimits, owner: string): Resolved
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]) {
     out[key] = positive(limits[key], out[key], key, owner);
   }
+  // A request timeout set shorter than the default header timeout carries it down with it.
+  if (limits.headersTimeoutMs === undefined) {
+    out.headersTimeoutMs = Math.min(out.headersTimeoutMs, out.requestTimeoutMs);
+  }
   if (out.headersTimeoutMs > out.requestTimeoutMs) {
     throw new RangeError(
       `${owner}: headersTimeoutMs (${out.headersTimeoutMs}) must not exceed requestTimeoutMs (${out.requestTimeoutMs})`,
