@@ -177,7 +177,9 @@ for (const runtime of ["node", "deno", "bun"] as Runtime[]) {
           });
         }
       }
-      console.log(rows.join("\n"));
+      const end = await rss(child);
+      const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+      console.log(`${rows.join("\n")}\n${runtime}: RSS ${mib(before)} before, ${mib(end)} after`);
     } finally {
       await child.close();
     }
