@@ -54,6 +54,7 @@ export { deadlineKey, remainingMs, requestTimeoutMs } from "./deadline.ts";
 export { brotli, type CompressionCodec, deflate, gzip } from "./compression.ts";
 export { advertiseHost, type ListenAddress, parseAddress } from "./address.ts";
 export { detectRuntime, type RuntimeName, type TlsOptions } from "./runtime/mod.ts";
+export type { ConnectionLimits, Http2Limits } from "./runtime/limits.ts";
 export type {
   CallRequest,
   CallRequestCommon,

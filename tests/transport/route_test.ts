@@ -79,3 +79,44 @@ Deno.test("user routes run through the middleware chain under their operation", 
     await server.stop();
   }
 });
+
+Deno.test("user routes are counted until their body ends, and refused while draining", async () => {
+  setLogger({ log() {} });
+  const app = new Hono();
+  const server = createHttpServer({ address: "127.0.0.1:0", reflection: false, app });
+  app.get("/boom", () => {
+    throw new Error("handler failed");
+  });
+  let pulls = 0;
+  app.get("/forever", () =>
+    new Response(
+      new ReadableStream({ pull: (c) => void c.enqueue(new Uint8Array([pulls++])) }),
+    ));
+  const get = (path: string) => server.fetch(new Request(`http://127.0.0.1${path}`));
+
+  const failed = await get("/boom");
+  assert.equal(failed.status, 500);
+  await failed.text();
+  assert.equal(server.inFlight, 0, "a failing handler leaves the count");
+
+  const stream = await get("/forever");
+  assert.equal(server.inFlight, 1, "a streamed body keeps the call in flight");
+  const reader = stream.body!.getReader();
+  await reader.read();
+  await reader.cancel();
+  assert.equal(server.inFlight, 0, "a client that lets go leaves the count");
+
+  await server.start();
+  const held = await get("/forever");
+  const stopped = server.stop();
+  const refused = await get("/forever");
+  assert.equal(refused.status, 503);
+  assert.equal((await refused.json()).reason, "UNAVAILABLE");
+  const live = await get("/healthz");
+  assert.equal(live.status, 200, "liveness keeps answering while draining");
+  await live.body?.cancel();
+  assert.equal(server.inFlight, 1);
+  await held.body!.cancel();
+  await stopped;
+  assert.equal(server.inFlight, 0);
+});

@@ -19,14 +19,30 @@ import {
   type RpcServerOptions,
 } from "../rpc.ts";
 import { aborted, type TlsOptions } from "../runtime/mod.ts";
+import {
+  DEFAULT_LIMITS,
+  type Http2Limits,
+  nodeHttp2Options,
+  positive,
+  type ResolvedHttp2Limits,
+  resolveHttp2Limits,
+} from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
+import type { TransportKind } from "../types.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
+import { BodyDeadline } from "../runtime/body_deadline.ts";
 import { fetchHeaders, toObject } from "./headers.ts";
 import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
-export interface GrpcServerOptions extends RpcServerOptions {
+export interface GrpcServerOptions extends RpcServerOptions, Http2Limits {
+  /**
+   * Time a unary or server-streaming call may take to send its request, in ms (default
+   * 300 000, as Node's `requestTimeout`); then it is answered DEADLINE_EXCEEDED and reset.
+   * Streaming requests are bounded by their deadline only.
+   */
+  readonly requestTimeoutMs?: number;
   /** Listen address, e.g. `":9000"` (default `":0"`). */
   readonly address?: string;
   /** Serve TLS (`grpcs://`) with this certificate. */
@@ -58,6 +74,8 @@ export class GrpcServer implements Server, Endpointer {
   #app: AppInfo | undefined;
   #endpoint = "";
   readonly #scheme: string;
+  readonly #limits: ResolvedHttp2Limits;
+  readonly #bodies: BodyDeadline<TransportKind>;
   /** Health of this server: SERVING once started, NOT_SERVING from the moment `stop()` begins. */
   readonly health: HealthStatus;
 
@@ -65,6 +83,16 @@ export class GrpcServer implements Server, Endpointer {
   constructor(options: GrpcServerOptions) {
     this.#options = options;
     this.#address = parseAddress(options.address ?? ":0");
+    this.#limits = resolveHttp2Limits(options, "gRPC server");
+    this.#bodies = new BodyDeadline(
+      positive(
+        options.requestTimeoutMs,
+        DEFAULT_LIMITS.requestTimeoutMs,
+        "requestTimeoutMs",
+        "gRPC server",
+      ),
+      expire,
+    );
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
     this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
@@ -104,8 +132,9 @@ export class GrpcServer implements Server, Endpointer {
         cert: this.#options.tls.cert,
         key: this.#options.tls.key,
         allowHTTP1: false,
+        ...nodeHttp2Options(this.#limits),
       })
-      : http2mod.createServer({});
+      : http2mod.createServer(nodeHttp2Options(this.#limits));
     server.on(
       "stream",
       (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) =>
@@ -137,6 +166,7 @@ export class GrpcServer implements Server, Endpointer {
     const addr = server.address();
     this.#port = typeof addr === "object" && addr !== null ? addr.port : port;
     this.#server = server as http2.Http2Server;
+    this.#bodies.start();
     this.#endpoint = this.endpoint().href.replace(/\/$/, "");
     this.health.markServing();
     helper().infow(
@@ -193,6 +223,7 @@ export class GrpcServer implements Server, Endpointer {
     } finally {
       force.removeEventListener("abort", onForce);
       this.#server = undefined;
+      this.#bodies.stop();
       closeRoutes(this.#routes);
     }
   }
@@ -241,6 +272,9 @@ export class GrpcServer implements Server, Endpointer {
     const values = serverCallValues(info, this.#app);
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
+    if (route.method.methodKind === "unary" || route.method.methodKind === "server_streaming") {
+      this.#bodies.watch(stream, kind);
+    }
     try {
       if (binary !== undefined) {
         await serveGrpcUnary(route.unary!, { stream, header, url, values, info }, binary);
@@ -265,6 +299,26 @@ export class GrpcServer implements Server, Endpointer {
       inflight.leave();
     }
   }
+}
+
+// Answers a call whose request did not arrive in time, then stops its client sending (RST_STREAM
+// NO_ERROR after a complete response, RFC 9113 §8.1); the handler waiting for the body sees the
+// stream close.
+function expire(stream: http2.ServerHttp2Stream, kind: TransportKind): void {
+  if (stream.headersSent) {
+    stream.close(8); // NGHTTP2_CANCEL
+    return;
+  }
+  stream.once("finish", () => stream.close(0)); // NGHTTP2_NO_ERROR
+  void writeAnswer(
+    stream,
+    rpcError(
+      kind,
+      408,
+      Code.DeadlineExceeded,
+      "the request did not arrive within requestTimeoutMs",
+    ),
+  );
 }
 
 // How long stop() lets closed sessions flush and end before destroying them.

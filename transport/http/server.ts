@@ -33,12 +33,21 @@ import {
 } from "../rpc.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
+import {
+  type ConnectionLimits,
+  type Http2Limits,
+  type ResolvedHttp2Limits,
+  type ResolvedLimits,
+  resolveHttp2Limits,
+  resolveLimits,
+} from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { addSwaggerUi } from "./docs.ts";
+import { drainingAnswer, trackUserRoutes } from "./user_routes.ts";
 import {
   type Binding,
   bindingsOf,
@@ -51,15 +60,11 @@ import {
 } from "../rest/mod.ts";
 import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
-import { serviceUnavailable, toJson } from "../../errors/mod.ts";
 
 export type { CorsOptions };
 
 // The reason a call's signal aborts with when its client let go of the response.
 const clientGone = new ConnectError("the client went away", Code.Canceled);
-
-// What a REST call gets while the server drains.
-const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down");
 
 /**
  * The part of a Hono app the server uses. Pass your own `new Hono()` as `app` to keep its full
@@ -71,7 +76,8 @@ export interface HonoApp {
 }
 
 /** Options of `createHttpServer`. */
-export interface HttpServerOptions<A extends HonoApp = HonoApp> extends RpcServerOptions {
+export interface HttpServerOptions<A extends HonoApp = HonoApp>
+  extends RpcServerOptions, ConnectionLimits, Http2Limits {
   /** Listen address, e.g. `":8000"` or `"127.0.0.1:0"` (default `":0"`). */
   readonly address?: string;
   /** CORS for browser clients (off by default). */
@@ -80,7 +86,10 @@ export interface HttpServerOptions<A extends HonoApp = HonoApp> extends RpcServe
   readonly tls?: TlsOptions;
   /** Endpoint to advertise instead of the bound address. */
   readonly endpoint?: string | URL;
-  /** A Hono app of your own to mount the RPC routes on. */
+  /**
+   * A Hono app of your own to mount the RPC routes on. Add your routes after passing it: those
+   * added before are not counted in flight nor refused while the server drains.
+   */
   readonly app?: A;
   /**
    * REST routes from the services' `google.api.http` annotations (on by default); `false` turns
@@ -117,6 +126,8 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #hono: Hono;
   readonly #address: { hostname: string; port: number };
   readonly #options: HttpServerOptions<A>;
+  readonly #limits: ResolvedLimits;
+  readonly #http2: ResolvedHttp2Limits;
   readonly #routes: Map<string, RpcRoute>;
   readonly #inflight = new InFlight();
   readonly #watches = new InFlight();
@@ -132,7 +143,10 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   constructor(options: HttpServerOptions<A>) {
     this.#options = options;
     this.#address = parseAddress(options.address ?? ":0");
+    this.#limits = resolveLimits(options, "HTTP server");
+    this.#http2 = resolveHttp2Limits(options, "HTTP server");
     this.#hono = (options.app ?? new Hono()) as unknown as Hono;
+    const earlier = (this.#hono as { routes?: unknown[] }).routes?.length ?? 0;
     this.app = this.#hono as unknown as A;
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
@@ -157,6 +171,16 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
     if (options.openapi) this.#addOpenApi(options.openapi === true ? {} : options.openapi);
+    // After the server's own routes (they count themselves, and the probes must keep answering
+    // while draining), before any route the user adds next.
+    this.#hono.use("*", trackUserRoutes(this.#inflight));
+    if (earlier > 0) {
+      helper().warnw(
+        "HTTP server: routes added to the app before createHttpServer are not drained; add them after",
+        "routes",
+        earlier,
+      );
+    }
     this.#hono.notFound((c) => {
       const req = c.req.raw;
       if (looksLikeRpc(req)) {
@@ -183,7 +207,8 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
    * (transport kind `http`), e.g.
    * `app.get("/users/:id", server.route("/users.v1.Users/Get", (c: Context) => c.json(…)))`
    * (annotate `c` with Hono's `Context` to keep its types).
-   * Middleware errors (auth, rate limits) answer with the Kratos error body and status.
+   * Middleware errors (auth, rate limits) answer with the Kratos error body and status. Like
+   * every route on `app`, it drains: counted in flight, refused with 503 once `stop()` began.
    */
   route<C extends RouteContext>(
     operation: string,
@@ -220,7 +245,13 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.#app = ctx.app;
     const { hostname, port } = this.#address;
     try {
-      this.#listener = await listen(this.fetch, { hostname, port, tls: this.#options.tls });
+      this.#listener = await listen(this.fetch, {
+        hostname,
+        port,
+        tls: this.#options.tls,
+        limits: this.#limits,
+        http2: this.#http2,
+      });
     } catch (error) {
       throw new Error(
         `HTTP server: cannot listen on ${joinHostPort(hostname, port)}: ${describe(error)}`,
@@ -271,10 +302,10 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
     try {
       this.#listener = undefined;
+      const idle = Promise.race([this.#inflight.idle(), aborted(force)]);
       await Promise.all([
-        listener?.close(force),
-        Promise.race([this.#inflight.idle(), aborted(force)])
-          .then(() => endWatches(this.health, this.#watches, force)),
+        listener?.close(force, idle),
+        idle.then(() => endWatches(this.health, this.#watches, force)),
       ]);
     } finally {
       force.removeEventListener("abort", onForce);
@@ -349,9 +380,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
 
   async #serveRest(c: Context, host: RestHost, route: RpcRoute, binding: Binding) {
     const request = c.req.raw;
-    if (this.#inflight.draining) {
-      return Response.json(toJson(draining), { status: 503 });
-    }
+    if (this.#inflight.draining) return drainingAnswer();
     const info: MutableTransportInfo = {
       kind: "http",
       endpoint: this.#endpoint,

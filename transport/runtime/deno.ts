@@ -25,7 +25,11 @@ export function listenDeno(handler: FetchHandler, options: ListenOptions): Promi
     resolve({
       port: server.addr.port,
       name: "Deno.serve",
-      async close(force) {
+      async close(force, idle) {
+        // Deno 2.9's shutdown() makes the request bodies of in-flight HTTP/1.1 calls unreadable
+        // at once (denoland/deno#36809), so it waits for the server's calls to end: until then
+        // the listener still accepts, and the server answers new calls 503 (it is draining).
+        await Promise.race([idle, aborted(force)]);
         // Deno's shutdown is graceful: it stops accepting and waits for in-flight responses.
         // Streams still open at the deadline end when the server's shutdown signal aborts them.
         await Promise.race([server.shutdown(), aborted(force)]);

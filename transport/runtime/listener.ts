@@ -1,4 +1,5 @@
 // The contract between the HTTP server and a runtime's native listener.
+import type { ResolvedHttp2Limits, ResolvedLimits } from "./limits.ts";
 
 /** Fetch-style handler a listener feeds: `env` carries runtime bindings. */
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
@@ -19,6 +20,10 @@ export interface ListenOptions {
   readonly port: number;
   /** Serve HTTPS when set. */
   readonly tls?: TlsOptions;
+  /** Limits on slow and oversized clients (Node's defaults when unset). */
+  readonly limits?: ResolvedLimits;
+  /** Limits of its HTTP/2 connections, where the runtime lets us set them. */
+  readonly http2?: ResolvedHttp2Limits;
 }
 
 /** A bound listener. */
@@ -29,9 +34,10 @@ export interface Listener {
   readonly name: string;
   /**
    * Stops accepting connections and resolves when in-flight requests are done; when `force`
-   * aborts, remaining connections are closed at once.
+   * aborts, remaining connections are closed at once. `idle` resolves once the server's calls
+   * ended, for a listener that must not close before (see deno.ts).
    */
-  close(force: AbortSignal): Promise<void>;
+  close(force: AbortSignal, idle?: Promise<void>): Promise<void>;
 }
 
 /** Binds a listener for `handler`; rejects with the bind error (e.g. address in use). */

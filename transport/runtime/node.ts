@@ -8,6 +8,13 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
+import { BodyDeadline } from "./body_deadline.ts";
+import {
+  DEFAULT_HTTP2_LIMITS,
+  DEFAULT_LIMITS,
+  nodeHttp2Options,
+  nodeHttpLimits,
+} from "./limits.ts";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 // A connection that sends nothing decisive in this time is dropped (slow-loris guard).
@@ -17,24 +24,35 @@ const SNIFF_TIMEOUT_MS = 10_000;
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
   const listener = getRequestListener((req: Request, env: unknown) => handler(req, env));
+  const limits = nodeHttpLimits(options.limits ?? DEFAULT_LIMITS);
   const h1 = options.tls
     ? (await import("node:https")).createServer(
-      { cert: options.tls.cert, key: options.tls.key },
+      { cert: options.tls.cert, key: options.tls.key, ...limits },
       listener,
     )
-    : (await import("node:http")).createServer(listener);
+    : (await import("node:http")).createServer(limits, listener);
   const connections = new Connections(h1);
   if (options.tls) {
     h1.on("connection", (socket: Socket) => connections.add(socket));
     return await bind(h1, options, "node:https", connections, new Set());
   }
-  const h2 = (await import("node:http2")).createServer({}, listener as never);
+  const h2 = (await import("node:http2")).createServer(
+    nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS),
+    listener as never,
+  );
+  // requestTimeoutMs for h2c streams too, as node:http enforces it on HTTP/1.1.
+  const bodies = new BodyDeadline((options.limits ?? DEFAULT_LIMITS).requestTimeoutMs, expire);
+  h2.on("stream", (stream: http2.ServerHttp2Stream) => bodies.watch(stream, undefined));
+  bodies.start();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (s: http2.ServerHttp2Session) => {
     sessions.add(s);
     s.once("close", () => sessions.delete(s));
     s.on("error", () => {});
   });
+  // node:http starts enforcing headersTimeout and requestTimeout when it starts listening; it
+  // never does here (the sniffer listens and hands connections over), so it is told to.
+  h1.emit("listening");
   const front = (await import("node:net")).createServer((socket: Socket) => {
     // Without this, Connect's header-then-body writes wait on delayed ACKs (~40 ms each).
     socket.setNoDelay(true);
@@ -61,7 +79,23 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     };
     socket.on("data", onData);
   });
+  front.once("close", () => {
+    h1.close();
+    bodies.stop();
+  });
   return await bind(front, options, "node:http+h2c", connections, sessions);
+}
+
+// A request that did not arrive in time: 408, as node:http answers, then RST_STREAM NO_ERROR
+// (RFC 9113 §8.1) so the client stops sending.
+function expire(stream: http2.ServerHttp2Stream): void {
+  if (stream.headersSent) {
+    stream.close(8); // NGHTTP2_CANCEL
+    return;
+  }
+  stream.once("finish", () => stream.close(0));
+  stream.respond({ ":status": 408, "content-type": "text/plain" });
+  stream.end("request timeout");
 }
 
 // Tracks HTTP/1.1 connections and their open requests, so a drain can close keep-alive
