@@ -1,7 +1,7 @@
 // Retry pacing shared by everything that talks to a remote store in the background (registry
 // heartbeats and watches, config watches): capped exponential backoff with jitter, and a sleep
 // that an AbortSignal cuts short so loops stop promptly.
-import { positive } from "./options.ts";
+import { atLeast, positive } from "./options.ts";
 
 /** How a backoff grows. */
 export interface BackoffOptions {
@@ -27,8 +27,7 @@ export interface Backoff {
 export function backoff(options: BackoffOptions = {}): Backoff {
   const initial = positive("backoff", "initialMs", options.initialMs ?? 500);
   const max = positive("backoff", "maxMs", options.maxMs ?? 10_000);
-  const factor = options.factor ?? 2;
-  if (!(factor >= 1)) throw new RangeError(`backoff: factor must be >= 1, got ${factor}`);
+  const factor = atLeast("backoff", "factor", options.factor ?? 2, 1);
   const random = options.random ?? Math.random;
   let attempt = 0;
   return {

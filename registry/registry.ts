@@ -47,9 +47,6 @@ export interface Registry extends Registrar, Discovery {
   close(): Promise<void>;
 }
 
-/** The `fetch` an adapter uses; inject one for TLS settings, auth, proxies or tests. */
-export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
-
 /** Something that happened in an adapter's background work, for logs and metrics. */
 export type RegistryEvent =
   | {

@@ -5,13 +5,14 @@ import assert from "node:assert/strict";
 import {
   encodeInstance,
   etcd,
+  InvalidOptionError,
   type Registry,
   RegistryError,
   type RegistryEvent,
   type ServiceInstance,
   type Watcher,
 } from "../../registry/mod.ts";
-import { toBase64 } from "../../registry/etcd/gateway.ts";
+import { toBase64 } from "../../internal/base64.ts";
 import { etcdTest, type EtcdVersion, startEtcd } from "../support/etcd.ts";
 import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "./etcd_raw.ts";
 import { eventually, uniqueName, watchUntil } from "./wait.ts";
@@ -276,7 +277,7 @@ interface Watching {
 // A watcher on a fresh service with a short idle limit, counting the gateway calls it makes.
 async function watching(
   version: EtcdVersion,
-  watchIdleMs: number,
+  idleTimeoutMs: number,
   fn: (w: Watching) => Promise<void>,
 ): Promise<void> {
   const server = await startEtcd(version);
@@ -285,7 +286,7 @@ async function watching(
   const registry = etcd({
     endpoint: server.endpoint,
     fetch: counting.fetch,
-    watchIdleMs,
+    idleTimeoutMs,
     onEvent: events(seen),
   });
   try {
@@ -349,12 +350,14 @@ etcdTest("watch() and getService() fail with `unavailable` when etcd is down", a
   }
 });
 
-Deno.test("etcd: malformed options are rejected with invalid_option", () => {
-  const invalid = (e: unknown) => e instanceof RegistryError && e.code === "invalid_option";
-  assert.throws(() => etcd({ endpoint: "" }), invalid);
-  assert.throws(() => etcd({ endpoint: "ftp://x" }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", ttl: 1.5 }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", ttl: 0 }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", namespace: "relative" }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", timeoutMs: -1 }), invalid);
+Deno.test("etcd: malformed options are rejected with InvalidOptionError", () => {
+  const invalid = (option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e.option === option && e.message.startsWith("etcd: ");
+  assert.throws(() => etcd({ endpoint: "" }), invalid("endpoint"));
+  assert.throws(() => etcd({ endpoint: "ftp://x" }), invalid("endpoint"));
+  assert.throws(() => etcd({ endpoint: "http://x", ttl: 1.5 }), invalid("ttl"));
+  assert.throws(() => etcd({ endpoint: "http://x", ttl: 0 }), invalid("ttl"));
+  assert.throws(() => etcd({ endpoint: "http://x", namespace: "relative" }), invalid("namespace"));
+  assert.throws(() => etcd({ endpoint: "http://x", timeoutMs: -1 }), invalid("timeoutMs"));
+  assert.throws(() => etcd({ endpoint: "http://x", idleTimeoutMs: 0 }), invalid("idleTimeoutMs"));
 });

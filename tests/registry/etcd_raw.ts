@@ -1,6 +1,6 @@
 // Raw etcd gateway calls for tests: what another client (Go Kratos, etcdctl) would do to the
 // store behind the adapter's back.
-import { fromBase64, toBase64 } from "../../registry/etcd/gateway.ts";
+import { fromBase64, toBase64 } from "../../internal/base64.ts";
 import type { FetchLike } from "../../registry/mod.ts";
 
 /** POSTs to the gateway and returns the parsed answer (first line for streamed answers). */

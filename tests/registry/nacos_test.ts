@@ -3,13 +3,14 @@
 import assert from "node:assert/strict";
 import {
   type FetchLike,
+  InvalidOptionError,
   nacos,
   RegistryError,
   type RegistryEvent,
   type ServiceInstance,
 } from "../../registry/mod.ts";
 import { runConformance } from "./conformance.ts";
-import { startFakeNacos } from "./fakes/nacos.ts";
+import { startFakeNacos } from "../support/nacos.ts";
 import { eventually, uniqueName } from "./wait.ts";
 
 runConformance({
@@ -48,7 +49,7 @@ runConformance({
     return Promise.resolve({
       registry: (onEvent) =>
         nacos({
-          address: server.address,
+          endpoint: server.endpoint,
           pollIntervalMs: 100,
           beatIntervalMs: 200,
           retryInitialMs: 100,
@@ -71,7 +72,7 @@ const twoEndpoints = (name: string): ServiceInstance => ({
 
 Deno.test("nacos: one instance per endpoint under <name>.<scheme>, Kratos's parameters", async () => {
   const server = startFakeNacos();
-  const registry = nacos({ address: server.address, accessToken: "tok", namespaceId: "ns1" });
+  const registry = nacos({ endpoint: server.endpoint, accessToken: "tok", namespace: "ns1" });
   try {
     const name = uniqueName();
     await registry.register(twoEndpoints(name));
@@ -111,7 +112,7 @@ Deno.test("nacos: one instance per endpoint under <name>.<scheme>, Kratos's para
 Deno.test("nacos: beats follow the server's clientBeatInterval", async () => {
   const server = startFakeNacos({ clientBeatIntervalMs: 100 });
   // Our own interval is a minute: only the server's answer can make beats this frequent.
-  const registry = nacos({ address: server.address, beatIntervalMs: 60_000 });
+  const registry = nacos({ endpoint: server.endpoint, beatIntervalMs: 60_000 });
   try {
     const name = uniqueName();
     await registry.register({ ...twoEndpoints(name), endpoints: ["grpc://127.0.0.1:9000"] });
@@ -145,7 +146,7 @@ Deno.test("nacos: malformed hosts are skipped and reported", async () => {
     return Response.json(body);
   };
   const registry = nacos({
-    address: server.address,
+    endpoint: server.endpoint,
     fetch: corrupting,
     onEvent: (e) => void seen.push(e),
   });
@@ -167,16 +168,21 @@ Deno.test("nacos: malformed hosts are skipped and reported", async () => {
 
 Deno.test("nacos: endpoints without a port and malformed options are rejected", async () => {
   const server = startFakeNacos();
-  const registry = nacos({ address: server.address });
+  const registry = nacos({ endpoint: server.endpoint });
   try {
     await assert.rejects(
       registry.register({ ...twoEndpoints("x"), endpoints: ["grpc://127.0.0.1"] }),
       (e: unknown) => e instanceof RegistryError && e.code === "invalid_instance",
     );
-    const invalid = (e: unknown) => e instanceof RegistryError && e.code === "invalid_option";
-    assert.throws(() => nacos({ address: "" }), invalid);
-    assert.throws(() => nacos({ address: "http://x", pollIntervalMs: 0 }), invalid);
-    assert.throws(() => nacos({ address: "http://x", weight: -1 }), invalid);
+    const invalid = (option: string) => (e: unknown) =>
+      e instanceof InvalidOptionError && e.option === option && e.message.startsWith("nacos: ");
+    assert.throws(() => nacos({ endpoint: "" }), invalid("endpoint"));
+    assert.throws(
+      () => nacos({ endpoint: "http://x", pollIntervalMs: 0 }),
+      invalid("pollIntervalMs"),
+    );
+    assert.throws(() => nacos({ endpoint: "http://x", weight: -1 }), invalid("weight"));
+    assert.throws(() => nacos({ endpoint: "http://x", username: "u" }), invalid("password"));
   } finally {
     await registry.close();
     await server.close();

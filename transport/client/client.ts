@@ -4,7 +4,8 @@ import { ExpiryQueue } from "../../internal/expiry.ts";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient as createConnectClient, type Interceptor } from "@connectrpc/connect";
 import { helper } from "../../log/mod.ts";
-import type { Discovery, FetchLike, ServiceInstance } from "../../registry/mod.ts";
+import type { FetchLike } from "../../internal/http.ts";
+import type { Discovery, ServiceInstance } from "../../registry/mod.ts";
 import {
   type Balancer,
   createNode,
