@@ -10,6 +10,7 @@
  * @module
  */
 export type {
+  Catalog,
   Discovery,
   Registrar,
   Registry,

@@ -47,6 +47,18 @@ export interface Registry extends Registrar, Discovery {
   close(): Promise<void>;
 }
 
+/**
+ * Lists the services a registry holds, for tools that show a whole fleet (`atreus console`).
+ * Every adapter of this package implements it beside `Registry`.
+ */
+export interface Catalog {
+  /**
+   * The names `watch()` accepts for every service the registry knows right now, sorted. A
+   * service without instances may still be listed (Nacos keeps empty services).
+   */
+  services(signal?: AbortSignal): Promise<string[]>;
+}
+
 /** Something that happened in an adapter's background work, for logs and metrics. */
 export type RegistryEvent =
   | {

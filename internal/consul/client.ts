@@ -157,6 +157,17 @@ export class ConsulClient {
     return { body, index: result.index };
   }
 
+  /** The names of every service in the catalog, the agent's own `consul` service left out. */
+  async services(signal?: AbortSignal): Promise<string[]> {
+    const what = "consul: catalog services";
+    const result = await this.#read(what, "/v1/catalog/services", {}, undefined, signal);
+    const body = json(this.http, result, what);
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw this.http.error("bad_response", `${what}: expected a JSON object`, {});
+    }
+    return Object.keys(body).filter((name) => name !== "consul");
+  }
+
   /** Registers a service with the agent (`body` is an AgentServiceRegistration). */
   async register(body: string, signal?: AbortSignal): Promise<void> {
     await call(this.http, "consul: register", `${this.endpoint}/v1/agent/service/register`, {

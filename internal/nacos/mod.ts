@@ -7,6 +7,7 @@ export {
   type InstanceBody,
   type InstanceKey,
   listInstances,
+  listServices,
   registerInstance,
   sendBeat,
 } from "./naming.ts";

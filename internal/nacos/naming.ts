@@ -121,3 +121,33 @@ export async function listInstances(
   }
   return body.hosts;
 }
+
+// Services per page of /service/list.
+const SERVICE_PAGE = 500;
+
+/**
+ * The names of every service of `groupName` (Nacos keeps services that lost their instances),
+ * read page by page: a page shorter than asked for is the last one.
+ */
+export async function listServices(
+  client: NacosClient,
+  groupName: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const names: string[] = [];
+  for (let pageNo = 1;; pageNo++) {
+    const what = `nacos: service list (page ${pageNo})`;
+    const result = await client.request(what, "/v1/ns/service/list", {
+      pageNo,
+      pageSize: SERVICE_PAGE,
+      groupName,
+      namespaceId: namespaceOf(client),
+    }, { signal });
+    const body = json(client.http, result, what) as { doms?: unknown } | null;
+    if (!body || typeof body !== "object" || !Array.isArray(body.doms)) {
+      throw client.http.error("bad_response", `${what}: expected an object with doms`, {});
+    }
+    for (const dom of body.doms) if (typeof dom === "string" && dom !== "") names.push(dom);
+    if (body.doms.length < SERVICE_PAGE) return [...new Set(names)];
+  }
+}

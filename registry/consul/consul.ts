@@ -8,7 +8,7 @@ import { decodeEach, validateInstance, validateName } from "../instance.ts";
 import { keepAlive, KeeperSet } from "../keeper.ts";
 import { type AdapterOptions, commonOptions, positiveOption } from "../options.ts";
 import { startPollingWatcher } from "../poll.ts";
-import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import type { Catalog, Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { WatcherSet } from "../watcher.ts";
 import { fromHealthEntry, registration, ttlCheckId } from "./payload.ts";
 
@@ -30,7 +30,7 @@ export interface ConsulOptions extends AdapterOptions, ConsulClientOptions {
  * A registry on a Consul agent's HTTP API, tested against a real `consul agent -dev` (1.14). An
  * agent that denies by default answers discovery without a `token` with no instances at all.
  */
-export function consul(options: ConsulOptions): Registry {
+export function consul(options: ConsulOptions): Registry & Catalog {
   const client = new ConsulClient(options, "consul", backendErrors);
   const interval = positiveOption(options.healthCheckInterval, 10, "consul", "healthCheckInterval");
   const payload = {
@@ -119,6 +119,10 @@ export function consul(options: ConsulOptions): Registry {
         watchers,
         signal,
       );
+    },
+
+    async services(signal) {
+      return (await client.services(signal)).sort();
     },
 
     async close() {

@@ -7,6 +7,7 @@ import {
   type InstanceBody,
   type InstanceKey,
   listInstances,
+  listServices,
   NacosClient,
   type NacosClientOptions,
   registerInstance,
@@ -23,7 +24,7 @@ import {
 import { keepAlive, KeeperSet } from "../keeper.ts";
 import { type AdapterOptions, commonOptions, positiveOption } from "../options.ts";
 import { startPollingWatcher } from "../poll.ts";
-import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import type { Catalog, Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { WatcherSet } from "../watcher.ts";
 
 /** Options of `nacos()` (request bound default 5 000 ms). */
@@ -52,7 +53,7 @@ interface NacosInstance {
  * A registry on Nacos's v1 HTTP open API. Tested against a stateful fake that follows the
  * documented API, not a real Nacos (none can run in the project's test environment).
  */
-export function nacos(options: NacosOptions): Registry {
+export function nacos(options: NacosOptions): Registry & Catalog {
   const client = new NacosClient(options, "nacos", { timeoutMs: 5_000, error: backendErrors });
   const group = options.group ?? "DEFAULT_GROUP";
   const cluster = options.cluster ?? "DEFAULT";
@@ -168,6 +169,10 @@ export function nacos(options: NacosOptions): Registry {
         watchers,
         signal,
       );
+    },
+
+    async services(signal) {
+      return (await listServices(client, group, signal)).sort();
     },
 
     async close() {

@@ -6,8 +6,10 @@
 //   20404 when the instance is unknown; DELETE /nacos/v1/ns/instance → "ok";
 //   GET /nacos/v1/ns/instance/list → {name:"GROUP@@svc", hosts:[…], cacheMillis, …}; an
 //   ephemeral instance without beats turns unhealthy after the heartbeat timeout and is deleted
-//   after the ip-delete timeout (15 s / 30 s on a real server; configurable here). Service names
-//   are stored as `GROUP@@name`; a name given without `@@` takes `groupName`.
+//   after the ip-delete timeout (15 s / 30 s on a real server; configurable here);
+//   GET /nacos/v1/ns/service/list?pageNo&pageSize&groupName → {count, doms:[names]}: every
+//   service the namespace ever had, with or without instances (Nacos keeps empty services).
+//   Service names are stored as `GROUP@@name`; a name given without `@@` takes `groupName`.
 // - config: GET /nacos/v1/cs/configs?dataId&group[&tenant] → the raw content, 404 when absent;
 //   POST (form dataId, group, content[, tenant]) → `true`, DELETE likewise;
 //   POST /nacos/v1/cs/configs/listener, header Long-Pulling-Timeout, form field
@@ -93,6 +95,8 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
   const listeners = new Set<() => void>();
   const pending = new Set<() => void>();
   let hosts = new Map<string, Host>();
+  // namespace|GROUP@@name of every service registered since the last restart.
+  let services = new Set<string>();
   let server: Deno.HttpServer | undefined;
   let port = 0;
   let sweeper: ReturnType<typeof setInterval> | undefined;
@@ -143,6 +147,7 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
         return bad("metadata is not a JSON object");
       }
       const serviceName = qualified(name, params.get("groupName"));
+      services.add(`${ns}|${serviceName}`);
       hosts.set(keyOf(ns, serviceName, cluster, ip, p), {
         instanceId: `${ip}#${p}#${cluster}#${serviceName}`,
         ip,
@@ -193,6 +198,22 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
         clientBeatInterval: beatInterval,
         code: 10200,
         lightBeatEnabled: true,
+      });
+    }
+    if (path === "/nacos/v1/ns/service/list" && req.method === "GET") {
+      const pageNo = Number(params.get("pageNo"));
+      const pageSize = Number(params.get("pageSize"));
+      if (!(pageNo >= 1) || !(pageSize >= 1)) {
+        return bad("Param 'pageNo' and 'pageSize' are required.");
+      }
+      const prefix = `${ns}|${params.get("groupName") || "DEFAULT_GROUP"}@@`;
+      const doms = [...services]
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => key.slice(prefix.length))
+        .sort();
+      return Response.json({
+        count: doms.length,
+        doms: doms.slice((pageNo - 1) * pageSize, pageNo * pageSize),
       });
     }
     if (path === "/nacos/v1/ns/instance/list" && req.method === "GET") {
@@ -347,6 +368,7 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
     async restart() {
       await stop();
       hosts = new Map();
+      services = new Set();
       start();
     },
     close: stop,
