@@ -1,4 +1,4 @@
-// The Nacos adapter against a stateful fake of the v1 naming API (tests/registry/fakes/nacos.ts):
+// The Nacos adapter against a stateful fake of the v1 naming API (tests/support/nacos.ts):
 // no Nacos server can run here, so these are contract tests, not integration tests.
 import assert from "node:assert/strict";
 import {
@@ -183,6 +183,40 @@ Deno.test("nacos: endpoints without a port and malformed options are rejected", 
     );
     assert.throws(() => nacos({ endpoint: "http://x", weight: -1 }), invalid("weight"));
     assert.throws(() => nacos({ endpoint: "http://x", username: "u" }), invalid("password"));
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("nacos: logs in, logs in again once when the token is refused, bad passwords fail clearly", async () => {
+  const server = startFakeNacos({ users: { nacos: "secret" } });
+  const registry = nacos({
+    endpoint: server.endpoint,
+    username: "nacos",
+    password: "secret",
+    beatIntervalMs: 60_000,
+    timeoutMs: 2_000,
+  });
+  const logins = () => server.requests.filter((r) => r.path === "/nacos/v1/auth/login").length;
+  const name = uniqueName();
+  try {
+    await registry.register(twoEndpoints(name));
+    assert.equal((await registry.getService(`${name}.grpc`)).length, 1);
+    assert.equal(logins(), 1, "one login serves every call while the token is valid");
+    server.expireTokens();
+    assert.ok((await registry.services()).includes(`${name}.grpc`));
+    assert.equal(logins(), 2, "a 403 logs in again, once");
+    const tokens = server.requests.filter((r) => r.path !== "/nacos/v1/auth/login")
+      .map((r) => r.params.get("accessToken"));
+    assert.ok(tokens.every((t) => typeof t === "string" && t !== ""), "every call carries a token");
+    const wrong = nacos({ endpoint: server.endpoint, username: "nacos", password: "wrong" });
+    await assert.rejects(
+      wrong.getService(`${name}.grpc`),
+      (e: unknown) =>
+        e instanceof RegistryError && e.code === "bad_response" && /nacos: login/.test(e.message),
+    );
+    await wrong.close();
   } finally {
     await registry.close();
     await server.close();
