@@ -1,7 +1,13 @@
 // The Config: loads sources, merges them in order, resolves placeholders, serves values, and
 // applies changes from watchers one at a time, keeping the last good config when one fails.
 import { builtinDecoders, decodeKeyValue, type Decoder, type Layer } from "./decode.ts";
-import { backoff, sleep } from "../internal/backoff.ts";
+import {
+  backoff,
+  type BackoffOptions,
+  type BackoffSettings,
+  backoffSettings,
+  sleep,
+} from "../internal/backoff.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { explainKey } from "./explain.ts";
 import { deepEqual, deepFreeze, mergeAll } from "./merge.ts";
@@ -22,7 +28,7 @@ export interface ConfigOptions {
   /** An error observer, as if registered with `onError`. */
   readonly onError?: ErrorObserver;
   /** Backoff after a failed watch, in milliseconds (defaults: 100 doubling up to 5000). */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly backoff?: BackoffOptions;
 }
 
 /** Called with the new value of a watched key after a change. */
@@ -104,8 +110,7 @@ class LayeredConfig implements Config {
   readonly #sources: readonly Source[];
   readonly #decoders: Readonly<Record<string, Decoder>>;
   readonly #logger: ConfigLogger;
-  readonly #retryInitial: number;
-  readonly #retryMax: number;
+  readonly #backoff: BackoffSettings;
   readonly #errorObservers = new Set<ErrorObserver>();
   readonly #keyObservers = new Map<string, Set<Observer>>();
   readonly #subs = new Set<Sub>();
@@ -121,8 +126,7 @@ class LayeredConfig implements Config {
     this.#sources = [...options.sources];
     this.#decoders = { ...builtinDecoders, ...options.decoders };
     this.#logger = options.logger ?? console;
-    this.#retryInitial = options.retry?.initialMs ?? 100;
-    this.#retryMax = options.retry?.maxMs ?? 5000;
+    this.#backoff = backoffSettings("config", options.backoff, { initialMs: 100, maxMs: 5_000 });
     if (options.onError) this.#errorObservers.add(options.onError);
   }
 
@@ -275,7 +279,7 @@ class LayeredConfig implements Config {
     const closed = new Promise<null>((resolve) =>
       this.#closing.signal.addEventListener("abort", () => resolve(null), { once: true })
     );
-    const retry = backoff({ initialMs: this.#retryInitial, maxMs: this.#retryMax });
+    const retry = backoff(this.#backoff, "config");
     while (!this.#closing.signal.aborted) {
       let kvs: KeyValue[] | null;
       try {

@@ -104,6 +104,7 @@ export { env, type EnvOptions } from "./env.ts";
 export { memory, type MemoryOptions, type MemorySource } from "./memory.ts";
 export { etcd, type EtcdOptions } from "./etcd.ts";
 export type { FetchLike } from "../internal/http.ts";
+export type { BackoffOptions } from "../internal/backoff.ts";
 export type { EtcdClientOptions } from "../internal/etcd/mod.ts";
 export type { ConsulClientOptions } from "../internal/consul/mod.ts";
 export type { NacosClientOptions } from "../internal/nacos/mod.ts";

@@ -16,9 +16,18 @@ export class InvalidOptionError extends RangeError {
   /** The value that was given. */
   readonly value: unknown;
 
-  /** `rule` completes "<option> must be …", e.g. `"a positive number"`. */
-  constructor(component: string, option: string, rule: string, value: unknown) {
-    super(`${component}: ${option} must be ${rule}, got ${show(value)}`);
+  /**
+   * `rule` completes "<option> must be …", e.g. `"a positive number"`; `explanation`, when
+   * given, replaces that sentence for rules that do not fit it (options that go together).
+   */
+  constructor(
+    component: string,
+    option: string,
+    rule: string,
+    value: unknown,
+    explanation?: string,
+  ) {
+    super(`${component}: ${explanation ?? `${option} must be ${rule}, got ${show(value)}`}`);
     this.name = "InvalidOptionError";
     this.component = component;
     this.option = option;
@@ -76,6 +85,24 @@ export function ratio(component: string, name: string, value: number): number {
 /** `value` when it is at least `min` (finite). */
 export function atLeast(component: string, name: string, value: number, min: number): number {
   check(Number.isFinite(value) && value >= min, component, name, `a number >= ${min}`, value);
+  return value;
+}
+
+/** `value` when it is an integer of at least `min`. */
+export function intAtLeast(component: string, name: string, value: number, min: number): number {
+  check(Number.isInteger(value) && value >= min, component, name, `an integer >= ${min}`, value);
+  return value;
+}
+
+/** `value` when it lies in [min, max]. */
+export function inRange(
+  component: string,
+  name: string,
+  value: number,
+  min: number,
+  max: number,
+): number {
+  check(value >= min && value <= max, component, name, `in [${min}, ${max}]`, value);
   return value;
 }
 

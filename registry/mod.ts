@@ -24,6 +24,7 @@ export { decodeInstance, encodeInstance } from "./instance.ts";
 export { memory, type MemoryRegistry } from "./memory.ts";
 export type { AdapterOptions } from "./options.ts";
 export type { FetchLike } from "../internal/http.ts";
+export type { BackoffOptions } from "../internal/backoff.ts";
 export type { EtcdClientOptions } from "../internal/etcd/mod.ts";
 export type { ConsulClientOptions } from "../internal/consul/mod.ts";
 export type { NacosClientOptions } from "../internal/nacos/mod.ts";

@@ -1,5 +1,6 @@
 // Option checking shared by the adapters, so a bad option fails at construction with a
 // message naming the adapter and the option, and the default event reporting.
+import { type BackoffOptions, type BackoffSettings, backoffSettings } from "../internal/backoff.ts";
 import { positive } from "../internal/options.ts";
 import type { RegistryEvent, RegistryEventHandler } from "./registry.ts";
 
@@ -32,10 +33,8 @@ function defaultHandler(event: RegistryEvent): void {
 
 /** Options every network adapter takes besides how to reach its backend. */
 export interface AdapterOptions {
-  /** First retry delay in ms after a failure (default 500). */
-  readonly retryInitialMs?: number;
-  /** Largest retry delay in ms (default 10 000). */
-  readonly retryMaxMs?: number;
+  /** Retry pacing after a failed heartbeat or watch (default 500 ms growing to 10 s). */
+  readonly backoff?: BackoffOptions;
   /** Receives background events (default: failures go to `console.warn`). */
   readonly onEvent?: RegistryEventHandler;
 }
@@ -43,7 +42,7 @@ export interface AdapterOptions {
 /** The parsed common options of one adapter. */
 export interface Common {
   /** Retry pacing. */
-  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly retry: BackoffSettings;
   /** Event sink. */
   readonly emit: (event: RegistryEvent) => void;
 }
@@ -51,10 +50,7 @@ export interface Common {
 /** Checks the common options. */
 export function commonOptions(options: AdapterOptions, adapter: string): Common {
   return {
-    retry: {
-      initialMs: positiveOption(options.retryInitialMs, 500, adapter, "retryInitialMs"),
-      maxMs: positiveOption(options.retryMaxMs, 10_000, adapter, "retryMaxMs"),
-    },
+    retry: backoffSettings(adapter, options.backoff, { initialMs: 500, maxMs: 10_000 }),
     emit: emitter(options.onEvent),
   };
 }

@@ -62,7 +62,7 @@ export interface RpcServerOptions {
   /** Middleware for every RPC, outermost first. */
   readonly middleware?: readonly Middleware[];
   /** Deadline of each unary call in ms (default 10 000; 0 disables). */
-  readonly timeout?: number;
+  readonly timeoutMs?: number;
   /** Largest request message in bytes (default 4 MiB). */
   readonly readMaxBytes?: number;
   /** Largest response message in bytes (default 16 MiB). */
@@ -85,7 +85,7 @@ export function rpcOptionsOf(
   return {
     services,
     middleware: options.middleware ?? [],
-    timeoutMs: options.timeout ?? 10_000,
+    timeoutMs: options.timeoutMs ?? 10_000,
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
     compression: options.compression === false ? [] : (options.compression ?? [gzip]),

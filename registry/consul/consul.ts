@@ -18,10 +18,10 @@ export interface ConsulOptions extends AdapterOptions, ConsulClientOptions {
   readonly healthCheck?: boolean;
   /** Register the TTL check `service:<id>` and keep it passing, like Kratos (default true). */
   readonly heartbeat?: boolean;
-  /** Check and heartbeat interval in seconds (default 10); the TTL is twice this. */
-  readonly healthCheckInterval?: number;
-  /** Seconds after which Consul drops a critical instance (default 600). */
-  readonly deregisterCriticalServiceAfter?: number;
+  /** Check and heartbeat interval in ms (default 10 000); the TTL is twice this. */
+  readonly healthCheckIntervalMs?: number;
+  /** How long Consul keeps a critical instance before dropping it, in ms (default 600 000). */
+  readonly deregisterCriticalServiceAfterMs?: number;
   /** Extra tags after `version=<v>`. */
   readonly tags?: readonly string[];
 }
@@ -32,16 +32,21 @@ export interface ConsulOptions extends AdapterOptions, ConsulClientOptions {
  */
 export function consul(options: ConsulOptions): Registry & Catalog {
   const client = new ConsulClient(options, "consul", backendErrors);
-  const interval = positiveOption(options.healthCheckInterval, 10, "consul", "healthCheckInterval");
+  const interval = positiveOption(
+    options.healthCheckIntervalMs,
+    10_000,
+    "consul",
+    "healthCheckIntervalMs",
+  );
   const payload = {
     healthCheck: options.healthCheck ?? true,
     heartbeat: options.heartbeat ?? true,
-    intervalSeconds: interval,
-    deregisterAfterSeconds: positiveOption(
-      options.deregisterCriticalServiceAfter,
-      600,
+    intervalMs: interval,
+    deregisterAfterMs: positiveOption(
+      options.deregisterCriticalServiceAfterMs,
+      600_000,
       "consul",
-      "deregisterCriticalServiceAfter",
+      "deregisterCriticalServiceAfterMs",
     ),
     tags: [...(options.tags ?? [])],
   };
@@ -78,7 +83,7 @@ export function consul(options: ConsulOptions): Registry & Catalog {
         valid.id,
         keepAlive({
           instance: valid,
-          intervalMs: () => interval * 1000,
+          intervalMs: () => interval,
           beat: (s) => client.pass(ttlCheckId(valid), s),
           register: (s) => registerOnce(valid, s),
           backoff: retry,

@@ -11,14 +11,17 @@ import { startWatcher, WatcherSet } from "../watcher.ts";
 import { followService, listService, ServiceState } from "./watch.ts";
 
 /**
- * Options of `etcd()` (request bound default 3 000 ms; retry delays never exceed ttl/3, so a
+ * Options of `etcd()` (request bound default 3 000 ms; retry delays never exceed ttlMs/3, so a
  * returning etcd sees the instance again before its lease could expire).
  */
 export interface EtcdOptions extends AdapterOptions, EtcdClientOptions {
   /** Key prefix (default `/microservices`, like Kratos). */
   readonly namespace?: string;
-  /** Lease TTL in whole seconds (default 15, like Kratos); heartbeats go out every ttl/3. */
-  readonly ttl?: number;
+  /**
+   * Lease TTL in ms, whole seconds as etcd grants them (default 15 000, like Kratos);
+   * heartbeats go out every ttlMs/3.
+   */
+  readonly ttlMs?: number;
 }
 
 /**
@@ -40,13 +43,14 @@ export function etcd(options: EtcdOptions): Registry & Catalog {
       options.namespace,
     );
   }
-  const ttl = positiveOption(options.ttl, 15, "etcd", "ttl");
-  if (!Number.isInteger(ttl)) {
-    throw new InvalidOptionError("etcd", "ttl", "whole seconds", ttl);
+  const ttlMs = positiveOption(options.ttlMs, 15_000, "etcd", "ttlMs");
+  if (!Number.isInteger(ttlMs / 1000)) {
+    throw new InvalidOptionError("etcd", "ttlMs", "whole seconds (a multiple of 1000)", ttlMs);
   }
-  const heartbeatMs = (ttl * 1000) / 3;
+  const ttl = ttlMs / 1000;
+  const heartbeatMs = ttlMs / 3;
   const common = commonOptions(options, "etcd");
-  // Capped at ttl/3 so that once etcd is back we re-register before a lease could expire.
+  // Capped at ttlMs/3 so that once etcd is back we re-register before a lease could expire.
   const retry = { ...common.retry, maxMs: Math.min(common.retry.maxMs, heartbeatMs) };
   const { emit } = common;
   const leases = new Map<string, { id: string }>();

@@ -277,7 +277,7 @@ Deno.test("filters: by version, and by request metadata", async () => {
 
 Deno.test("etcd: discovery:/// over a real etcd keeps the last list while etcd is down", async () => {
   const server = await startEtcd();
-  const registry = etcd({ endpoint: server.endpoint, ttl: 5 });
+  const registry = etcd({ endpoint: server.endpoint, ttlMs: 5_000 });
   const name = `echo-${crypto.randomUUID().slice(0, 8)}`;
   const a = await startEcho("a", { registrar: registry, service: name });
   const b = await startEcho("b", { registrar: registry, service: name });

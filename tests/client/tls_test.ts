@@ -6,8 +6,8 @@ import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { InvalidOptionError } from "../../errors/mod.ts";
 import {
-  ClientError,
   type ClientProtocol,
   createClient,
   createGrpcServer,
@@ -167,7 +167,8 @@ Deno.test("tls and httpVersion: malformed values and impossible combinations are
   for (const [extra, message] of bad) {
     assert.throws(
       () => createClient(Echo, { endpoint: "https://127.0.0.1:1", ...extra } as never),
-      (e) => e instanceof ClientError && e.code === "invalid_option" && message.test(e.message),
+      (e) =>
+        e instanceof InvalidOptionError && e.code === "invalid_option" && message.test(e.message),
       `${Object.keys(extra).join("+")}: ${message}`,
     );
   }

@@ -38,7 +38,7 @@ Deno.test("consul: recursive load, blocking watch, deletes, broken values, failu
     })],
     onError: errors.push,
     logger: recordingLogger(),
-    retry: { initialMs: 10, maxMs: 50 },
+    backoff: { initialMs: 10, maxMs: 50 },
   });
   const blockingQueries = () =>
     proxy.requests.filter((r) => new URL(r.url, "http://x").searchParams.has("index")).length;

@@ -19,7 +19,7 @@ etcdTest("prefix load, watch, broken value, and reconnect after etcd restarts", 
       sources: [etcd({ endpoint: server.endpoint, prefix })],
       onError: errors.push,
       logger: recordingLogger(),
-      retry: { initialMs: 50, maxMs: 400 },
+      backoff: { initialMs: 50, maxMs: 400 },
     });
     await config.load();
     assert.deepEqual(config.value("").raw(), {
@@ -171,7 +171,7 @@ etcdTest("after a partition past a compaction the watcher lists again", async (v
       sources: [etcd({ endpoint: server.endpoint, key: "/cmp/config.yaml", fetch: net.fetch })],
       onError: errors.push,
       logger: recordingLogger(),
-      retry: { initialMs: 20, maxMs: 100 },
+      backoff: { initialMs: 20, maxMs: 100 },
     });
     await config.load();
     const seen = new Events<number>();

@@ -27,7 +27,7 @@ Deno.test("nacos: load, listener watch, token renewal, broken content and delete
     })],
     onError: errors.push,
     logger: recordingLogger(),
-    retry: { initialMs: 10, maxMs: 50 },
+    backoff: { initialMs: 10, maxMs: 50 },
   });
   try {
     await config.load();

@@ -130,7 +130,7 @@ Deno.test("a failing watcher is reported and retried with backoff until it recov
   const config = createConfig({
     logger: recordingLogger(),
     onError: errors.push,
-    retry: { initialMs: 1, maxMs: 5 },
+    backoff: { initialMs: 1, maxMs: 5 },
     sources: [{
       name: "flaky",
       load: () => Promise.resolve([{ key: "", value: { n: 0 }, format: "" }]),

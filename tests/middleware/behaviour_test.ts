@@ -215,7 +215,7 @@ Deno.test("timeout: per-operation deadlines fail with DeadlineExceeded and propa
     },
   };
   const policy = { operations: { "/helloworld.v1.Greeter/SayHello": 300 } };
-  const servers = await startServers([[Greeter, impl]], [timeout(policy)], { timeout: 0 });
+  const servers = await startServers([[Greeter, impl]], [timeout(policy)], { timeoutMs: 0 });
   try {
     for (const [kind, transport] of Object.entries(transports(servers))) {
       const client = createClient(Greeter, transport);

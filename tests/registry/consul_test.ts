@@ -27,9 +27,9 @@ runConformance({
         consul({
           endpoint: agent.address,
           healthCheck: false,
-          healthCheckInterval: 1,
+          healthCheckIntervalMs: 1_000,
           waitMs: 5_000,
-          retryInitialMs: 100,
+          backoff: { initialMs: 100 },
           timeoutMs: 1_000,
           onEvent,
         }),
@@ -131,7 +131,11 @@ Deno.test("consul: TCP checks decide visibility; discovery decodes like Kratos",
     l.close();
     return p;
   })();
-  const registry = consul({ endpoint: agent.address, heartbeat: false, healthCheckInterval: 1 });
+  const registry = consul({
+    endpoint: agent.address,
+    heartbeat: false,
+    healthCheckIntervalMs: 1_000,
+  });
   try {
     const name = uniqueName();
     const up = {
@@ -261,7 +265,7 @@ Deno.test("consul: a watcher keeps its last list while the agent is unreachable"
     healthCheck: false,
     heartbeat: false,
     waitMs: 1_000,
-    retryInitialMs: 50,
+    backoff: { initialMs: 50 },
     timeoutMs: 500,
     onEvent: (e) => void seen.push(e),
   });
@@ -297,8 +301,8 @@ Deno.test("consul: malformed options are rejected with InvalidOptionError", () =
     e instanceof InvalidOptionError && e.option === option && e.message.startsWith("consul: ");
   assert.throws(() => consul({ endpoint: "" }), invalid("endpoint"));
   assert.throws(
-    () => consul({ endpoint: "http://x", healthCheckInterval: 0 }),
-    invalid("healthCheckInterval"),
+    () => consul({ endpoint: "http://x", healthCheckIntervalMs: 0 }),
+    invalid("healthCheckIntervalMs"),
   );
   assert.throws(() => consul({ endpoint: "http://x", waitMs: Number.NaN }), invalid("waitMs"));
 });

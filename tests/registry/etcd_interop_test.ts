@@ -130,12 +130,11 @@ etcdTest(
     const seen: RegistryEvent[] = [];
     const registry = etcd({
       endpoint: server.endpoint,
-      ttl,
+      ttlMs: ttl * 1000,
       timeoutMs: 500,
-      retryInitialMs: 100,
       // Capped well under the TTL, so the first retry after the restart always falls inside it
       // (the default 10 s cap would let the backoff outgrow the TTL during the outage).
-      retryMaxMs: 500,
+      backoff: { initialMs: 100, maxMs: 500 },
       onEvent: events(seen),
     });
     const key = "/microservices/restart/1";
@@ -177,7 +176,7 @@ etcdTest(
     const ttl = 3;
     const server = await startEtcd(version);
     const seen: RegistryEvent[] = [];
-    const registry = etcd({ endpoint: server.endpoint, ttl, onEvent: events(seen) });
+    const registry = etcd({ endpoint: server.endpoint, ttlMs: ttl * 1000, onEvent: events(seen) });
     const key = "/microservices/lost/1";
     try {
       await registry.register({ id: "1", name: "lost", version: "", metadata: {}, endpoints: [] });
@@ -204,7 +203,7 @@ etcdTest("keepalive holds the registration well past its TTL", async (version) =
   const ttl = 2;
   const server = await startEtcd(version);
   const counting = countingFetch();
-  const registry = etcd({ endpoint: server.endpoint, ttl, fetch: counting.fetch });
+  const registry = etcd({ endpoint: server.endpoint, ttlMs: ttl * 1000, fetch: counting.fetch });
   try {
     await registry.register({ id: "1", name: "kept", version: "", metadata: {}, endpoints: [] });
     const { lease } = (await getRaw(server.endpoint, "/microservices/kept/1"))!;
@@ -355,8 +354,12 @@ Deno.test("etcd: malformed options are rejected with InvalidOptionError", () => 
     e instanceof InvalidOptionError && e.option === option && e.message.startsWith("etcd: ");
   assert.throws(() => etcd({ endpoint: "" }), invalid("endpoint"));
   assert.throws(() => etcd({ endpoint: "ftp://x" }), invalid("endpoint"));
-  assert.throws(() => etcd({ endpoint: "http://x", ttl: 1.5 }), invalid("ttl"));
-  assert.throws(() => etcd({ endpoint: "http://x", ttl: 0 }), invalid("ttl"));
+  assert.throws(() => etcd({ endpoint: "http://x", ttlMs: 1_500 }), invalid("ttlMs"));
+  assert.throws(() => etcd({ endpoint: "http://x", ttlMs: 0 }), invalid("ttlMs"));
+  assert.throws(
+    () => etcd({ endpoint: "http://x", backoff: { maxMs: -1 } }),
+    invalid("backoff.maxMs"),
+  );
   assert.throws(() => etcd({ endpoint: "http://x", namespace: "relative" }), invalid("namespace"));
   assert.throws(() => etcd({ endpoint: "http://x", timeoutMs: -1 }), invalid("timeoutMs"));
   assert.throws(() => etcd({ endpoint: "http://x", idleTimeoutMs: 0 }), invalid("idleTimeoutMs"));

@@ -19,8 +19,8 @@ for (const version of etcdVersions) {
         registry: (onEvent) =>
           etcd({
             endpoint: server.endpoint,
-            ttl: TTL,
-            retryInitialMs: 100,
+            ttlMs: TTL * 1000,
+            backoff: { initialMs: 100 },
             timeoutMs: 1_000,
             onEvent,
           }),

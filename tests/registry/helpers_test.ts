@@ -91,9 +91,9 @@ Deno.test("backoff: grows by the factor, stays within [d/2, d], caps, resets", (
   assert.equal(b.next(), 100);
   const invalid = (option: string) => (e: unknown) =>
     e instanceof InvalidOptionError && e instanceof RangeError && e.option === option;
-  assert.throws(() => backoff({ initialMs: 0 }), invalid("initialMs"));
-  assert.throws(() => backoff({ maxMs: Number.NaN }), invalid("maxMs"));
-  assert.throws(() => backoff({ factor: 0.5 }), invalid("factor"));
+  assert.throws(() => backoff({ initialMs: 0 }), invalid("backoff.initialMs"));
+  assert.throws(() => backoff({ maxMs: Number.NaN }), invalid("backoff.maxMs"));
+  assert.throws(() => backoff({ factor: 0.5 }), invalid("backoff.factor"));
 });
 
 Deno.test("sleep: an abort rejects with the signal's reason", async () => {

@@ -52,7 +52,7 @@ runConformance({
           endpoint: server.endpoint,
           pollIntervalMs: 100,
           beatIntervalMs: 200,
-          retryInitialMs: 100,
+          backoff: { initialMs: 100 },
           timeoutMs: 1_000,
           onEvent,
         }),

@@ -66,7 +66,7 @@ Deno.test("resolver: a broken watch keeps the last list and is reopened", async 
     apply(nodes);
   };
   const resolver = await startResolver(flaky, "svc", selector, {
-    retryInitialMs: 10,
+    backoff: { initialMs: 10 },
     onError: (e) => errors.push(e),
   });
   try {

@@ -63,7 +63,7 @@ const options = {
   readMaxBytes: 1024,
   writeMaxBytes: 3000,
   compression: [gzip],
-  timeout: 0,
+  timeoutMs: 0,
 };
 
 const MATTER = [
