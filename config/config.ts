@@ -1,5 +1,6 @@
 // The Config: loads sources, merges them in order, resolves placeholders, serves values, and
 // applies changes from watchers one at a time, keeping the last good config when one fails.
+import { InvalidOptionError } from "../internal/options.ts";
 import { builtinDecoders, decodeKeyValue, type Decoder, type Layer } from "./decode.ts";
 import {
   backoff,
@@ -78,11 +79,21 @@ export interface Config {
 /** Creates a config over `sources`; call `load()` before reading values. */
 export function createConfig(options: ConfigOptions): Config {
   if (!options || !Array.isArray(options.sources)) {
-    throw new ConfigError("usage", "createConfig: options.sources must be an array of sources");
+    throw new InvalidOptionError(
+      "createConfig",
+      "sources",
+      "an array of sources",
+      options?.sources,
+    );
   }
   options.sources.forEach((s, i) => {
     if (typeof s?.load !== "function" || typeof s.name !== "string") {
-      throw new ConfigError("usage", `createConfig: sources[${i}] is not a config source`);
+      throw new InvalidOptionError(
+        "createConfig",
+        `sources[${i}]`,
+        "a config source (with name and load)",
+        s,
+      );
     }
   });
   return new LayeredConfig(options);

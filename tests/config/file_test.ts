@@ -1,7 +1,7 @@
 // The file source against real files: formats, directory order, atomic rename-and-replace
 // saves, a broken edit kept out, backup-style saves, added and removed files, and symlink swaps.
 import assert from "node:assert/strict";
-import { ConfigError, createConfig, file } from "../../config/mod.ts";
+import { ConfigError, createConfig, file, InvalidOptionError } from "../../config/mod.ts";
 import { Events, recordingLogger } from "./helpers.ts";
 
 /** A temporary directory removed when the `await using` scope ends. */
@@ -160,7 +160,7 @@ Deno.test("missing paths, unknown formats and bad documents are clear errors", a
   );
   await Deno.writeTextFile(`${dir}/empty.yaml`, "");
   await load(`${dir}/empty.yaml`);
-  assert.throws(() => file(""), ConfigError);
+  assert.throws(() => file(""), InvalidOptionError);
 });
 
 Deno.test("custom decoders add formats", async () => {
