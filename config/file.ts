@@ -4,7 +4,7 @@
 // so temp files and duplicate events cause no spurious changes.
 import { InvalidOptionError, nonNegative } from "../internal/options.ts";
 import { formatOf } from "./decode.ts";
-import { type ConfigError, toConfigError } from "./errors.ts";
+import { toConfigError } from "./errors.ts";
 import { Mailbox } from "./mailbox.ts";
 import { type FileSystem, fileSystem, type FsWatch } from "./runtime.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
