@@ -296,7 +296,9 @@ class LayeredConfig implements Config {
       try {
         kvs = await Promise.race([watcher.next(), closed]);
       } catch (e) {
+        // Stopped (by close(), or by the source itself): the watch is over, not failing.
         if (this.#closing.signal.aborted) break;
+        if (e instanceof ConfigError && e.code === "watcher_stopped") break;
         this.#report(toConfigError(e, "source", `${name}: watch failed`, name));
         await sleep(retry.next(), this.#closing.signal).catch(() => {});
         continue;

@@ -75,7 +75,7 @@ export function consul(options: ConsulOptions): Source {
     watch(): Promise<Watcher> {
       let index = loaded?.index ?? 0n;
       let snapshot = loaded?.snapshot;
-      return Promise.resolve(pollWatcher(async (signal) => {
+      return Promise.resolve(pollWatcher("consul", async (signal) => {
         while (!signal.aborted) {
           const started = Date.now();
           const r = await list(index, signal);

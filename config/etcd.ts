@@ -83,7 +83,7 @@ export function etcd(options: EtcdOptions): Source {
         snapshot = listing.snapshot;
         return listing.kvs;
       };
-      return Promise.resolve(pollWatcher(async () => {
+      return Promise.resolve(pollWatcher("etcd", async () => {
         for (;;) {
           const changed = stale ? await relist() : undefined;
           if (changed) return changed;

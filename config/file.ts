@@ -4,7 +4,7 @@
 // so temp files and duplicate events cause no spurious changes.
 import { InvalidOptionError, nonNegative } from "../internal/options.ts";
 import { formatOf } from "./decode.ts";
-import { toConfigError } from "./errors.ts";
+import { toConfigError, watcherStopped } from "./errors.ts";
 import { Mailbox } from "./mailbox.ts";
 import { type FileSystem, fileSystem, type FsWatch } from "./runtime.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
@@ -118,14 +118,13 @@ export function file(path: string | URL, options: FileOptions = {}): Source {
       return {
         async next() {
           const item = await box.take();
-          if (item === null) return null;
           if ("error" in item) throw item.error;
           return item.kvs;
         },
         async stop() {
           stopped = true;
           if (timer !== undefined) clearTimeout(timer);
-          box.close();
+          box.close(watcherStopped("file"));
           await handle.close();
           await reading;
         },

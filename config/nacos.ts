@@ -69,7 +69,7 @@ export function nacos(options: NacosOptions): Source {
     },
     watch(): Promise<Watcher> {
       let current = loaded;
-      return Promise.resolve(pollWatcher(async (signal) => {
+      return Promise.resolve(pollWatcher("nacos", async (signal) => {
         while (!signal.aborted) {
           if (!(await listenConfig(client, key, current, longPollMs, where, signal))) continue;
           const content = await getConfig(client, key, where, signal);
