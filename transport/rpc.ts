@@ -161,7 +161,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       impl as Partial<ServiceImpl<DescService>>,
     );
     for (const m of Object.values(spec.methods)) {
-      specs.set(`/${service.typeName}/${m.method.name}`, m);
+      specs.set(operationOf(service, m.method), m);
     }
   }
   const planOptions = {
@@ -192,7 +192,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     );
     routes.set(handler.requestPath, {
       path: handler.requestPath,
-      operation: operationOf(handler.service.typeName, handler.method.name),
+      operation: operationOf(handler.service, handler.method),
       method: handler.method,
       service: handler.service,
       allowedMethods: handler.allowedMethods,
