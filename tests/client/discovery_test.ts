@@ -16,9 +16,9 @@ import { p2c, version, where } from "../../selector/mod.ts";
 import { type ClientProtocol, createClient, pickedNodeKey } from "../../transport/mod.ts";
 import { createContextValues } from "@connectrpc/connect";
 import { startEtcd } from "../support/etcd.ts";
-import { seeded } from "../selector/support.ts";
+import { seeded } from "../support/selector.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { startEcho, until } from "./support.ts";
+import { startEcho, until } from "../support/client.ts";
 
 for (const protocol of ["connect", "grpc-web", "grpc"] as ClientProtocol[]) {
   Deno.test(`${protocol}: discovery:/// dials the endpoint its protocol speaks`, async () => {

@@ -9,7 +9,7 @@ import { Gateway } from "../../examples/registry/gen/gateway/v1/gateway_pb.ts";
 import { startEtcd } from "../support/etcd.ts";
 import { Child } from "../support/process.ts";
 import { root } from "../support/tools.ts";
-import { until } from "./support.ts";
+import { until } from "../support/client.ts";
 
 function deno(name: string, entry: string, args: string[]): Child {
   return new Child(name, Deno.execPath(), ["run", "-A", `examples/registry/${entry}`, ...args], {

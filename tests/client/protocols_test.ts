@@ -18,7 +18,7 @@ import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.
 import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
 import { startServers } from "../support/servers.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { type EchoServer, startEcho } from "./support.ts";
+import { type EchoServer, startEcho } from "../support/client.ts";
 
 const all: ClientProtocol[] = ["connect", "grpc-web", "grpc"];
 

@@ -16,7 +16,7 @@ import {
 import { chooseEngine } from "../../transport/client/engine.ts";
 import { testCertificates } from "../support/certs.ts";
 import { Echo, EchoReplySchema } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { echoImpl } from "./support.ts";
+import { echoImpl } from "../support/client.ts";
 
 const certs = await testCertificates();
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, consul, createConfig, InvalidOptionError } from "../../config/mod.ts";
 import { type ConsulAgent, recordingProxy, startConsul } from "../support/consul.ts";
-import { Events, recordingLogger, waitUntil } from "./helpers.ts";
+import { Events, recordingLogger, waitUntil } from "../support/config.ts";
 
 const TOKEN = "secret";
 

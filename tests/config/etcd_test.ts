@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { ConfigError, createConfig, etcd, InvalidOptionError } from "../../config/mod.ts";
 import { etcdTest, startEtcd } from "../support/etcd.ts";
-import { etcdClient, partitionableFetch } from "./etcd_client.ts";
-import { Events, recordingLogger, waitUntil } from "./helpers.ts";
+import { etcdClient, partitionableFetch } from "../support/etcd_raw.ts";
+import { Events, recordingLogger, waitUntil } from "../support/config.ts";
 
 etcdTest("prefix load, watch, broken value, and reconnect after etcd restarts", async (version) => {
   const server = await startEtcd(version);

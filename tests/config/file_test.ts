@@ -2,7 +2,7 @@
 // saves, a broken edit kept out, backup-style saves, added and removed files, and symlink swaps.
 import assert from "node:assert/strict";
 import { ConfigError, createConfig, file, InvalidOptionError } from "../../config/mod.ts";
-import { Events, recordingLogger } from "./helpers.ts";
+import { Events, recordingLogger } from "../support/config.ts";
 import { bundleWorker, startWorkerd, type Workerd, workerdConfig } from "../support/workerd.ts";
 
 /** A temporary directory removed when the `await using` scope ends. */

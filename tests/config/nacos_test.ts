@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { ConfigError, createConfig, InvalidOptionError, nacos } from "../../config/mod.ts";
 import { md5Hex } from "../../internal/nacos/md5.ts";
 import { startFakeNacos } from "../support/nacos.ts";
-import { Events, recordingLogger, waitUntil } from "./helpers.ts";
+import { Events, recordingLogger, waitUntil } from "../support/config.ts";
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 

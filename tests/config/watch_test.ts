@@ -10,8 +10,8 @@ import {
   type Value,
 } from "../../config/mod.ts";
 import { pollWatcher } from "../../config/poll.ts";
-import { Events, recordingLogger } from "./helpers.ts";
-import { type Http, httpSchema } from "./schema.ts";
+import { Events, recordingLogger } from "../support/config.ts";
+import { type Http, httpSchema } from "../support/config_schema.ts";
 
 const base = {
   server: { http: { addr: ":8000", timeout: "1s" } },
@@ -207,7 +207,7 @@ Deno.test("a source that cannot watch fails load, stops the watchers already sta
 });
 
 // One Watcher contract, the registry's: stop() rejects a pending next() and every later one
-// with code watcher_stopped (tests/registry/conformance.ts checks the registry side).
+// with code watcher_stopped (tests/support/registry_conformance.ts checks the registry side).
 Deno.test("every watcher: stop() rejects a pending next() and every later one with watcher_stopped", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -21,7 +21,7 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createRegistry } from "@bufbuild/protobuf";
 import { grpc, grpcJsClient } from "../support/clients.ts";
 import { startServers, transports } from "../support/servers.ts";
-import { callRequest, streamResponse } from "../client/support.ts";
+import { callRequest, streamResponse } from "../support/client.ts";
 
 function captureLogger() {
   const lines: string[] = [];

@@ -13,7 +13,7 @@ import {
   createClient,
   deadlineKey,
 } from "../../transport/mod.ts";
-import { manualClock } from "../selector/support.ts";
+import { manualClock } from "../support/selector.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 import {
   callRequest,
@@ -21,7 +21,7 @@ import {
   streamResponse,
   unaryResponse,
   unavailable,
-} from "../client/support.ts";
+} from "../support/client.ts";
 
 type Method = Parameters<typeof callRequest>[0];
 

@@ -1,6 +1,6 @@
 // The Consul adapter against a real `consul agent -dev` (v1.14.4, tests/support/consul.ts),
 // with a recording proxy in front where a test reads the requests or needs the agent to fail
-// or vanish. The stateful fake (tests/registry/fakes/consul.ts) remains only for what a real
+// or vanish. The stateful fake (tests/support/consul_fake.ts) remains only for what a real
 // agent cannot produce: catalog entries that its own validation would refuse to store.
 import assert from "node:assert/strict";
 import {
@@ -10,9 +10,9 @@ import {
   type RegistryEvent,
 } from "../../registry/mod.ts";
 import { recordingProxy, startConsul } from "../support/consul.ts";
-import { runConformance } from "./conformance.ts";
-import { startFakeConsul } from "./fakes/consul.ts";
-import { eventually, uniqueName, watchUntil } from "./wait.ts";
+import { runConformance } from "../support/registry_conformance.ts";
+import { startFakeConsul } from "../support/consul_fake.ts";
+import { eventually, uniqueName, watchUntil } from "../support/wait.ts";
 
 runConformance({
   name: "consul 1.14 (real agent)",

@@ -14,8 +14,8 @@ import {
 } from "../../registry/mod.ts";
 import { toBase64 } from "../../internal/base64.ts";
 import { etcdTest, type EtcdVersion, startEtcd } from "../support/etcd.ts";
-import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "./etcd_raw.ts";
-import { eventually, uniqueName, watchUntil } from "./wait.ts";
+import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "../support/etcd_raw.ts";
+import { eventually, uniqueName, watchUntil } from "../support/wait.ts";
 
 const events = (into: RegistryEvent[]) => (e: RegistryEvent) => void into.push(e);
 

@@ -9,7 +9,7 @@ import { fromBase64, toBase64 } from "../../internal/base64.ts";
 import { prefixEnd } from "../../internal/etcd/mod.ts";
 import { RegistryError, type RegistryEvent, type ServiceInstance } from "../../registry/mod.ts";
 import { keepAlive, KeeperSet } from "../../registry/keeper.ts";
-import { eventually } from "./wait.ts";
+import { eventually } from "../support/wait.ts";
 import { type Publish, startWatcher, WatcherSet } from "../../registry/watcher.ts";
 
 const streamOf = (chunks: string[]) =>

@@ -9,9 +9,9 @@ import {
   type RegistryEvent,
   type ServiceInstance,
 } from "../../registry/mod.ts";
-import { runConformance } from "./conformance.ts";
+import { runConformance } from "../support/registry_conformance.ts";
 import { startFakeNacos } from "../support/nacos.ts";
-import { eventually, uniqueName } from "./wait.ts";
+import { eventually, uniqueName } from "../support/wait.ts";
 
 runConformance({
   name: "nacos (fake server)",

@@ -8,8 +8,8 @@ import {
   type Watcher,
 } from "../../registry/mod.ts";
 import { createSelector, startResolver } from "../../selector/mod.ts";
-import { eventually } from "../registry/wait.ts";
-import { instance } from "./support.ts";
+import { eventually } from "../support/wait.ts";
+import { instance } from "../support/selector.ts";
 
 Deno.test("resolver: applies the first list before resolving, then every change", async () => {
   const registry = memory();

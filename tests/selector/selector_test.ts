@@ -12,7 +12,7 @@ import {
   wrr,
 } from "../../selector/mod.ts";
 import { InvalidOptionError } from "../../errors/mod.ts";
-import { instance, node } from "./support.ts";
+import { instance, node } from "../support/selector.ts";
 
 Deno.test("node: built from an instance endpoint like Kratos's selector.NewNode", () => {
   const i = instance("a", 9000, {

@@ -17,7 +17,7 @@ import {
   EchoReplySchema,
   type EchoRequest,
   EchoRequestSchema,
-} from "./proto/gen/fixture/client/v1/echo_pb.ts";
+} from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 
 type Reply = Omit<EchoReply, "$typeName">;
 
