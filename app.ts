@@ -33,9 +33,9 @@ export interface AppOptions {
   /** Where to register the instance. */
   readonly registrar?: Registrar;
   /** Bound on register and deregister, in ms (default 10 000). */
-  readonly registrarTimeout?: number;
+  readonly registrarTimeoutMs?: number;
   /** Bound on the graceful drain, in ms (default 30 000); calls still running are then cut. */
-  readonly stopTimeout?: number;
+  readonly stopTimeoutMs?: number;
   /** Signals that stop the app (default SIGINT and SIGTERM); `false` installs none. */
   readonly signals?: readonly string[] | false;
   /** Run before the servers start; an error aborts `run()`. */
@@ -252,7 +252,7 @@ export class App implements AppInfo {
         errors.push(error);
       }
     }
-    const stopTimeout = this.#options.stopTimeout ?? 30_000;
+    const stopTimeout = this.#options.stopTimeoutMs ?? 30_000;
     const timer = setTimeout(() => {
       helper().warnw("stop timeout reached", "stop_timeout_ms", stopTimeout);
       this.#force.abort();
@@ -284,7 +284,7 @@ export class App implements AppInfo {
   }
 
   async #bounded(fn: (signal: AbortSignal) => Promise<void>, what: string): Promise<void> {
-    const ms = this.#options.registrarTimeout ?? 10_000;
+    const ms = this.#options.registrarTimeoutMs ?? 10_000;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {

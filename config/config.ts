@@ -1,7 +1,14 @@
 // The Config: loads sources, merges them in order, resolves placeholders, serves values, and
 // applies changes from watchers one at a time, keeping the last good config when one fails.
+import { InvalidOptionError } from "../internal/options.ts";
 import { builtinDecoders, decodeKeyValue, type Decoder, type Layer } from "./decode.ts";
-import { backoff, sleep } from "../internal/backoff.ts";
+import {
+  backoff,
+  type BackoffOptions,
+  type BackoffSettings,
+  backoffSettings,
+  sleep,
+} from "../internal/backoff.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { explainKey } from "./explain.ts";
 import { deepEqual, deepFreeze, mergeAll } from "./merge.ts";
@@ -22,7 +29,7 @@ export interface ConfigOptions {
   /** An error observer, as if registered with `onError`. */
   readonly onError?: ErrorObserver;
   /** Backoff after a failed watch, in milliseconds (defaults: 100 doubling up to 5000). */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly backoff?: BackoffOptions;
 }
 
 /** Called with the new value of a watched key after a change. */
@@ -72,11 +79,21 @@ export interface Config {
 /** Creates a config over `sources`; call `load()` before reading values. */
 export function createConfig(options: ConfigOptions): Config {
   if (!options || !Array.isArray(options.sources)) {
-    throw new ConfigError("usage", "createConfig: options.sources must be an array of sources");
+    throw new InvalidOptionError(
+      "createConfig",
+      "sources",
+      "an array of sources",
+      options?.sources,
+    );
   }
   options.sources.forEach((s, i) => {
     if (typeof s?.load !== "function" || typeof s.name !== "string") {
-      throw new ConfigError("usage", `createConfig: sources[${i}] is not a config source`);
+      throw new InvalidOptionError(
+        "createConfig",
+        `sources[${i}]`,
+        "a config source (with name and load)",
+        s,
+      );
     }
   });
   return new LayeredConfig(options);
@@ -104,8 +121,7 @@ class LayeredConfig implements Config {
   readonly #sources: readonly Source[];
   readonly #decoders: Readonly<Record<string, Decoder>>;
   readonly #logger: ConfigLogger;
-  readonly #retryInitial: number;
-  readonly #retryMax: number;
+  readonly #backoff: BackoffSettings;
   readonly #errorObservers = new Set<ErrorObserver>();
   readonly #keyObservers = new Map<string, Set<Observer>>();
   readonly #subs = new Set<Sub>();
@@ -121,8 +137,7 @@ class LayeredConfig implements Config {
     this.#sources = [...options.sources];
     this.#decoders = { ...builtinDecoders, ...options.decoders };
     this.#logger = options.logger ?? console;
-    this.#retryInitial = options.retry?.initialMs ?? 100;
-    this.#retryMax = options.retry?.maxMs ?? 5000;
+    this.#backoff = backoffSettings("config", options.backoff, { initialMs: 100, maxMs: 5_000 });
     if (options.onError) this.#errorObservers.add(options.onError);
   }
 
@@ -275,13 +290,15 @@ class LayeredConfig implements Config {
     const closed = new Promise<null>((resolve) =>
       this.#closing.signal.addEventListener("abort", () => resolve(null), { once: true })
     );
-    const retry = backoff({ initialMs: this.#retryInitial, maxMs: this.#retryMax });
+    const retry = backoff(this.#backoff, "config");
     while (!this.#closing.signal.aborted) {
       let kvs: KeyValue[] | null;
       try {
         kvs = await Promise.race([watcher.next(), closed]);
       } catch (e) {
+        // Stopped (by close(), or by the source itself): the watch is over, not failing.
         if (this.#closing.signal.aborted) break;
+        if (e instanceof ConfigError && e.code === "watcher_stopped") break;
         this.#report(toConfigError(e, "source", `${name}: watch failed`, name));
         await sleep(retry.next(), this.#closing.signal).catch(() => {});
         continue;

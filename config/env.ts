@@ -1,6 +1,7 @@
 // Environment variables as a source: flat names as top-level keys (Kratos: `${PORT}`), and
 // names with a `__` separator as nested overrides (`APP__DATA__DATABASE__SOURCE` with prefix
 // `APP_` → `data.database.source`). On Workers the env bindings are passed in.
+import { nonEmptyString } from "../internal/options.ts";
 import { ConfigError, toConfigError } from "./errors.ts";
 import { isPlainObject, splitKey } from "./path.ts";
 import type { KeyValue, Source } from "./types.ts";
@@ -25,7 +26,7 @@ export interface EnvOptions {
 export function env(options: EnvOptions = {}): Source {
   const prefix = options.prefix ?? "";
   const separator = options.separator ?? "__";
-  if (separator === "") throw new ConfigError("usage", "env: separator must not be empty");
+  nonEmptyString("env", "separator", separator);
   const nestedPrefix = prefix.replace(/_+$/, "") + separator;
   return {
     name: "env",

@@ -18,8 +18,10 @@ export type ConfigErrorCode =
   | "source"
   /** The feature is not available on this runtime. */
   | "unsupported"
-  /** The API was called wrongly (bad options, not loaded, closed). */
-  | "usage";
+  /** The API was called wrongly (not loaded yet, loaded twice, used after close). */
+  | "usage"
+  /** `next()` on a watcher that `stop()` ended (the registry's watchers use the same code). */
+  | "watcher_stopped";
 
 /** Extra context attached to a {@linkcode ConfigError}. */
 export interface ConfigErrorOptions {
@@ -65,4 +67,9 @@ export function toConfigError(
   if (e instanceof ConfigError) return e;
   const message = e instanceof Error ? e.message : String(e);
   return new ConfigError(code, `${prefix}: ${message}`, { cause: e, source });
+}
+
+/** What a stopped watcher's pending and later `next()` calls reject with. */
+export function watcherStopped(source: string): ConfigError {
+  return new ConfigError("watcher_stopped", `${source}: the watcher was stopped`, { source });
 }

@@ -2,8 +2,9 @@
 // covers the directory (not the file), so editors' atomic rename-and-replace saves and
 // Kubernetes ConfigMap symlink swaps are seen; events are debounced and contents compared,
 // so temp files and duplicate events cause no spurious changes.
+import { InvalidOptionError, nonNegative } from "../internal/options.ts";
 import { formatOf } from "./decode.ts";
-import { ConfigError, toConfigError } from "./errors.ts";
+import { toConfigError, watcherStopped } from "./errors.ts";
 import { Mailbox } from "./mailbox.ts";
 import { type FileSystem, fileSystem, type FsWatch } from "./runtime.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
@@ -25,9 +26,9 @@ const DEFAULT_EXTENSIONS = ["json", "yaml", "yml", "toml"];
 export function file(path: string | URL, options: FileOptions = {}): Source {
   const target = typeof path === "string" ? path : decodeURIComponent(path.pathname);
   if (typeof target !== "string" || target === "") {
-    throw new ConfigError("usage", "file: path must be a non-empty string or a file: URL");
+    throw new InvalidOptionError("file", "path", "a non-empty string or a file: URL", path);
   }
-  const debounceMs = options.debounceMs ?? 100;
+  const debounceMs = nonNegative("file", "debounceMs", options.debounceMs ?? 100);
   const extensions = new Set(
     (options.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase()),
   );
@@ -117,14 +118,13 @@ export function file(path: string | URL, options: FileOptions = {}): Source {
       return {
         async next() {
           const item = await box.take();
-          if (item === null) return null;
           if ("error" in item) throw item.error;
           return item.kvs;
         },
         async stop() {
           stopped = true;
           if (timer !== undefined) clearTimeout(timer);
-          box.close();
+          box.close(watcherStopped("file"));
           await handle.close();
           await reading;
         },

@@ -1,11 +1,11 @@
 // A one-slot mailbox between push-style change notifications (fs events, memory.set) and the
 // pull-style Watcher.next(): only the latest item matters, and none is lost while nobody waits.
 
-/** Holds the latest item until `take` collects it; `close` makes takers receive `null`. */
+/** Holds the latest item until `take` collects it; after `close` takers get its error. */
 export class Mailbox<T> {
   #item: { value: T } | undefined;
-  #waiter: ((v: T | null) => void) | undefined;
-  #closed = false;
+  #waiter: { resolve(v: T): void; reject(e: unknown): void } | undefined;
+  #closed: { error: unknown } | undefined;
 
   /** Delivers an item, replacing one not yet taken. */
   put(value: T): void {
@@ -13,26 +13,27 @@ export class Mailbox<T> {
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = undefined;
-      w(value);
+      w.resolve(value);
     } else this.#item = { value };
   }
 
-  /** The next item, or `null` once closed. */
-  take(): Promise<T | null> {
+  /** The next item; rejects with the close error once closed. */
+  take(): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closed.error);
     if (this.#item) {
       const { value } = this.#item;
       this.#item = undefined;
       return Promise.resolve(value);
     }
-    if (this.#closed) return Promise.resolve(null);
-    return new Promise((resolve) => this.#waiter = resolve);
+    return new Promise((resolve, reject) => this.#waiter = { resolve, reject });
   }
 
-  /** Closes the mailbox; a pending `take` resolves with `null`. */
-  close(): void {
-    this.#closed = true;
+  /** Closes the mailbox; a pending `take` and every later one reject with `error`. */
+  close(error: unknown): void {
+    if (this.#closed) return;
+    this.#closed = { error };
     this.#item = undefined;
-    this.#waiter?.(null);
+    this.#waiter?.reject(error);
     this.#waiter = undefined;
   }
 }

@@ -1,6 +1,6 @@
 // An in-memory source for tests and embedding: its contents can be replaced at run time,
 // which watchers see as a change.
-import { ConfigError } from "./errors.ts";
+import { ConfigError, watcherStopped } from "./errors.ts";
 import { Mailbox } from "./mailbox.ts";
 import { isPlainObject } from "./path.ts";
 import type { KeyValue, Source, Watcher } from "./types.ts";
@@ -49,7 +49,7 @@ export function memory(
         next: () => box.take(),
         stop() {
           boxes.delete(box);
-          box.close();
+          box.close(watcherStopped(location));
           return Promise.resolve();
         },
       });

@@ -1,9 +1,15 @@
 // The Watcher shape shared by the remote sources: `next` runs one pull loop until it finds a
-// change, and `stop` cancels it, so a pending `next` resolves with null instead of failing.
+// change, and `stop` cancels it, so a pending `next` rejects with `watcher_stopped` (the one
+// Watcher contract) instead of reporting the cancelled request as a failure.
+import { watcherStopped } from "./errors.ts";
 import type { KeyValue, Watcher } from "./types.ts";
 
-/** A Watcher over `step`, which pulls until there is a change or `signal` aborts. */
+/**
+ * A Watcher of source `source` over `step`, which pulls until there is a change, or returns
+ * null once `signal` aborts.
+ */
 export function pollWatcher(
+  source: string,
   step: (signal: AbortSignal) => Promise<KeyValue[] | null>,
   cleanup?: () => Promise<void>,
 ): Watcher {
@@ -11,10 +17,16 @@ export function pollWatcher(
   let inflight: Promise<unknown> | undefined;
   return {
     next() {
-      const p = step(stopping.signal).catch((e) => {
-        if (stopping.signal.aborted) return null;
-        throw e;
-      });
+      if (stopping.signal.aborted) return Promise.reject(watcherStopped(source));
+      const p = step(stopping.signal).then(
+        (kvs) => {
+          if (kvs === null || stopping.signal.aborted) throw watcherStopped(source);
+          return kvs;
+        },
+        (e) => {
+          throw stopping.signal.aborted ? watcherStopped(source) : e;
+        },
+      );
       inflight = p.catch(() => {});
       return p;
     },

@@ -28,11 +28,14 @@ export interface KeyValue {
 /** Waits for changes of one source. */
 export interface Watcher {
   /**
-   * Resolves with the source's complete new contents after a change, or `null` once stopped.
-   * Rejects on a failure; the config reports it and calls `next` again after a backoff.
+   * Resolves with the source's complete new contents after a change. Rejects on a failure
+   * (the config reports it and calls `next` again after a backoff), and once stopped.
    */
-  next(): Promise<KeyValue[] | null>;
-  /** Stops watching; a pending `next` resolves with `null`. */
+  next(): Promise<KeyValue[]>;
+  /**
+   * Stops watching: a pending `next()` and every later one reject with a `ConfigError` of code
+   * `watcher_stopped`, as the registry's watchers reject with `watcher_stopped`.
+   */
   stop(): Promise<void>;
 }
 

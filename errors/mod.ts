@@ -81,3 +81,5 @@ export {
 } from "./codes.ts";
 export { type ConnectErrorLike, toConnectError, type ToConnectErrorOptions } from "./connect.ts";
 export { type ErrorBody, fromJson, toJson } from "./json.ts";
+/** The one error every package raises for an option it cannot use (a `RangeError`). */
+export { InvalidOptionError } from "../internal/options.ts";

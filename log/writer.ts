@@ -1,5 +1,6 @@
 // The loggers at the end of a chain: format each record on the caller's turn (valuers and the
 // request context are only valid then), then hand the line to a bounded asynchronous buffer.
+import { nonNegative, positiveInt } from "../internal/options.ts";
 import { LineBuffer, type WriterStats } from "./buffer.ts";
 import { formatJson, formatLogfmt, type Formatter } from "./format.ts";
 import type { Level } from "./level.ts";
@@ -42,15 +43,11 @@ const defaultWindowMs = 5;
 export function createLogger(options: WriterOptions = {}): WriterLogger {
   const format = formatterOf(options.format ?? "logfmt");
   const max = options.maxBufferedLines ?? defaultMaxBufferedLines;
-  if (!Number.isInteger(max) || max < 1) {
-    throw new RangeError(`log: maxBufferedLines must be a positive integer, got ${max}`);
-  }
+  positiveInt("log", "maxBufferedLines", max);
   const sink = options.sink ?? "stdout";
   const discard = sink === "discard";
   const windowMs = options.batchWindowMs ?? (typeof sink === "string" ? defaultWindowMs : 0);
-  if (!Number.isFinite(windowMs) || windowMs < 0) {
-    throw new RangeError(`log: batchWindowMs must be a non-negative number, got ${windowMs}`);
-  }
+  nonNegative("log", "batchWindowMs", windowMs);
   const buffer = new LineBuffer(
     batchWriter(sink),
     max,

@@ -4,6 +4,7 @@
 import type { JWTPayload, jwtVerify } from "jose";
 import { AtreusError, internal, serviceUnavailable, unauthorized } from "../errors/mod.ts";
 import { lazy } from "../internal/lazy.ts";
+import { nonNegative, nonNegativeInt } from "../internal/options.ts";
 import type { CallRequest } from "../transport/mod.ts";
 
 // Loaded by the first token to verify, so a server that never checks one never loads jose.
@@ -66,8 +67,8 @@ export interface ClaimChecks {
   readonly audience?: string | readonly string[];
   /** Claims that must be present, e.g. `["exp", "sub"]`. */
   readonly requiredClaims?: readonly string[];
-  /** Leeway for `exp` and `nbf`, in seconds (default 0). */
-  readonly clockToleranceSec?: number;
+  /** Leeway for `exp` and `nbf`, in ms (default 0). */
+  readonly clockToleranceMs?: number;
 }
 
 /** What `createVerifier` needs. */
@@ -101,12 +102,10 @@ export function createVerifier(options: VerifierOptions): CachedVerifier {
     : jwt(verify, options, now, fail);
   const size = options.cacheSize ?? 1024;
   const ttl = options.cacheTtlMs ?? 60_000;
-  if (!(Number.isInteger(size) && size >= 0)) {
-    throw new RangeError(`auth.server: cacheSize must be an integer >= 0, got ${size}`);
-  }
-  if (!(ttl >= 0)) throw new RangeError(`auth.server: cacheTtlMs must be >= 0, got ${ttl}`);
+  nonNegativeInt("auth.server", "cacheSize", size);
+  nonNegative("auth.server", "cacheTtlMs", ttl);
   if (size === 0 || ttl === 0) return verifyToken;
-  const tolerance = (options.clockToleranceSec ?? 0) * 1000;
+  const tolerance = options.clockToleranceMs ?? 0;
   const cache = new Map<string, { claims: Claims; until: number }>();
   const remember = (token: string, claims: Claims, t: number): Claims => {
     let until = t + ttl;
@@ -183,10 +182,9 @@ function jwt(
       "auth.server: verify must be { secret }, { key }, { jwks } or a function (token, req) => claims",
     );
   }
-  const tolerance = checks.clockToleranceSec ?? 0;
-  if (!(Number.isFinite(tolerance) && tolerance >= 0)) {
-    throw new RangeError(`auth.server: clockToleranceSec must be >= 0, got ${tolerance}`);
-  }
+  // jose takes the tolerance in seconds.
+  const tolerance = nonNegative("auth.server", "clockToleranceMs", checks.clockToleranceMs ?? 0) /
+    1000;
   const base = {
     algorithms,
     issuer: checks.issuer === undefined ? undefined : list(checks.issuer),

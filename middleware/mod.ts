@@ -48,6 +48,7 @@ export {
   type CircuitBreakerOptions,
 } from "./circuitbreaker.ts";
 export { retry, type RetryBudgetOptions, type RetryOptions } from "./retry.ts";
+export type { BackoffOptions } from "../internal/backoff.ts";
 /** Tracing middleware: `tracing.server()` and `tracing.client()` on `@opentelemetry/api`. */
 export * as tracing from "./tracing.ts";
 export type { PropagatorLike, SpanHandle, TracerProviderLike, TracingOptions } from "./tracing.ts";

@@ -3,7 +3,7 @@
 // (Little's law: the most calls passed in one bucket × the lowest average latency). After a
 // drop the in-flight check keeps applying for a cool-down even if CPU falls, so the limiter
 // does not flap with the CPU reading.
-import { positive } from "../internal/options.ts";
+import { inRange, intAtLeast, nonNegative, positive } from "../internal/options.ts";
 
 /** Knobs of the BBR limiter (aegis's defaults). */
 export interface BbrOptions {
@@ -14,7 +14,7 @@ export interface BbrOptions {
   /** CPU reading, per-mille, from which calls may be shed (default 800, i.e. 80 %). */
   readonly cpuThreshold?: number;
   /** How long after the first drop the in-flight check applies whatever the CPU, ms (default 1000). */
-  readonly coolDownMs?: number;
+  readonly cooldownMs?: number;
   /**
    * CPU gauge in per-mille (default: this process's CPU time over one core, sampled every
    * 500 ms with EWMA decay 0.95; where there is none, as on Workers, nothing is ever shed).
@@ -71,18 +71,9 @@ export class BbrLimiter implements Limiter {
   /** Use `createBbrLimiter`; `cpu` must be set (the factory supplies the default). */
   constructor(options: BbrOptions & { readonly cpu: () => number }) {
     const windowMs = positive("ratelimit", "windowMs", options.windowMs ?? 10_000);
-    const buckets = options.buckets ?? 100;
-    if (!(Number.isInteger(buckets) && buckets > 1)) {
-      throw new RangeError(`ratelimit: buckets must be an integer > 1, got ${buckets}`);
-    }
-    this.#threshold = options.cpuThreshold ?? 800;
-    if (!(this.#threshold >= 0 && this.#threshold <= 1000)) {
-      throw new RangeError(`ratelimit: cpuThreshold must be in [0, 1000], got ${this.#threshold}`);
-    }
-    this.#coolDown = options.coolDownMs ?? 1_000;
-    if (!(this.#coolDown >= 0)) {
-      throw new RangeError(`ratelimit: coolDownMs must be >= 0, got ${this.#coolDown}`);
-    }
+    const buckets = intAtLeast("ratelimit", "buckets", options.buckets ?? 100, 2);
+    this.#threshold = inRange("ratelimit", "cpuThreshold", options.cpuThreshold ?? 800, 0, 1000);
+    this.#coolDown = nonNegative("ratelimit", "cooldownMs", options.cooldownMs ?? 1_000);
     this.#cpu = options.cpu;
     this.#now = options.now ?? (() => performance.now());
     this.#buckets = buckets;

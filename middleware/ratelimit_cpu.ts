@@ -3,6 +3,7 @@
 // Instead of a background ticker, a reading older than the interval is refreshed when asked,
 // with the decay applied once per interval that passed: the same curve, no timer to keep a
 // process alive or to leak from a test, and it works where timers outside a request do not.
+import { InvalidOptionError, positive } from "../internal/options.ts";
 
 /** CPU time used by the process so far, in µs (the shape of `process.cpuUsage()`). */
 export interface CpuUsage {
@@ -37,11 +38,11 @@ export function processCpuSampler(options: CpuSamplerOptions = {}): (() => numbe
   const interval = options.intervalMs ?? 500;
   const decay = options.decay ?? 0.95;
   const cores = options.cores ?? 1;
-  if (!(interval > 0)) throw new RangeError(`cpu sampler: intervalMs must be > 0, got ${interval}`);
+  positive("cpu sampler", "intervalMs", interval);
   if (!(decay >= 0 && decay < 1)) {
-    throw new RangeError(`cpu sampler: decay must be in [0, 1), got ${decay}`);
+    throw new InvalidOptionError("cpu sampler", "decay", "in [0, 1)", decay);
   }
-  if (!(cores > 0)) throw new RangeError(`cpu sampler: cores must be > 0, got ${cores}`);
+  positive("cpu sampler", "cores", cores);
   const read = options.usage ?? nativeUsage();
   if (read === undefined) return undefined;
   const now = options.now ?? (() => performance.now());

@@ -1,6 +1,6 @@
 // Token buckets per key, for the per-tenant quotas Kratos's limiter lacks: each key earns
 // `rate` tokens a second up to `burst`, and a call spends one.
-import { positive } from "../internal/options.ts";
+import { atLeast, intAtLeast, positive } from "../internal/options.ts";
 
 /** Knobs of the buckets. */
 export interface TokenBucketSettings {
@@ -27,19 +27,12 @@ export class TokenBuckets {
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
 
-  /** Empty buckets; throws `RangeError` on bad settings. */
+  /** Empty buckets; throws `InvalidOptionError` on bad settings. */
   constructor(settings: TokenBucketSettings) {
     const { burst } = settings;
     const rate = positive("ratelimit.tokenBucket", "rate", settings.rate);
-    if (!(Number.isFinite(burst) && burst >= 1)) {
-      throw new RangeError(`ratelimit.tokenBucket: burst must be a number >= 1, got ${burst}`);
-    }
-    const maxKeys = settings.maxKeys ?? 10_000;
-    if (!(Number.isInteger(maxKeys) && maxKeys >= 1)) {
-      throw new RangeError(
-        `ratelimit.tokenBucket: maxKeys must be an integer >= 1, got ${maxKeys}`,
-      );
-    }
+    atLeast("ratelimit.tokenBucket", "burst", burst, 1);
+    const maxKeys = intAtLeast("ratelimit.tokenBucket", "maxKeys", settings.maxKeys ?? 10_000, 1);
     this.#perMs = rate / 1000;
     this.#burst = burst;
     this.#maxKeys = maxKeys;

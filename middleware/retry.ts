@@ -4,7 +4,11 @@
 // no sleep past the call's deadline. Under an Atreus client every attempt is a fresh node pick
 // that avoids the nodes this call already failed on.
 import { fromError, GrpcCode } from "../errors/mod.ts";
-import { sleep as abortableSleep } from "../internal/backoff.ts";
+import {
+  type BackoffOptions,
+  backoffSettings,
+  sleep as abortableSleep,
+} from "../internal/backoff.ts";
 import { type NodeFilter, nodeKey } from "../selector/mod.ts";
 import {
   type CallRequest,
@@ -17,7 +21,7 @@ import {
   type StreamCallResponse,
 } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
-import { positive } from "../internal/options.ts";
+import { positiveInt } from "../internal/options.ts";
 import { grpcCodeOf } from "./call_outcome.ts";
 import { CIRCUIT_BREAKER_REASON } from "./circuitbreaker.ts";
 import { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
@@ -28,12 +32,11 @@ export type { RetryBudgetOptions } from "./retry_budget.ts";
 export interface RetryOptions {
   /** Attempts in all, the first included (default 3). */
   readonly maxAttempts?: number;
-  /** Backoff ceiling before the first retry, in ms (default 50). */
-  readonly initialBackoffMs?: number;
-  /** Largest backoff ceiling, in ms (default 1000). */
-  readonly maxBackoffMs?: number;
-  /** Growth of the ceiling per retry (default 2). */
-  readonly multiplier?: number;
+  /**
+   * Wait ceilings: `initialMs` before the first retry (default 50), growing by `factor`
+   * (default 2) up to `maxMs` (default 1000); each wait is uniform in [0, ceiling].
+   */
+  readonly backoff?: Omit<BackoffOptions, "random">;
   /**
    * gRPC codes to retry (default `[GrpcCode.Unavailable]`: the call was not processed; an
    * Atreus client reports refused and reset connections as Unavailable too).
@@ -64,16 +67,12 @@ export interface RetryOptions {
  * retried — a stream only until its first message arrived; client and bidi streams never.
  */
 export function retry(options: RetryOptions = {}): Middleware {
-  const maxAttempts = options.maxAttempts ?? 3;
-  if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
-    throw new RangeError(`retry: maxAttempts must be an integer >= 1, got ${maxAttempts}`);
-  }
-  const initial = positive("retry", "initialBackoffMs", options.initialBackoffMs ?? 50);
-  const max = positive("retry", "maxBackoffMs", options.maxBackoffMs ?? 1_000);
-  const multiplier = options.multiplier ?? 2;
-  if (!(multiplier >= 1 && Number.isFinite(multiplier))) {
-    throw new RangeError(`retry: multiplier must be >= 1, got ${multiplier}`);
-  }
+  const maxAttempts = positiveInt("retry", "maxAttempts", options.maxAttempts ?? 3);
+  const { initialMs: initial, maxMs: max, factor: multiplier } = backoffSettings(
+    "retry",
+    options.backoff,
+    { initialMs: 50, maxMs: 1_000 },
+  );
   const codes = new Set<number>(options.codes ?? [GrpcCode.Unavailable]);
   const allowed = new Set(options.operations ?? []);
   const random = options.random ?? Math.random;

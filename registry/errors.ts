@@ -1,4 +1,5 @@
 // The one error type of the registry package: callers branch on `code`, never on messages.
+import type { ErrorFactory } from "../internal/http.ts";
 
 /** What went wrong, as a stable machine-readable code. */
 export type RegistryErrorCode =
@@ -51,3 +52,7 @@ export function toRegistryError(
   const detail = error instanceof Error ? error.message : String(error);
   return new RegistryError(code, `${context}: ${detail}`, { cause: error });
 }
+
+/** The error factory of the adapters' backend clients: `unavailable` or `bad_response`. */
+export const backendErrors: ErrorFactory = (kind, message, { status, cause }) =>
+  new RegistryError(kind, message, { status, cause });

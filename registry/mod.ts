@@ -12,7 +12,6 @@
 export type {
   Catalog,
   Discovery,
-  FetchLike,
   Registrar,
   Registry,
   RegistryEvent,
@@ -24,6 +23,12 @@ export { RegistryError, type RegistryErrorCode, type RegistryErrorOptions } from
 export { decodeInstance, encodeInstance } from "./instance.ts";
 export { memory, type MemoryRegistry } from "./memory.ts";
 export type { AdapterOptions } from "./options.ts";
+export type { FetchLike } from "../internal/http.ts";
+export type { BackoffOptions } from "../internal/backoff.ts";
+export type { EtcdClientOptions } from "../internal/etcd/mod.ts";
+export type { ConsulClientOptions } from "../internal/consul/mod.ts";
+export type { NacosClientOptions } from "../internal/nacos/mod.ts";
+export { InvalidOptionError } from "../internal/options.ts";
 export { etcd, type EtcdOptions } from "./etcd/etcd.ts";
 export { consul, type ConsulOptions } from "./consul/consul.ts";
 export { nacos, type NacosOptions } from "./nacos/nacos.ts";

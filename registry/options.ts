@@ -1,42 +1,17 @@
 // Option checking shared by the adapters, so a bad option fails at construction with a
 // message naming the adapter and the option, and the default event reporting.
-import { RegistryError } from "./errors.ts";
-import type { HttpClient } from "./http.ts";
-import type { FetchLike, RegistryEvent, RegistryEventHandler } from "./registry.ts";
+import { type BackoffOptions, type BackoffSettings, backoffSettings } from "../internal/backoff.ts";
+import { positive } from "../internal/options.ts";
+import type { RegistryEvent, RegistryEventHandler } from "./registry.ts";
 
-/** Checks and normalises an adapter's base URL option. */
-export function baseUrl(value: unknown, adapter: string, option: string): string {
-  if (typeof value !== "string" || value === "") {
-    throw new RegistryError("invalid_option", `${adapter}: ${option} is required (a URL)`);
-  }
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  try {
-    const url = new URL(withScheme);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw new RegistryError(
-      "invalid_option",
-      `${adapter}: ${option} ${JSON.stringify(value)} is not an http(s) URL`,
-    );
-  }
-  return withScheme.replace(/\/+$/, "");
-}
-
-/** Checks a positive number option. */
+/** Checks a positive number option (`fallback` when unset). */
 export function positiveOption(
   value: number | undefined,
   fallback: number,
   adapter: string,
   option: string,
 ): number {
-  const v = value ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new RegistryError(
-      "invalid_option",
-      `${adapter}: ${option} must be a positive number, got ${String(value)}`,
-    );
-  }
-  return v;
+  return positive(adapter, option, value ?? fallback);
 }
 
 /** Delivers an event without letting a throwing handler break the adapter. */
@@ -56,47 +31,26 @@ function defaultHandler(event: RegistryEvent): void {
   console.warn(`registry: ${event.type}: ${event.error.message}`);
 }
 
-/** Options every network adapter takes. */
+/** Options every network adapter takes besides how to reach its backend. */
 export interface AdapterOptions {
-  /** The fetch to use (default `globalThis.fetch`). */
-  readonly fetch?: FetchLike;
-  /** Bound on each ordinary request in ms (the default depends on the adapter). */
-  readonly timeoutMs?: number;
-  /** First retry delay in ms after a failure (default 500). */
-  readonly retryInitialMs?: number;
-  /** Largest retry delay in ms (default 10 000). */
-  readonly retryMaxMs?: number;
+  /** Retry pacing after a failed heartbeat or watch (default 500 ms growing to 10 s). */
+  readonly backoff?: BackoffOptions;
   /** Receives background events (default: failures go to `console.warn`). */
   readonly onEvent?: RegistryEventHandler;
 }
 
 /** The parsed common options of one adapter. */
 export interface Common {
-  /** How to reach the backend. */
-  readonly client: HttpClient;
   /** Retry pacing. */
-  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly retry: BackoffSettings;
   /** Event sink. */
   readonly emit: (event: RegistryEvent) => void;
 }
 
-/** Checks the common options; `timeoutMs` is the adapter's default request bound. */
-export function commonOptions(
-  options: AdapterOptions,
-  adapter: string,
-  timeoutMs: number,
-  headers?: Readonly<Record<string, string>>,
-): Common {
+/** Checks the common options. */
+export function commonOptions(options: AdapterOptions, adapter: string): Common {
   return {
-    client: {
-      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-      timeoutMs: positiveOption(options.timeoutMs, timeoutMs, adapter, "timeoutMs"),
-      headers,
-    },
-    retry: {
-      initialMs: positiveOption(options.retryInitialMs, 500, adapter, "retryInitialMs"),
-      maxMs: positiveOption(options.retryMaxMs, 10_000, adapter, "retryMaxMs"),
-    },
+    retry: backoffSettings(adapter, options.backoff, { initialMs: 500, maxMs: 10_000 }),
     emit: emitter(options.onEvent),
   };
 }

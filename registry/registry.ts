@@ -59,9 +59,6 @@ export interface Catalog {
   services(signal?: AbortSignal): Promise<string[]>;
 }
 
-/** The `fetch` an adapter uses; inject one for TLS settings, auth, proxies or tests. */
-export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
-
 /** Something that happened in an adapter's background work, for logs and metrics. */
 export type RegistryEvent =
   | {

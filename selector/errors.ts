@@ -6,9 +6,7 @@ export type SelectorErrorCode =
   /** No node is known, or none passed the filters. */
   | "no_available_node"
   /** An endpoint could not be turned into a node. */
-  | "invalid_endpoint"
-  /** An option or argument is malformed. */
-  | "invalid_argument";
+  | "invalid_endpoint";
 
 /** An error raised by the selector package. */
 export class SelectorError extends Error {

@@ -19,5 +19,6 @@ export {
 export { p2c, type P2cOptions } from "./p2c.ts";
 export { random } from "./random.ts";
 export { type Resolver, type ResolverOptions, startResolver } from "./resolver.ts";
+export type { BackoffOptions } from "../internal/backoff.ts";
 export { createSelector, type Selector, type SelectorOptions } from "./selector.ts";
 export { wrr } from "./wrr.ts";

@@ -2,7 +2,7 @@
 // list. Watchers never deliver a registry outage as an empty list, so the selector keeps the
 // last good list while the registry is unreachable; if a watcher itself breaks, the resolver
 // keeps that list and opens a new watch with backoff.
-import { backoff, sleep } from "../internal/backoff.ts";
+import { backoff, type BackoffOptions, sleep } from "../internal/backoff.ts";
 import { type Discovery, RegistryError, type Watcher } from "../registry/mod.ts";
 import { type Node, toNodes } from "./node.ts";
 import type { Selector } from "./selector.ts";
@@ -15,10 +15,8 @@ export interface ResolverOptions {
   readonly signal?: AbortSignal;
   /** Told about malformed endpoints and broken watches (default: `console.warn`). */
   readonly onError?: (error: Error) => void;
-  /** First delay before re-watching after a broken watch, in ms (default 500). */
-  readonly retryInitialMs?: number;
-  /** Largest such delay, in ms (default 10 000). */
-  readonly retryMaxMs?: number;
+  /** Pacing of re-watching after a broken watch (default 500 ms growing to 10 s). */
+  readonly backoff?: BackoffOptions;
 }
 
 /** A running resolver. */
@@ -49,7 +47,7 @@ export async function startResolver(
 
   let watcher: Watcher = await discovery.watch(service, signal);
   apply(await watcher.next());
-  const retry = backoff({ initialMs: options.retryInitialMs, maxMs: options.retryMaxMs });
+  const retry = backoff(options.backoff, "resolver");
 
   const loop = async () => {
     while (!signal.aborted) {

@@ -1,7 +1,8 @@
 // The selector a client holds: the current node list (swapped whole by `apply`, so a pick never
 // sees half an update), filters, and a balancer.
+import { InvalidOptionError } from "../internal/options.ts";
 import type { Balancer, Picked } from "./balancer.ts";
-import { NoAvailableNodeError, SelectorError } from "./errors.ts";
+import { NoAvailableNodeError } from "./errors.ts";
 import type { NodeFilter, PickContext } from "./filter.ts";
 import type { Node } from "./node.ts";
 import { wrr } from "./wrr.ts";
@@ -34,7 +35,7 @@ export function createSelector(options: SelectorOptions = {}): Selector {
   const filters = [...(options.filters ?? [])];
   for (const f of filters) {
     if (typeof f !== "function") {
-      throw new SelectorError("invalid_argument", "selector: every filter must be a function");
+      throw new InvalidOptionError("selector", "filters", "an array of functions", f);
     }
   }
   const service = options.service ?? "";

@@ -70,11 +70,6 @@ export function appInfo(): AppInfo | undefined {
   return getValue(appInfoKey);
 }
 
-/** Builds the operation name `/pkg.Service/Method`. */
-export function operationOf(typeName: string, method: string): string {
-  return `/${typeName}/${method}`;
-}
-
 /** Classifies an RPC request by its content type (Connect GET has none). */
 export function kindOf(contentType: string | null): TransportKind {
   if (contentType === null) return "connect";
@@ -93,3 +88,6 @@ export function adoptReplyHeader(info: MutableTransportInfo | undefined, header:
   info.replyHeader.forEach((value, key) => header.append(key, value));
   info.replyHeader = header;
 }
+
+/** The operation name `/pkg.Service/Method` of a method of a service. */
+export { operationOf } from "../internal/operation.ts";

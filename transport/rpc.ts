@@ -62,7 +62,7 @@ export interface RpcServerOptions {
   /** Middleware for every RPC, outermost first. */
   readonly middleware?: readonly Middleware[];
   /** Deadline of each unary call in ms (default 10 000; 0 disables). */
-  readonly timeout?: number;
+  readonly timeoutMs?: number;
   /** Largest request message in bytes (default 4 MiB). */
   readonly readMaxBytes?: number;
   /** Largest response message in bytes (default 16 MiB). */
@@ -85,7 +85,7 @@ export function rpcOptionsOf(
   return {
     services,
     middleware: options.middleware ?? [],
-    timeoutMs: options.timeout ?? 10_000,
+    timeoutMs: options.timeoutMs ?? 10_000,
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     writeMaxBytes: options.writeMaxBytes ?? 16 * MiB,
     compression: options.compression === false ? [] : (options.compression ?? [gzip]),
@@ -161,7 +161,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       impl as Partial<ServiceImpl<DescService>>,
     );
     for (const m of Object.values(spec.methods)) {
-      specs.set(`/${service.typeName}/${m.method.name}`, m);
+      specs.set(operationOf(service, m.method), m);
     }
   }
   const planOptions = {
@@ -192,7 +192,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     );
     routes.set(handler.requestPath, {
       path: handler.requestPath,
-      operation: operationOf(handler.service.typeName, handler.method.name),
+      operation: operationOf(handler.service, handler.method),
       method: handler.method,
       service: handler.service,
       allowedMethods: handler.allowedMethods,

@@ -3,7 +3,7 @@
 //   --grpc          serve the gRPC server (node:http2) instead of the HTTP server
 //   --middleware    recovery + metadata + logging into a discarding sink
 //   --cors          cors: { origin: "*" } (rows send an Origin header)
-//   --timeout       timeout: 1000 (a deadline on every call)
+//   --timeout       timeoutMs: 1000 (a deadline on every call)
 //   --log           recovery + metadata + logging, logfmt at info to stdout (the bench
 //                   redirects it to a file), with a timestamp
 //   --caller        with --log: "caller" in the prefix too
@@ -25,7 +25,7 @@ const options = {
   address: "127.0.0.1:0",
   services,
   middleware,
-  timeout: flag("--timeout") ? 1000 : 0,
+  timeoutMs: flag("--timeout") ? 1000 : 0,
   cors: flag("--cors") ? { origin: "*" } : undefined,
 };
 const server = flag("--grpc") ? createGrpcServer(options) : createHttpServer(options);

@@ -69,7 +69,7 @@ const server = createHttpServer({
   address: "127.0.0.1:0",
   services: [[Greeter, new GreeterService()]],
   middleware,
-  timeout: 0,
+  timeoutMs: 0,
 });
 await server.start();
 announce(Number(server.endpoint().port));

@@ -85,7 +85,7 @@ const app = new App({
   logger,
   servers: [http, createGrpcServer({ address: flags.grpc, services, middleware })],
   registrar: registry,
-  stopTimeout: 10_000,
+  stopTimeoutMs: 10_000,
   afterStart: ({ app }) => console.log(`gateway serving ${app.endpoints.join(" ")}`),
   // In-flight greetings still need helloworld while the gateway drains; close the client after.
   afterStop: async () => {

@@ -33,7 +33,7 @@ const app = new App({
   logger,
   servers: [newHttpServer(conf, registrations), newGrpcServer(conf, registrations)],
   registrar: registry,
-  stopTimeout: 10_000,
+  stopTimeoutMs: 10_000,
   afterStart: ({ app }) =>
     console.log(`helloworld ${app.id} serving ${app.endpoints.join(" ")} (registered in etcd)`),
   beforeStop: () => console.log("helloworld stopping"),

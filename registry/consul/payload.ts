@@ -11,12 +11,17 @@ export interface PayloadOptions {
   readonly healthCheck: boolean;
   /** Add the TTL check `service:<id>` the heartbeat keeps passing. */
   readonly heartbeat: boolean;
-  /** Check interval in seconds; the TTL is twice that. */
-  readonly intervalSeconds: number;
-  /** Seconds after which Consul removes a critical service. */
-  readonly deregisterAfterSeconds: number;
+  /** Check interval in ms; the TTL is twice that. */
+  readonly intervalMs: number;
+  /** Time in ms after which Consul removes a critical service. */
+  readonly deregisterAfterMs: number;
   /** Extra tags after `version=<v>`. */
   readonly tags: readonly string[];
+}
+
+// A Go duration string: whole seconds as Kratos writes them ("10s"), else milliseconds.
+function goDuration(ms: number): string {
+  return Number.isInteger(ms / 1000) ? `${ms / 1000}s` : `${Math.ceil(ms)}ms`;
 }
 
 /** The TTL check id Kratos uses for an instance. */
@@ -41,8 +46,8 @@ export function registration(instance: ServiceInstance, options: PayloadOptions)
       const host = parts.host.includes(":") ? `[${parts.host}]` : parts.host;
       checks.push({
         TCP: `${host}:${parts.port}`,
-        Interval: `${options.intervalSeconds}s`,
-        DeregisterCriticalServiceAfter: `${options.deregisterAfterSeconds}s`,
+        Interval: goDuration(options.intervalMs),
+        DeregisterCriticalServiceAfter: goDuration(options.deregisterAfterMs),
         Timeout: "5s",
       });
     }
@@ -50,8 +55,8 @@ export function registration(instance: ServiceInstance, options: PayloadOptions)
   if (options.heartbeat) {
     checks.push({
       CheckID: ttlCheckId(instance),
-      TTL: `${options.intervalSeconds * 2}s`,
-      DeregisterCriticalServiceAfter: `${options.deregisterAfterSeconds}s`,
+      TTL: goDuration(options.intervalMs * 2),
+      DeregisterCriticalServiceAfter: goDuration(options.deregisterAfterMs),
     });
   }
   // Field order and omissions follow Go's api.AgentServiceRegistration (omitempty).

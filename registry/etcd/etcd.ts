@@ -1,29 +1,27 @@
 // The etcd adapter: Kratos's key layout and record, registered under a lease that a heartbeat
 // keeps alive and that is re-created whenever it is lost.
-import { RegistryError } from "../errors.ts";
+import { EtcdClient, type EtcdClientOptions } from "../../internal/etcd/mod.ts";
+import { InvalidOptionError } from "../../internal/options.ts";
+import { backendErrors } from "../errors.ts";
 import { encodeInstance, validateInstance, validateName } from "../instance.ts";
 import { keepAlive, KeeperSet } from "../keeper.ts";
-import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
+import { type AdapterOptions, commonOptions, positiveOption } from "../options.ts";
 import type { Catalog, Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { startWatcher, WatcherSet } from "../watcher.ts";
-import { EtcdGateway } from "./gateway.ts";
 import { followService, listService, ServiceState } from "./watch.ts";
 
 /**
- * Options of `etcd()` (request bound default 3 000 ms; retry delays never exceed ttl/3, so a
+ * Options of `etcd()` (request bound default 3 000 ms; retry delays never exceed ttlMs/3, so a
  * returning etcd sees the instance again before its lease could expire).
  */
-export interface EtcdOptions extends AdapterOptions {
-  /** Gateway URL of one etcd member, e.g. `http://127.0.0.1:2379`. */
-  readonly endpoint: string;
+export interface EtcdOptions extends AdapterOptions, EtcdClientOptions {
   /** Key prefix (default `/microservices`, like Kratos). */
   readonly namespace?: string;
-  /** Lease TTL in whole seconds (default 15, like Kratos); heartbeats go out every ttl/3. */
-  readonly ttl?: number;
-  /** Headers sent with every request, e.g. `{ authorization: token }`. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** A watch stream silent this long is reopened, in ms (default 120 000). */
-  readonly watchIdleMs?: number;
+  /**
+   * Lease TTL in ms, whole seconds as etcd grants them (default 15 000, like Kratos);
+   * heartbeats go out every ttlMs/3.
+   */
+  readonly ttlMs?: number;
 }
 
 /**
@@ -31,24 +29,29 @@ export interface EtcdOptions extends AdapterOptions {
  * Go Kratos writes, byte for byte, so Go and TypeScript services discover each other.
  */
 export function etcd(options: EtcdOptions): Registry & Catalog {
-  const endpoint = baseUrl(options?.endpoint, "etcd", "endpoint");
+  const client = new EtcdClient(options, "etcd", {
+    timeoutMs: 3_000,
+    idleTimeoutMs: 120_000,
+    error: backendErrors,
+  });
   const namespace = (options.namespace ?? "/microservices").replace(/\/+$/, "");
   if (!namespace.startsWith("/")) {
-    throw new RegistryError(
-      "invalid_option",
-      `etcd: namespace must start with "/", got ${JSON.stringify(options.namespace)}`,
+    throw new InvalidOptionError(
+      "etcd",
+      "namespace",
+      'a key prefix starting with "/"',
+      options.namespace,
     );
   }
-  const ttl = positiveOption(options.ttl, 15, "etcd", "ttl");
-  if (!Number.isInteger(ttl)) {
-    throw new RegistryError("invalid_option", `etcd: ttl must be whole seconds, got ${ttl}`);
+  const ttlMs = positiveOption(options.ttlMs, 15_000, "etcd", "ttlMs");
+  if (!Number.isInteger(ttlMs / 1000)) {
+    throw new InvalidOptionError("etcd", "ttlMs", "whole seconds (a multiple of 1000)", ttlMs);
   }
-  const heartbeatMs = (ttl * 1000) / 3;
-  const common = commonOptions(options, "etcd", 3_000, options.headers);
-  // Capped at ttl/3 so that once etcd is back we re-register before a lease could expire.
+  const ttl = ttlMs / 1000;
+  const heartbeatMs = ttlMs / 3;
+  const common = commonOptions(options, "etcd");
+  // Capped at ttlMs/3 so that once etcd is back we re-register before a lease could expire.
   const retry = { ...common.retry, maxMs: Math.min(common.retry.maxMs, heartbeatMs) };
-  const gateway = new EtcdGateway(common.client, endpoint);
-  const watchIdleMs = positiveOption(options.watchIdleMs, 120_000, "etcd", "watchIdleMs");
   const { emit } = common;
   const leases = new Map<string, { id: string }>();
   const keepers = new KeeperSet();
@@ -56,10 +59,9 @@ export function etcd(options: EtcdOptions): Registry & Catalog {
   const keyOf = (i: ServiceInstance) => `${namespace}/${i.name}/${i.id}`;
   const stateFor = (service: string) =>
     new ServiceState({
-      gateway,
+      client,
       service,
       prefix: `${namespace}/${service}/`,
-      idleMs: watchIdleMs,
       backoff: retry,
       emit,
     });
@@ -70,23 +72,23 @@ export function etcd(options: EtcdOptions): Registry & Catalog {
       const key = keyOf(valid);
       const value = encodeInstance(valid);
       await keepers.stop(key);
-      const lease = { id: await gateway.grant(ttl, signal) };
-      await gateway.put(key, value, lease.id, signal);
+      const lease = { id: await client.grant(ttl, signal) };
+      await client.put(key, value, lease.id, signal);
       // The key now hangs on the new lease, so revoking the old one only drops the old lease.
       const previous = leases.get(key);
       leases.set(key, lease);
-      if (previous) await gateway.revoke(previous.id, signal).catch(() => {});
+      if (previous) await client.revoke(previous.id, signal).catch(() => {});
       await keepers.set(
         key,
         keepAlive({
           instance: valid,
           intervalMs: () => heartbeatMs,
-          beat: async (s) => await gateway.keepAlive(lease.id, s) > 0,
+          beat: async (s) => await client.keepAlive(lease.id, s) > 0,
           register: async (s) => {
             // After an outage the old lease may have survived (etcd persists leases and renews
             // them on restart); re-put anyway so a key deleted meanwhile comes back.
-            if (await gateway.keepAlive(lease.id, s) === 0) lease.id = await gateway.grant(ttl, s);
-            await gateway.put(key, value, lease.id, s);
+            if (await client.keepAlive(lease.id, s) === 0) lease.id = await client.grant(ttl, s);
+            await client.put(key, value, lease.id, s);
           },
           backoff: retry,
           emit,
@@ -100,8 +102,8 @@ export function etcd(options: EtcdOptions): Registry & Catalog {
       await keepers.stop(key);
       const lease = leases.get(key);
       leases.delete(key);
-      await gateway.delete(key, signal);
-      if (lease) await gateway.revoke(lease.id, signal);
+      await client.delete(key, signal);
+      if (lease) await client.revoke(lease.id, signal);
     },
 
     async getService(name, signal) {
@@ -122,7 +124,7 @@ export function etcd(options: EtcdOptions): Registry & Catalog {
 
     async services(signal) {
       // Keys are {namespace}/{name}/{id}; anything else under the namespace is not ours.
-      const { kvs } = await gateway.range(`${namespace}/`, signal, true);
+      const { kvs } = await client.range({ key: `${namespace}/`, prefix: true }, signal, true);
       const names = new Set<string>();
       for (const { key } of kvs) {
         const parts = key.slice(namespace.length + 1).split("/");

@@ -1,31 +1,29 @@
-// Keeps one service's instance list current from an etcd watch stream. Events are applied as
-// deltas (Kratos re-reads the whole prefix per event), so a removal reaches watchers one
-// message after etcd commits it. The stream is fragile by nature — servers restart (clean EOF),
-// runtimes cut idle bodies (Node after 300 s), history gets compacted — so the loop treats every
-// end as a reconnect: quiet ends resume from the last revision, failures re-list first.
+// Keeps one service's instance list current from an etcd watch. Events are applied as deltas
+// (Kratos re-reads the whole prefix per event), so a removal reaches watchers one message after
+// etcd commits it. Lost history (compaction, a wiped store) re-lists at once; failures re-list
+// after a backoff, reported as `watch_retry`.
 import { backoff, type BackoffOptions, sleep } from "../../internal/backoff.ts";
-import { IdleTimeoutError } from "../../internal/ndjson.ts";
-import { RegistryError, toRegistryError } from "../errors.ts";
+import { type EtcdClient, type EtcdKeyValue, RangeWatch } from "../../internal/etcd/mod.ts";
+import { toRegistryError } from "../errors.ts";
 import { decodeInstance } from "../instance.ts";
 import type { RegistryEvent, ServiceInstance } from "../registry.ts";
 import type { Publish } from "../watcher.ts";
-import type { EtcdGateway, KeyValue } from "./gateway.ts";
 
 /** What the watch loop needs. */
 export interface EtcdWatchOptions {
-  /** The gateway. */
-  readonly gateway: EtcdGateway;
+  /** The client. */
+  readonly client: EtcdClient;
   /** Service name (records with another name are ignored, like Kratos). */
   readonly service: string;
   /** Key prefix `{namespace}/{service}/`. */
   readonly prefix: string;
-  /** Reconnect after this long without a byte. */
-  readonly idleMs: number;
   /** Pacing of reconnects after failures. */
   readonly backoff: BackoffOptions;
   /** Event sink. */
   emit(event: RegistryEvent): void;
 }
+
+const decoder = new TextDecoder();
 
 /** A service's instances keyed by etcd key, at a known revision. */
 export class ServiceState {
@@ -36,17 +34,17 @@ export class ServiceState {
   constructor(readonly options: EtcdWatchOptions) {}
 
   /** Replaces everything with a fresh listing. */
-  reset(kvs: readonly KeyValue[], revision: bigint): void {
+  reset(kvs: readonly EtcdKeyValue[], revision: bigint): void {
     this.#byKey.clear();
     for (const kv of kvs) this.put(kv);
     this.revision = revision;
   }
 
   /** Applies a PUT; malformed records are dropped and reported, foreign names ignored. */
-  put(kv: KeyValue): void {
+  put(kv: EtcdKeyValue): void {
     this.#byKey.delete(kv.key);
     try {
-      const instance = decodeInstance(kv.value, kv.key);
+      const instance = decodeInstance(decoder.decode(kv.value), kv.key);
       if (instance.name === this.options.service) this.#byKey.set(kv.key, instance);
     } catch (error) {
       this.options.emit({
@@ -73,7 +71,8 @@ export async function listService(
   state: ServiceState,
   signal?: AbortSignal,
 ): Promise<ServiceInstance[]> {
-  const { revision, kvs } = await state.options.gateway.range(state.options.prefix, signal);
+  const { client, prefix } = state.options;
+  const { revision, kvs } = await client.range({ key: prefix, prefix: true }, signal);
   state.reset(kvs, revision);
   return state.list();
 }
@@ -84,42 +83,32 @@ export async function followService(
   publish: Publish,
   signal: AbortSignal,
 ): Promise<void> {
-  const { gateway, prefix, idleMs, service, emit } = state.options;
+  const { client, prefix, service, emit } = state.options;
   const retry = backoff(state.options.backoff);
+  const watch = new RangeWatch(client, { key: prefix, prefix: true }, state.revision, signal);
   let relist = false;
   while (!signal.aborted) {
     try {
       if (relist) {
         publish(await listService(state, signal));
+        watch.revision = state.revision;
         relist = false;
       }
-      for await (const message of gateway.watch(prefix, state.revision + 1n, idleMs, signal)) {
-        if (message.kind === "created") {
-          retry.reset();
-          // A store that starts below our revision was wiped: our history is meaningless.
-          if (message.revision < state.revision) throw new StoreResetError();
-        } else if (message.kind === "events") {
-          for (const { type, kv } of message.events) {
-            if (type === "put") state.put(kv);
-            else state.delete(kv.key);
-            if (kv.modRevision > state.revision) state.revision = kv.modRevision;
-          }
-          publish(state.list());
-        } else if (message.kind === "progress") {
-          if (message.revision > state.revision) state.revision = message.revision;
-        } else if (message.kind === "compacted") {
-          throw new StoreResetError();
-        } else {
-          throw new RegistryError("unavailable", `etcd /watch canceled: ${message.reason}`);
-        }
+      const step = await watch.next();
+      retry.reset();
+      if (step.kind === "reset") {
+        relist = true;
+        continue;
       }
-      // A clean end of the body means the server went away (it never ends a watch itself).
-      throw new RegistryError("unavailable", "etcd /watch: stream ended");
+      for (const { type, kv } of step.events) {
+        if (type === "put") state.put(kv);
+        else state.delete(kv.key);
+      }
+      state.revision = watch.revision;
+      publish(state.list());
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof IdleTimeoutError) continue;
       relist = true;
-      if (error instanceof StoreResetError) continue;
       const delayMs = retry.next();
       emit({
         type: "watch_retry",
@@ -130,7 +119,5 @@ export async function followService(
       await sleep(delayMs, signal).catch(() => {});
     }
   }
+  watch.close();
 }
-
-// Compaction or a wiped store: re-list at once, no backoff, nothing to report.
-class StoreResetError extends Error {}

@@ -16,9 +16,9 @@ import { p2c, version, where } from "../../selector/mod.ts";
 import { type ClientProtocol, createClient, pickedNodeKey } from "../../transport/mod.ts";
 import { createContextValues } from "@connectrpc/connect";
 import { startEtcd } from "../support/etcd.ts";
-import { seeded } from "../selector/support.ts";
+import { seeded } from "../support/selector.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { startEcho, until } from "./support.ts";
+import { startEcho, until } from "../support/client.ts";
 
 for (const protocol of ["connect", "grpc-web", "grpc"] as ClientProtocol[]) {
   Deno.test(`${protocol}: discovery:/// dials the endpoint its protocol speaks`, async () => {
@@ -277,7 +277,7 @@ Deno.test("filters: by version, and by request metadata", async () => {
 
 Deno.test("etcd: discovery:/// over a real etcd keeps the last list while etcd is down", async () => {
   const server = await startEtcd();
-  const registry = etcd({ endpoint: server.endpoint, ttl: 5 });
+  const registry = etcd({ endpoint: server.endpoint, ttlMs: 5_000 });
   const name = `echo-${crypto.randomUUID().slice(0, 8)}`;
   const a = await startEcho("a", { registrar: registry, service: name });
   const b = await startEcho("b", { registrar: registry, service: name });

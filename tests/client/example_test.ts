@@ -9,7 +9,7 @@ import { Gateway } from "../../examples/registry/gen/gateway/v1/gateway_pb.ts";
 import { startEtcd } from "../support/etcd.ts";
 import { Child } from "../support/process.ts";
 import { root } from "../support/tools.ts";
-import { until } from "./support.ts";
+import { until } from "../support/client.ts";
 
 function deno(name: string, entry: string, args: string[]): Child {
   return new Child(name, Deno.execPath(), ["run", "-A", `examples/registry/${entry}`, ...args], {
@@ -37,7 +37,7 @@ Deno.test("registry example: gateway → discovery:///helloworld over etcd, SIGT
     ];
     const gw = spawn("gateway", "gateway.ts", ["--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0"]);
     const [, http] = await gw.waitFor(/gateway serving (http:\/\/\S+) grpc:\/\/\S+/, 60_000);
-    const client = createClient(Gateway, { endpoint: http, timeout: 10_000 });
+    const client = createClient(Gateway, { endpoint: http, timeoutMs: 10_000 });
     try {
       const seen = new Set<string>();
       for (let i = 0; i < 6; i++) {

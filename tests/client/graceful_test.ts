@@ -8,7 +8,7 @@ import { delayedDiscovery } from "../support/discovery.ts";
 import { retry } from "../../middleware/mod.ts";
 import { type ClientProtocol, createClient, type Middleware } from "../../transport/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { startEcho, until } from "./support.ts";
+import { startEcho, until } from "../support/client.ts";
 
 const PROPAGATION_MS = 150;
 const WORKERS = 8;

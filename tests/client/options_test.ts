@@ -1,21 +1,24 @@
-// Bad client options fail at once with a typed ClientError naming the mistake.
+// Bad client options fail at once with a typed error naming the mistake: ClientError for the
+// endpoint and protocol, InvalidOptionError (the one every package raises) for the rest.
 import assert from "node:assert/strict";
 import { memory } from "../../registry/mod.ts";
 import { p2c } from "../../selector/mod.ts";
+import { InvalidOptionError } from "../../errors/mod.ts";
 import { ClientError, type ClientErrorCode, createClient } from "../../transport/mod.ts";
 import type { ClientOptions } from "../../transport/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 
 function rejects(
   options: unknown,
-  code: ClientErrorCode,
+  code: ClientErrorCode | "invalid_option",
   message: RegExp,
   service: unknown = Echo,
 ) {
   assert.throws(
     () => createClient(service as typeof Echo, options as ClientOptions),
     (e: unknown) => {
-      assert.ok(e instanceof ClientError, `not a ClientError: ${e}`);
+      const type = code === "invalid_option" ? InvalidOptionError : ClientError;
+      assert.ok(e instanceof type, `not a ${type.name}: ${e}`);
       assert.equal(e.code, code, e.message);
       assert.match(e.message, message);
       return true;
@@ -78,8 +81,8 @@ Deno.test("other malformed options are invalid_option", () => {
   rejects(undefined, "invalid_option", /options with an endpoint are required/);
   rejects({ endpoint }, "invalid_option", /service descriptor/, {});
   rejects({ endpoint }, "invalid_option", /service descriptor/, null);
-  rejects({ endpoint, timeout: -1 }, "invalid_option", /timeout must be a number of ms >= 0/);
-  rejects({ endpoint, timeout: NaN }, "invalid_option", /timeout/);
+  rejects({ endpoint, timeoutMs: -1 }, "invalid_option", /timeoutMs must be a number of ms >= 0/);
+  rejects({ endpoint, timeoutMs: NaN }, "invalid_option", /timeoutMs/);
   rejects({ endpoint, middleware: [() => {}, "x"] }, "invalid_option", /middleware must be/);
   rejects({ endpoint, middleware: () => {} }, "invalid_option", /middleware must be/);
   rejects({ endpoint, filters: [1] }, "invalid_option", /filters must be/);
@@ -102,7 +105,7 @@ Deno.test("well-formed endpoints are accepted", async () => {
     { endpoint: "https://api.example.com/prefix/" },
     { endpoint: "grpc://127.0.0.1:9000", protocol: "grpc" },
     { endpoint: "http://127.0.0.1:9000", protocol: "grpc" },
-    { endpoint: "http://127.0.0.1:8000", protocol: "grpc-web", balancer: p2c(), timeout: 0 },
+    { endpoint: "http://127.0.0.1:8000", protocol: "grpc-web", balancer: p2c(), timeoutMs: 0 },
   ];
   for (const options of ok) {
     const client = createClient(Echo, options as ClientOptions);

@@ -18,7 +18,7 @@ import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.
 import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
 import { startServers } from "../support/servers.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { type EchoServer, startEcho } from "./support.ts";
+import { type EchoServer, startEcho } from "../support/client.ts";
 
 const all: ClientProtocol[] = ["connect", "grpc-web", "grpc"];
 
@@ -111,7 +111,7 @@ for (const protocol of all) {
     const client = createClient(Echo, {
       endpoint: endpointOf(a, protocol),
       protocol,
-      timeout: 300,
+      timeoutMs: 300,
     });
     try {
       await client.get({ text: "fast" });
@@ -151,7 +151,7 @@ for (const protocol of all) {
     const client = createClient(Echo, {
       endpoint: endpointOf(a, protocol),
       protocol,
-      timeout: 10_000,
+      timeoutMs: 10_000,
       middleware: [
         metadata.client({ constants: { "x-md-global-k": "v" } }),
         logging.client(logger),
@@ -221,7 +221,7 @@ Deno.test("deadline of the call being served caps a downstream call", async () =
       return next(req);
     }],
   });
-  const down = createClient(Echo, { endpoint: downstream.http, timeout: 60_000 });
+  const down = createClient(Echo, { endpoint: downstream.http, timeoutMs: 60_000 });
   // The upstream handler calls downstream while serving a call with a 500 ms deadline.
   const upstream = await startServers([[Greeter, {
     async sayHello(req: { name: string }) {
@@ -230,7 +230,7 @@ Deno.test("deadline of the call being served caps a downstream call", async () =
     },
     async *sayHelloStream() {},
   }]]);
-  const up = createClient(Greeter, { endpoint: upstream.http, timeout: 500 });
+  const up = createClient(Greeter, { endpoint: upstream.http, timeoutMs: 500 });
   try {
     assert.equal((await up.sayHello({ name: "n" })).message, "down:n");
     assert.ok(sent[0] !== undefined && sent[0] <= 500, `downstream deadline ${sent[0]}`);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { run } from "../support/process.ts";
 import { BUN, NODE, root } from "../support/tools.ts";
-import { startEcho } from "./support.ts";
+import { startEcho } from "../support/client.ts";
 import { bundleWorker, startWorkerd, type Workerd, workerdConfig } from "../support/workerd.ts";
 
 const script = `${root}tests/client/runtime_script.ts`;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { newValues, runWithValues } from "../../internal/context.ts";
 import { createClient, deadlineKey, remainingMs } from "../../transport/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { startEcho } from "./support.ts";
+import { startEcho } from "../support/client.ts";
 
 Deno.test("a gRPC client made and called inside a scope", async () => {
   const a = await startEcho("a");

@@ -6,8 +6,8 @@ import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { InvalidOptionError } from "../../errors/mod.ts";
 import {
-  ClientError,
   type ClientProtocol,
   createClient,
   createGrpcServer,
@@ -16,7 +16,7 @@ import {
 import { chooseEngine } from "../../transport/client/engine.ts";
 import { testCertificates } from "../support/certs.ts";
 import { Echo, EchoReplySchema } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { echoImpl } from "./support.ts";
+import { echoImpl } from "../support/client.ts";
 
 const certs = await testCertificates();
 
@@ -167,7 +167,8 @@ Deno.test("tls and httpVersion: malformed values and impossible combinations are
   for (const [extra, message] of bad) {
     assert.throws(
       () => createClient(Echo, { endpoint: "https://127.0.0.1:1", ...extra } as never),
-      (e) => e instanceof ClientError && e.code === "invalid_option" && message.test(e.message),
+      (e) =>
+        e instanceof InvalidOptionError && e.code === "invalid_option" && message.test(e.message),
       `${Object.keys(extra).join("+")}: ${message}`,
     );
   }

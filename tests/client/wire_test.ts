@@ -13,7 +13,7 @@ import {
   type EchoRequest,
   EchoRequestSchema,
 } from "./proto/gen/fixture/client/v1/echo_pb.ts";
-import { type EchoServer, startEcho } from "./support.ts";
+import { type EchoServer, startEcho } from "../support/client.ts";
 
 const all: ClientProtocol[] = ["connect", "grpc-web", "grpc"];
 const endpointOf = (s: EchoServer, p: ClientProtocol) => p === "grpc" ? s.grpc : s.http;

@@ -1,7 +1,7 @@
 // Wrong invocations of the atreus CLI end with a message naming the problem and a non-zero
 // exit code, and leave the file system as it was.
 import assert from "node:assert/strict";
-import { atreus, tempDir } from "./cli.ts";
+import { atreus, tempDir } from "../support/cli.ts";
 import { root } from "../support/tools.ts";
 
 const repo = root.replace(/\/$/, "");

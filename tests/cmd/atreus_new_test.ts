@@ -13,7 +13,7 @@ import { fromError } from "../../errors/mod.ts";
 import { bufCurl } from "../support/clients.ts";
 import { Child, freePort, run } from "../support/process.ts";
 import { root } from "../support/tools.ts";
-import { atreus, CLI, nth, tempDir } from "./cli.ts";
+import { atreus, CLI, nth, tempDir } from "../support/cli.ts";
 import { promtool } from "../support/promtool.ts";
 
 const repo = root.replace(/\/$/, "");

@@ -20,7 +20,7 @@ import { projectTemplates, protoTemplate } from "../../cmd/atreus/templates.ts";
 import { findExecutable } from "../../cmd/atreus/locate.ts";
 import { googleApiProto, googleApiProtos } from "../../cmd/atreus/third_party.ts";
 import { root } from "../support/tools.ts";
-import { tempDir } from "./cli.ts";
+import { tempDir } from "../support/cli.ts";
 
 const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
 

@@ -3,9 +3,9 @@
 // deletes, broken values, failures, ACL tokens, datacenters. Every case here is one a real agent
 // produces, so no fake of the KV API is left.
 import assert from "node:assert/strict";
-import { ConfigError, consul, createConfig } from "../../config/mod.ts";
+import { ConfigError, consul, createConfig, InvalidOptionError } from "../../config/mod.ts";
 import { type ConsulAgent, recordingProxy, startConsul } from "../support/consul.ts";
-import { Events, recordingLogger, waitUntil } from "./helpers.ts";
+import { Events, recordingLogger, waitUntil } from "../support/config.ts";
 
 const TOKEN = "secret";
 
@@ -38,7 +38,7 @@ Deno.test("consul: recursive load, blocking watch, deletes, broken values, failu
     })],
     onError: errors.push,
     logger: recordingLogger(),
-    retry: { initialMs: 10, maxMs: 50 },
+    backoff: { initialMs: 10, maxMs: 50 },
   });
   const blockingQueries = () =>
     proxy.requests.filter((r) => new URL(r.url, "http://x").searchParams.has("index")).length;
@@ -172,9 +172,14 @@ Deno.test("consul: ACL refusals, missing prefixes, other datacenters and bad opt
 
     assert.throws(
       () => consul({ endpoint: agent.address, prefix: "/" }),
-      /prefix must be a non-empty/,
+      (e: unknown) =>
+        e instanceof InvalidOptionError && e.option === "prefix" &&
+        e.message === 'consul: prefix must be a non-empty KV path, got "/"',
     );
-    assert.throws(() => consul({ endpoint: "consul:8500", prefix: "a" }), ConfigError);
+    assert.throws(
+      () => consul({ endpoint: "consul://x:8500", prefix: "a" }),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === "endpoint",
+    );
   } finally {
     await agent.close();
   }

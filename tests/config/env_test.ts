@@ -1,6 +1,6 @@
 // Environment source: Kratos-style flat keys, nested `__` overrides, prefixes, Worker bindings.
 import assert from "node:assert/strict";
-import { ConfigError, createConfig, env, memory } from "../../config/mod.ts";
+import { ConfigError, createConfig, env, InvalidOptionError, memory } from "../../config/mod.ts";
 
 Deno.test("nested env names override deep keys; flat names serve placeholders", async () => {
   const vars = {
@@ -80,5 +80,5 @@ Deno.test("malformed prefixed names and bad options are clear errors", async () 
     (e: unknown) => e instanceof ConfigError && /cannot map APP__A____B/.test(e.message),
   );
   await config.close();
-  assert.throws(() => env({ separator: "" }), ConfigError);
+  assert.throws(() => env({ separator: "" }), InvalidOptionError);
 });

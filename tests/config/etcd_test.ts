@@ -1,10 +1,10 @@
 // The etcd source against a real etcd: load, watch, broken values, reconnect after a restart,
 // idle reconnects, and re-listing after compaction.
 import assert from "node:assert/strict";
-import { ConfigError, createConfig, etcd } from "../../config/mod.ts";
+import { ConfigError, createConfig, etcd, InvalidOptionError } from "../../config/mod.ts";
 import { etcdTest, startEtcd } from "../support/etcd.ts";
-import { etcdClient, partitionableFetch } from "./etcd_client.ts";
-import { Events, recordingLogger, waitUntil } from "./helpers.ts";
+import { etcdClient, partitionableFetch } from "../support/etcd_raw.ts";
+import { Events, recordingLogger, waitUntil } from "../support/config.ts";
 
 etcdTest("prefix load, watch, broken value, and reconnect after etcd restarts", async (version) => {
   const server = await startEtcd(version);
@@ -19,7 +19,7 @@ etcdTest("prefix load, watch, broken value, and reconnect after etcd restarts", 
       sources: [etcd({ endpoint: server.endpoint, prefix })],
       onError: errors.push,
       logger: recordingLogger(),
-      retry: { initialMs: 50, maxMs: 400 },
+      backoff: { initialMs: 50, maxMs: 400 },
     });
     await config.load();
     assert.deepEqual(config.value("").raw(), {
@@ -101,13 +101,24 @@ etcdTest("a single key, a format option, and clear errors", async (version) => {
     );
     await wrongPath.close();
 
-    assert.throws(() => etcd({ endpoint: server.endpoint }), /exactly one of key or prefix/);
-    assert.throws(() => etcd({ endpoint: server.endpoint, key: "a", prefix: "b" }), ConfigError);
+    const invalid = (option: string, message: RegExp) => (e: unknown) =>
+      e instanceof InvalidOptionError && e.option === option && message.test(e.message);
     assert.throws(
-      () => etcd({ endpoint: "127.0.0.1:2379", key: "a" }),
-      /http:\/\/ or https:\/\/ URL/,
+      () => etcd({ endpoint: server.endpoint }),
+      invalid("key or prefix", /^etcd: key or prefix must be given, exactly one of them/),
     );
-    assert.throws(() => etcd({ endpoint: server.endpoint, key: "" }), /non-empty/);
+    assert.throws(
+      () => etcd({ endpoint: server.endpoint, key: "a", prefix: "b" }),
+      invalid("key or prefix", /got \{"key":"a","prefix":"b"\}/),
+    );
+    assert.throws(
+      () => etcd({ endpoint: "ftp://127.0.0.1:2379", key: "a" }),
+      invalid("endpoint", /must be an http\(s\) URL/),
+    );
+    assert.throws(
+      () => etcd({ endpoint: server.endpoint, key: "" }),
+      invalid("key", /must be a non-empty string, got ""/),
+    );
   } finally {
     await server.close();
   }
@@ -160,7 +171,7 @@ etcdTest("after a partition past a compaction the watcher lists again", async (v
       sources: [etcd({ endpoint: server.endpoint, key: "/cmp/config.yaml", fetch: net.fetch })],
       onError: errors.push,
       logger: recordingLogger(),
-      retry: { initialMs: 20, maxMs: 100 },
+      backoff: { initialMs: 20, maxMs: 100 },
     });
     await config.load();
     const seen = new Events<number>();

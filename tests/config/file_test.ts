@@ -1,8 +1,9 @@
 // The file source against real files: formats, directory order, atomic rename-and-replace
 // saves, a broken edit kept out, backup-style saves, added and removed files, and symlink swaps.
 import assert from "node:assert/strict";
-import { ConfigError, createConfig, file } from "../../config/mod.ts";
-import { Events, recordingLogger } from "./helpers.ts";
+import { ConfigError, createConfig, file, InvalidOptionError } from "../../config/mod.ts";
+import { Events, recordingLogger } from "../support/config.ts";
+import { bundleWorker, startWorkerd, type Workerd, workerdConfig } from "../support/workerd.ts";
 
 /** A temporary directory removed when the `await using` scope ends. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -160,7 +161,7 @@ Deno.test("missing paths, unknown formats and bad documents are clear errors", a
   );
   await Deno.writeTextFile(`${dir}/empty.yaml`, "");
   await load(`${dir}/empty.yaml`);
-  assert.throws(() => file(""), ConfigError);
+  assert.throws(() => file(""), InvalidOptionError);
 });
 
 Deno.test("custom decoders add formats", async () => {
@@ -177,22 +178,30 @@ Deno.test("custom decoders add formats", async () => {
   assert.deepEqual(config.value("").raw(), { port: "80", host: "h" });
 });
 
-Deno.test("on Cloudflare Workers the file source says it is unavailable", async () => {
-  Object.defineProperty(navigator, "userAgent", {
-    value: "Cloudflare-Workers",
-    configurable: true,
-  });
+Deno.test("on Cloudflare Workers (real workerd) the file source says it is unavailable", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "atreus-config-workerd-" });
+  let workerd: Workerd | undefined;
   try {
-    const config = createConfig({ sources: [file("/etc/app/config.yaml")] });
-    await assert.rejects(config.load(), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.equal(e.code, "unsupported");
-      assert.match(e.message, /no file system \(Cloudflare Workers\); use env\(\)/);
-      return true;
-    });
-    await config.close();
+    await bundleWorker("tests/config/worker_probe.ts", `${dir}/worker.js`);
+    const running = await startWorkerd(dir, (port) => workerdConfig(port), "/ready");
+    workerd = running;
+    for (const round of [1, 2]) {
+      // Twice: a refused source leaves the worker serving.
+      const res = await fetch(`${running.base}/`, { signal: AbortSignal.timeout(20_000) });
+      const body = await res.text();
+      assert.equal(res.status, 200, `round ${round}: ${body}\n${running.child.output}`);
+      const out = JSON.parse(body);
+      assert.equal(out.userAgent, "Cloudflare-Workers", "this is workerd, not a fake");
+      assert.equal(out.fileSource.name, "ConfigError");
+      assert.equal(out.fileSource.code, "unsupported");
+      assert.match(out.fileSource.message, /no file system \(Cloudflare Workers\); use env\(\)/);
+      assert.equal(out.badOption.name, "InvalidOptionError");
+      assert.equal(out.badOption.code, "invalid_option");
+      assert.match(out.badOption.message, /^file: path must be a non-empty string/);
+      assert.equal(out.memory, "warn");
+    }
   } finally {
-    delete (navigator as unknown as Record<string, unknown>).userAgent;
+    if (workerd) await workerd.close();
+    else await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
-  assert.notEqual(navigator.userAgent, "Cloudflare-Workers");
 });

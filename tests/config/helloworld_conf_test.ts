@@ -6,7 +6,7 @@ import type { ConfigError } from "../../config/mod.ts";
 import { loadConfig } from "../../examples/helloworld/internal/conf/load.ts";
 import { type Log, LogLevel, LogSchema } from "../../examples/helloworld/gen/conf/conf_pb.ts";
 import { root } from "../support/tools.ts";
-import { Events, recordingLogger } from "./helpers.ts";
+import { Events, recordingLogger } from "../support/config.ts";
 
 Deno.test("helloworld config scans into Bootstrap", async () => {
   const { bootstrap, config } = await loadConfig({ vars: {} });

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { ConfigError, createConfig, nacos } from "../../config/mod.ts";
-import { md5Hex } from "../../config/md5.ts";
-import { startFakeNacos } from "./fake_nacos.ts";
-import { Events, recordingLogger, waitUntil } from "./helpers.ts";
+import { ConfigError, createConfig, InvalidOptionError, nacos } from "../../config/mod.ts";
+import { md5Hex } from "../../internal/nacos/md5.ts";
+import { startFakeNacos } from "../support/nacos.ts";
+import { Events, recordingLogger, waitUntil } from "../support/config.ts";
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
@@ -27,7 +27,7 @@ Deno.test("nacos: load, listener watch, token renewal, broken content and delete
     })],
     onError: errors.push,
     logger: recordingLogger(),
-    retry: { initialMs: 10, maxMs: 50 },
+    backoff: { initialMs: 10, maxMs: 50 },
   });
   try {
     await config.load();
@@ -125,19 +125,24 @@ Deno.test("nacos: missing configs, refused logins and bad options are clear erro
       load({ ...base, password: "bad", dataId: "a.yaml" }),
       /nacos: login: HTTP 403 unknown user!/,
     );
+    const invalid = (option: string, message: RegExp) => (e: unknown) =>
+      e instanceof InvalidOptionError && e.option === option && message.test(e.message);
     assert.throws(
       () => nacos({ endpoint: fake.endpoint, dataId: "" }),
-      /dataId must be a non-empty/,
+      invalid("dataId", /^nacos: dataId must be a non-empty string/),
     );
     assert.throws(
       () => nacos({ endpoint: fake.endpoint, dataId: "noext" }),
-      /cannot tell the format/,
+      invalid("format", /data id "noext" has no extension/),
     );
     assert.throws(
       () => nacos({ endpoint: fake.endpoint, dataId: "a.yaml", username: "u" }),
-      /both username and password/,
+      invalid("password", /username and password go together/),
     );
-    assert.throws(() => nacos({ endpoint: "nacos:8848", dataId: "a.yaml" }), ConfigError);
+    assert.throws(
+      () => nacos({ endpoint: "nacos://x:8848", dataId: "a.yaml" }),
+      invalid("endpoint", /http\(s\) URL/),
+    );
   } finally {
     await fake.close();
   }

@@ -8,8 +8,8 @@ import {
   ServerSchema,
   SettingsSchema,
 } from "../fixtures/proto/config/gen/fixture/config/v1/settings_pb.ts";
-import { Events, recordingLogger } from "./helpers.ts";
-import { httpSchema } from "./schema.ts";
+import { Events, recordingLogger } from "../support/config.ts";
+import { httpSchema } from "../support/config_schema.ts";
 
 const settings = {
   server: { addr: ":8000", timeout: "1.5s", port: "8000" },

@@ -1,6 +1,13 @@
 // Typed accessors: strings, numbers, booleans, durations, arrays, maps; fallbacks and errors.
 import assert from "node:assert/strict";
-import { ConfigError, createConfig, memory } from "../../config/mod.ts";
+import {
+  ConfigError,
+  createConfig,
+  env,
+  file,
+  InvalidOptionError,
+  memory,
+} from "../../config/mod.ts";
 import { formatProtoDuration, parseDurationNs } from "../../config/duration.ts";
 
 const isCode = (code: string) => (e: unknown) => e instanceof ConfigError && e.code === code;
@@ -96,11 +103,16 @@ Deno.test("duration parsing is exact and rejects ambiguous or malformed text", (
 });
 
 Deno.test("using a config before load, after close, or with bad options is a usage error", async () => {
-  assert.throws(() => createConfig({} as never), isCode("usage"));
-  assert.throws(
-    () => createConfig({ sources: [{}] } as never),
-    /sources\[0\] is not a config source/,
-  );
+  const invalid = (option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e.option === option && e.message.startsWith("createConfig:");
+  assert.throws(() => createConfig({} as never), invalid("sources"));
+  assert.throws(() => createConfig({ sources: [{}] } as never), invalid("sources[0]"));
+  const invalid2 = (component: string, option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e.option === option &&
+    e.message.startsWith(`${component}: ${option} must be`);
+  assert.throws(() => env({ separator: "" }), invalid2("env", "separator"));
+  assert.throws(() => file(""), invalid2("file", "path"));
+  assert.throws(() => file("x.yaml", { debounceMs: -1 }), invalid2("file", "debounceMs"));
   const config = createConfig({ sources: [memory({ a: 1 })] });
   assert.throws(() => config.value("a"), /call load\(\) first/);
   await config.load();

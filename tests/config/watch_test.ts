@@ -1,9 +1,17 @@
 // Watching: several observers per key, typed subscriptions that get a freshly scanned value,
 // and changes that fail to resolve or validate being rejected while the last good config stays.
 import assert from "node:assert/strict";
-import { ConfigError, createConfig, memory, type Value } from "../../config/mod.ts";
-import { Events, recordingLogger } from "./helpers.ts";
-import { type Http, httpSchema } from "./schema.ts";
+import {
+  ConfigError,
+  createConfig,
+  file,
+  memory,
+  type Source,
+  type Value,
+} from "../../config/mod.ts";
+import { pollWatcher } from "../../config/poll.ts";
+import { Events, recordingLogger } from "../support/config.ts";
+import { type Http, httpSchema } from "../support/config_schema.ts";
 
 const base = {
   server: { http: { addr: ":8000", timeout: "1s" } },
@@ -130,7 +138,7 @@ Deno.test("a failing watcher is reported and retried with backoff until it recov
   const config = createConfig({
     logger: recordingLogger(),
     onError: errors.push,
-    retry: { initialMs: 1, maxMs: 5 },
+    backoff: { initialMs: 1, maxMs: 5 },
     sources: [{
       name: "flaky",
       load: () => Promise.resolve([{ key: "", value: { n: 0 }, format: "" }]),
@@ -140,7 +148,7 @@ Deno.test("a failing watcher is reported and retried with backoff until it recov
             calls++;
             if (calls <= 3) return Promise.reject(new Error(`down ${calls}`));
             if (calls === 4) return Promise.resolve([{ key: "", value: { n: 4 }, format: "" }]);
-            return new Promise<null>(() => {});
+            return new Promise<never>(() => {});
           },
           stop: () => Promise.resolve(),
         }),
@@ -170,7 +178,7 @@ Deno.test("a source that cannot watch fails load, stops the watchers already sta
         load: () => Promise.resolve([{ key: "a", value: 1, format: "" }]),
         watch: () =>
           Promise.resolve({
-            next: () => new Promise<null>(() => {}),
+            next: () => new Promise<never>(() => {}),
             stop: () => Promise.resolve(void stopped++),
           }),
       },
@@ -179,7 +187,7 @@ Deno.test("a source that cannot watch fails load, stops the watchers already sta
         load: () => Promise.resolve([]),
         watch: () =>
           ++attempts === 1 ? Promise.reject(new Error("inotify limit reached")) : Promise.resolve({
-            next: () => new Promise<null>(() => {}),
+            next: () => new Promise<never>(() => {}),
             stop: () => Promise.resolve(),
           }),
       },
@@ -197,3 +205,50 @@ Deno.test("a source that cannot watch fails load, stops the watchers already sta
   await config.close();
   assert.equal(stopped, 2);
 });
+
+// One Watcher contract, the registry's: stop() rejects a pending next() and every later one
+// with code watcher_stopped (tests/support/registry_conformance.ts checks the registry side).
+Deno.test("every watcher: stop() rejects a pending next() and every later one with watcher_stopped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/app.yaml`, "a: 1\n");
+    const sources: Source[] = [
+      memory({ a: 1 }),
+      file(dir, { debounceMs: 60_000 }),
+      {
+        name: "poll",
+        load: () => Promise.resolve([]),
+        watch: () =>
+          Promise.resolve(
+            pollWatcher("poll", (signal) =>
+              new Promise((resolve) =>
+                signal.addEventListener("abort", () => resolve(null))
+              )),
+          ),
+      },
+    ];
+    for (const source of sources) {
+      const watcher = await source.watch!();
+      const stopped = (e: unknown) =>
+        e instanceof ConfigError && e.code === "watcher_stopped" &&
+        e.message.endsWith("the watcher was stopped");
+      // The handler is attached before stop(), which the pending next() does not outlive.
+      const pending = within(watcher.next(), 5_000).then(() => "resolved", (e: unknown) => e);
+      await watcher.stop();
+      assert.ok(stopped(await pending), `${source.name}: pending next()`);
+      await assert.rejects(watcher.next(), stopped, `${source.name}: next() after stop()`);
+      await assert.rejects(watcher.next(), stopped, `${source.name}: every later next()`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// `promise`, or a rejection once `ms` passed: a contract broken by hanging fails, not stalls.
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

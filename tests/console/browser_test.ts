@@ -55,7 +55,7 @@ Deno.test("atreus console in Chromium: services, health, API, calls, metrics, SI
     children.push(child);
     return child;
   };
-  const planted = etcdRegistry({ endpoint: etcd.endpoint, ttl: 15 });
+  const planted = etcdRegistry({ endpoint: etcd.endpoint, ttlMs: 15_000 });
   const evil = {
     id: "evil-1",
     name: `evil<svg onload="window.__pwned = 4">`,

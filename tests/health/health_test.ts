@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { grpc, grpcJsClient } from "../support/clients.ts";
-import { loadShop } from "../reflection/fixture.ts";
-import { openWatch } from "./watch.ts";
+import { loadShop } from "../support/reflection_fixture.ts";
+import { openWatch } from "../support/health_watch.ts";
 import {
   Health,
   HealthCheckResponse_ServingStatus as Status,

@@ -7,7 +7,7 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { HealthCheckResponse_ServingStatus as Status } from "../../internal/gen/grpc/health/v1/health_pb.ts";
 import { bufCurl, grpc } from "../support/clients.ts";
-import { openWatch } from "./watch.ts";
+import { openWatch } from "../support/health_watch.ts";
 import { type Runtime, startHelloworld } from "../support/helloworld.ts";
 
 const SAY = "/helloworld.v1.Greeter/SayHello";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { filter, type FilterOptions, type Level, levels, type Logger } from "../../log/mod.ts";
 import * as log from "../../log/mod.ts";
-import { collector } from "./collect.ts";
+import { collector } from "../support/log.ts";
 
 interface Row {
   name: string;

@@ -1,7 +1,7 @@
 // The Helper's plain, printf and key/value methods, and the global logger.
 import assert from "node:assert/strict";
 import * as log from "../../log/mod.ts";
-import { collector } from "./collect.ts";
+import { collector } from "../support/log.ts";
 
 Deno.test("every level has plain, f and w methods", async () => {
   const { logger, lines } = collector();

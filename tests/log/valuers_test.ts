@@ -5,7 +5,7 @@ import * as log from "../../log/mod.ts";
 import { newValues, runWithValues } from "../../internal/context.ts";
 import { traceContextKey } from "../../internal/trace.ts";
 import { appInfoKey } from "../../transport/mod.ts";
-import { collector } from "./collect.ts";
+import { collector } from "../support/log.ts";
 
 // `dir/file:line` of the line that calls this, as caller() prints it.
 function here(): string {

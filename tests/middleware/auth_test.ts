@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { auth, selector } from "../../middleware/mod.ts";
-import { code, forbidden, reason } from "../../errors/mod.ts";
+import { code, forbidden, InvalidOptionError, reason } from "../../errors/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, type TestServers, transports } from "../support/servers.ts";
 import type { Middleware } from "../../transport/mod.ts";
@@ -181,6 +181,24 @@ Deno.test("auth: reason UNAUTHORIZED answers like Go Kratos for every failure", 
     await assertRejected(servers, `Bearer ${expired}`, "UNAUTHORIZED", /token expired/);
     await assertRejected(servers, "Bearer x.y.z", "UNAUTHORIZED", /malformed/);
   });
+});
+
+Deno.test("auth: clockToleranceMs accepts a token that expired within it, not one before", async () => {
+  const expired = await hs256({ sub: "ann", exp: nowSec() - 30 });
+  const lenient = auth.server({ verify: { secret }, clockToleranceMs: 120_000 });
+  await withServers([lenient], async (servers) => {
+    for (const [protocol, r] of Object.entries(await callAll(servers, `Bearer ${expired}`))) {
+      assert.equal(r.error, undefined, `${protocol}: ${r.error}`);
+    }
+  });
+  const strict = auth.server({ verify: { secret }, clockToleranceMs: 5_000 });
+  await withServers([strict], async (servers) => {
+    await assertRejected(servers, `Bearer ${expired}`, "TOKEN_EXPIRED", /token expired/);
+  });
+  assert.throws(
+    () => auth.server({ verify: { secret }, clockToleranceMs: -1 }),
+    (e: unknown) => e instanceof InvalidOptionError && e.option === "clockToleranceMs",
+  );
 });
 
 Deno.test("auth: a custom verify function; its own AtreusErrors pass through", async () => {

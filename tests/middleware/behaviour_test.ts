@@ -21,7 +21,7 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createRegistry } from "@bufbuild/protobuf";
 import { grpc, grpcJsClient } from "../support/clients.ts";
 import { startServers, transports } from "../support/servers.ts";
-import { callRequest, streamResponse } from "../client/support.ts";
+import { callRequest, streamResponse } from "../support/client.ts";
 
 function captureLogger() {
   const lines: string[] = [];
@@ -215,7 +215,7 @@ Deno.test("timeout: per-operation deadlines fail with DeadlineExceeded and propa
     },
   };
   const policy = { operations: { "/helloworld.v1.Greeter/SayHello": 300 } };
-  const servers = await startServers([[Greeter, impl]], [timeout(policy)], { timeout: 0 });
+  const servers = await startServers([[Greeter, impl]], [timeout(policy)], { timeoutMs: 0 });
   try {
     for (const [kind, transport] of Object.entries(transports(servers))) {
       const client = createClient(Greeter, transport);

@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { fromError } from "../../errors/mod.ts";
 import { CIRCUIT_BREAKER_REASON, circuitBreaker, retry } from "../../middleware/mod.ts";
 import { createClient, type Next } from "../../transport/mod.ts";
-import { manualClock } from "../selector/support.ts";
+import { manualClock } from "../support/selector.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 import {
   callRequest,
@@ -13,7 +13,7 @@ import {
   streamResponse,
   unaryResponse,
   unavailable,
-} from "../client/support.ts";
+} from "../support/client.ts";
 
 /** Calls the breaker `n` times with `outcome`; returns how many reached the backend. */
 async function drive(

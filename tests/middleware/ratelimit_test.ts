@@ -4,14 +4,14 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { createBbrLimiter, processCpuSampler, ratelimit } from "../../middleware/mod.ts";
-import type { Done } from "../../middleware/ratelimit_bbr.ts";
+import type { BbrOptions, Done } from "../../middleware/ratelimit_bbr.ts";
 import { TokenBuckets } from "../../middleware/ratelimit_token_bucket.ts";
 import { code, fromError, reason } from "../../errors/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, transports } from "../support/servers.ts";
 
 /** A BBR limiter on a fake clock (ms) and a settable CPU reading (per-mille). */
-function fakeBbr(options: { windowMs?: number; buckets?: number; coolDownMs?: number } = {}) {
+function fakeBbr(options: Omit<BbrOptions, "cpu" | "now"> = {}) {
   const env = { t: 0, cpu: 0 };
   const limiter = createBbrLimiter({ ...options, cpu: () => env.cpu, now: () => env.t });
   return { env, limiter };

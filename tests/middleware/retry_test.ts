@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { newValues, runWithValues } from "../../internal/context.ts";
-import { serviceUnavailable, toConnectError } from "../../errors/mod.ts";
+import { InvalidOptionError, serviceUnavailable, toConnectError } from "../../errors/mod.ts";
 import { CIRCUIT_BREAKER_REASON, retry, type RetryOptions } from "../../middleware/mod.ts";
 import type { Balancer } from "../../selector/mod.ts";
 import {
@@ -13,7 +13,7 @@ import {
   createClient,
   deadlineKey,
 } from "../../transport/mod.ts";
-import { manualClock } from "../selector/support.ts";
+import { manualClock } from "../support/selector.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 import {
   callRequest,
@@ -21,7 +21,7 @@ import {
   streamResponse,
   unaryResponse,
   unavailable,
-} from "../client/support.ts";
+} from "../support/client.ts";
 
 type Method = Parameters<typeof callRequest>[0];
 
@@ -105,9 +105,7 @@ Deno.test("maxAttempts bounds the attempts; the last error is returned; ceilings
   let n = 0;
   const h = harness(() => new ConnectError(`fail ${++n}`, Code.Unavailable), {
     maxAttempts: 5,
-    initialBackoffMs: 100,
-    multiplier: 3,
-    maxBackoffMs: 500,
+    backoff: { initialMs: 100, factor: 3, maxMs: 500 },
     random: () => 1,
   });
   await assert.rejects(h.run("get"), (e: ConnectError) => e.rawMessage === "fail 5");
@@ -147,7 +145,7 @@ Deno.test("never sleeps past the deadline of the call", async () => {
     return runWithValues(values, fn);
   };
   // Wait 0.9 × 1000 ms with 100 ms left: give up at once, with the error.
-  const late = harness(() => unavailable(), { initialBackoffMs: 1_000, random: () => 0.9 });
+  const late = harness(() => unavailable(), { backoff: { initialMs: 1_000 }, random: () => 0.9 });
   await assert.rejects(
     inScope(100, () => late.run("get")),
     (e: ConnectError) => e.code === Code.Unavailable,
@@ -156,7 +154,7 @@ Deno.test("never sleeps past the deadline of the call", async () => {
   assert.deepEqual(late.sleeps, []);
   // The same wait with a minute left is fine.
   const early = harness((n, req) => n < 2 ? unavailable() : unaryResponse(req), {
-    initialBackoffMs: 1_000,
+    backoff: { initialMs: 1_000 },
     random: () => 0.9,
   });
   await inScope(60_000, () => early.run("get"));
@@ -216,11 +214,14 @@ Deno.test("client and bidi streams are never retried", async () => {
   }
 });
 
-Deno.test("bad options are RangeErrors", () => {
-  assert.throws(() => retry({ maxAttempts: 0 }), RangeError);
-  assert.throws(() => retry({ maxAttempts: 1.5 }), RangeError);
-  assert.throws(() => retry({ initialBackoffMs: 0 }), RangeError);
-  assert.throws(() => retry({ multiplier: 0.5 }), RangeError);
+Deno.test("bad options are InvalidOptionErrors naming the option", () => {
+  const invalid = (option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e instanceof RangeError && e.option === option &&
+    e.message.startsWith("retry");
+  assert.throws(() => retry({ maxAttempts: 0 }), invalid("maxAttempts"));
+  assert.throws(() => retry({ maxAttempts: 1.5 }), invalid("maxAttempts"));
+  assert.throws(() => retry({ backoff: { initialMs: 0 } }), invalid("backoff.initialMs"));
+  assert.throws(() => retry({ backoff: { factor: 0.5 } }), invalid("backoff.factor"));
   assert.throws(() => retry({ budget: { ratio: -1 } }), RangeError);
 });
 
@@ -268,10 +269,10 @@ Deno.test("through a client, the call's timeout bounds the retries", async () =>
   const sleeps: number[] = [];
   const client = createClient(Echo, {
     endpoint: bad.http,
-    timeout: 200,
+    timeoutMs: 200,
     middleware: [
       retry({
-        initialBackoffMs: 1_000,
+        backoff: { initialMs: 1_000 },
         random: () => 0.5,
         sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
       }),

@@ -6,7 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { timeout } from "../../middleware/mod.ts";
 import type { CallResponse } from "../../transport/mod.ts";
-import { callRequest, streamResponse } from "../client/support.ts";
+import { callRequest, streamResponse } from "../support/client.ts";
 import { EchoReplySchema } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 
 const LONG = 60_000;

@@ -2,7 +2,7 @@
 // on the gRPC server and over Connect and gRPC-Web on the HTTP server (buf curl reflects over
 // the protocol of the call, on h2c).
 import assert from "node:assert/strict";
-import { loadShop } from "./fixture.ts";
+import { loadShop } from "../support/reflection_fixture.ts";
 import { bufCurl } from "../support/clients.ts";
 import { run } from "../support/process.ts";
 import { startServers } from "../support/servers.ts";

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { type Answer, filesOf, openReflection, VERSIONS } from "./client.ts";
-import { loadShop } from "./fixture.ts";
+import { type Answer, filesOf, openReflection, VERSIONS } from "../support/reflection_client.ts";
+import { loadShop } from "../support/reflection_fixture.ts";
 import { startServers, type TestServers } from "../support/servers.ts";
 import type { Middleware } from "../../transport/mod.ts";
 

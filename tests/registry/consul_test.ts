@@ -1,13 +1,18 @@
 // The Consul adapter against a real `consul agent -dev` (v1.14.4, tests/support/consul.ts),
 // with a recording proxy in front where a test reads the requests or needs the agent to fail
-// or vanish. The stateful fake (tests/registry/fakes/consul.ts) remains only for what a real
+// or vanish. The stateful fake (tests/support/consul_fake.ts) remains only for what a real
 // agent cannot produce: catalog entries that its own validation would refuse to store.
 import assert from "node:assert/strict";
-import { consul, RegistryError, type RegistryEvent } from "../../registry/mod.ts";
+import {
+  consul,
+  InvalidOptionError,
+  RegistryError,
+  type RegistryEvent,
+} from "../../registry/mod.ts";
 import { recordingProxy, startConsul } from "../support/consul.ts";
-import { runConformance } from "./conformance.ts";
-import { startFakeConsul } from "./fakes/consul.ts";
-import { eventually, uniqueName, watchUntil } from "./wait.ts";
+import { runConformance } from "../support/registry_conformance.ts";
+import { startFakeConsul } from "../support/consul_fake.ts";
+import { eventually, uniqueName, watchUntil } from "../support/wait.ts";
 
 runConformance({
   name: "consul 1.14 (real agent)",
@@ -20,11 +25,11 @@ runConformance({
     return {
       registry: (onEvent) =>
         consul({
-          address: agent.address,
+          endpoint: agent.address,
           healthCheck: false,
-          healthCheckInterval: 1,
-          waitSeconds: 5,
-          retryInitialMs: 100,
+          healthCheckIntervalMs: 1_000,
+          waitMs: 5_000,
+          backoff: { initialMs: 100 },
           timeoutMs: 1_000,
           onEvent,
         }),
@@ -37,7 +42,7 @@ runConformance({
 Deno.test("consul: the registration payload is Kratos's, the agent stores it so, the check passes at once", async () => {
   const agent = await startConsul({ managementToken: "secret" });
   const proxy = recordingProxy(agent.address);
-  const registry = consul({ address: proxy.address, token: "secret", tags: ["extra"] });
+  const registry = consul({ endpoint: proxy.address, token: "secret", tags: ["extra"] });
   try {
     await registry.register({
       id: "id-1",
@@ -103,7 +108,7 @@ Deno.test("consul: the registration payload is Kratos's, the agent stores it so,
       2,
     );
     // Without the token the agent refuses, and the error says so.
-    const anonymous = consul({ address: agent.address, heartbeat: false });
+    const anonymous = consul({ endpoint: agent.address, heartbeat: false });
     await assert.rejects(
       anonymous.register({ id: "x", name: "x", version: "", metadata: {}, endpoints: [] }),
       (e: unknown) => e instanceof RegistryError && /403/.test(e.message),
@@ -126,7 +131,11 @@ Deno.test("consul: TCP checks decide visibility; discovery decodes like Kratos",
     l.close();
     return p;
   })();
-  const registry = consul({ address: agent.address, heartbeat: false, healthCheckInterval: 1 });
+  const registry = consul({
+    endpoint: agent.address,
+    heartbeat: false,
+    healthCheckIntervalMs: 1_000,
+  });
   try {
     const name = uniqueName();
     const up = {
@@ -188,7 +197,7 @@ for (const kind of ["real", "fake"] as const) {
       const agent = await agents[kind]();
       const seen: RegistryEvent[] = [];
       const registry = consul({
-        address: agent.address,
+        endpoint: agent.address,
         healthCheck: false,
         heartbeat: false,
         onEvent: (e) => void seen.push(e),
@@ -233,7 +242,7 @@ for (const kind of ["real", "fake"] as const) {
           const blocking = agent.requests.filter((r) => r.url.includes("index="));
           assert.ok(blocking.length > 0);
           assert.ok(
-            blocking.every((r) => r.url.includes("passing=1") && r.url.includes("wait=55s")),
+            blocking.every((r) => r.url.includes("passing=1") && r.url.includes("wait=55000ms")),
           );
         } finally {
           await watcher.stop();
@@ -252,11 +261,11 @@ Deno.test("consul: a watcher keeps its last list while the agent is unreachable"
   const proxy = recordingProxy(agent.address);
   const seen: RegistryEvent[] = [];
   const registry = consul({
-    address: proxy.address,
+    endpoint: proxy.address,
     healthCheck: false,
     heartbeat: false,
-    waitSeconds: 1,
-    retryInitialMs: 50,
+    waitMs: 1_000,
+    backoff: { initialMs: 50 },
     timeoutMs: 500,
     onEvent: (e) => void seen.push(e),
   });
@@ -287,9 +296,13 @@ Deno.test("consul: a watcher keeps its last list while the agent is unreachable"
   }
 });
 
-Deno.test("consul: malformed options are rejected with invalid_option", () => {
-  const invalid = (e: unknown) => e instanceof RegistryError && e.code === "invalid_option";
-  assert.throws(() => consul({ address: "" }), invalid);
-  assert.throws(() => consul({ address: "http://x", healthCheckInterval: 0 }), invalid);
-  assert.throws(() => consul({ address: "http://x", waitSeconds: Number.NaN }), invalid);
+Deno.test("consul: malformed options are rejected with InvalidOptionError", () => {
+  const invalid = (option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e.option === option && e.message.startsWith("consul: ");
+  assert.throws(() => consul({ endpoint: "" }), invalid("endpoint"));
+  assert.throws(
+    () => consul({ endpoint: "http://x", healthCheckIntervalMs: 0 }),
+    invalid("healthCheckIntervalMs"),
+  );
+  assert.throws(() => consul({ endpoint: "http://x", waitMs: Number.NaN }), invalid("waitMs"));
 });

@@ -5,16 +5,17 @@ import assert from "node:assert/strict";
 import {
   encodeInstance,
   etcd,
+  InvalidOptionError,
   type Registry,
   RegistryError,
   type RegistryEvent,
   type ServiceInstance,
   type Watcher,
 } from "../../registry/mod.ts";
-import { toBase64 } from "../../registry/etcd/gateway.ts";
+import { toBase64 } from "../../internal/base64.ts";
 import { etcdTest, type EtcdVersion, startEtcd } from "../support/etcd.ts";
-import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "./etcd_raw.ts";
-import { eventually, uniqueName, watchUntil } from "./wait.ts";
+import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "../support/etcd_raw.ts";
+import { eventually, uniqueName, watchUntil } from "../support/wait.ts";
 
 const events = (into: RegistryEvent[]) => (e: RegistryEvent) => void into.push(e);
 
@@ -129,12 +130,11 @@ etcdTest(
     const seen: RegistryEvent[] = [];
     const registry = etcd({
       endpoint: server.endpoint,
-      ttl,
+      ttlMs: ttl * 1000,
       timeoutMs: 500,
-      retryInitialMs: 100,
       // Capped well under the TTL, so the first retry after the restart always falls inside it
       // (the default 10 s cap would let the backoff outgrow the TTL during the outage).
-      retryMaxMs: 500,
+      backoff: { initialMs: 100, maxMs: 500 },
       onEvent: events(seen),
     });
     const key = "/microservices/restart/1";
@@ -176,7 +176,7 @@ etcdTest(
     const ttl = 3;
     const server = await startEtcd(version);
     const seen: RegistryEvent[] = [];
-    const registry = etcd({ endpoint: server.endpoint, ttl, onEvent: events(seen) });
+    const registry = etcd({ endpoint: server.endpoint, ttlMs: ttl * 1000, onEvent: events(seen) });
     const key = "/microservices/lost/1";
     try {
       await registry.register({ id: "1", name: "lost", version: "", metadata: {}, endpoints: [] });
@@ -203,7 +203,7 @@ etcdTest("keepalive holds the registration well past its TTL", async (version) =
   const ttl = 2;
   const server = await startEtcd(version);
   const counting = countingFetch();
-  const registry = etcd({ endpoint: server.endpoint, ttl, fetch: counting.fetch });
+  const registry = etcd({ endpoint: server.endpoint, ttlMs: ttl * 1000, fetch: counting.fetch });
   try {
     await registry.register({ id: "1", name: "kept", version: "", metadata: {}, endpoints: [] });
     const { lease } = (await getRaw(server.endpoint, "/microservices/kept/1"))!;
@@ -276,7 +276,7 @@ interface Watching {
 // A watcher on a fresh service with a short idle limit, counting the gateway calls it makes.
 async function watching(
   version: EtcdVersion,
-  watchIdleMs: number,
+  idleTimeoutMs: number,
   fn: (w: Watching) => Promise<void>,
 ): Promise<void> {
   const server = await startEtcd(version);
@@ -285,7 +285,7 @@ async function watching(
   const registry = etcd({
     endpoint: server.endpoint,
     fetch: counting.fetch,
-    watchIdleMs,
+    idleTimeoutMs,
     onEvent: events(seen),
   });
   try {
@@ -349,12 +349,18 @@ etcdTest("watch() and getService() fail with `unavailable` when etcd is down", a
   }
 });
 
-Deno.test("etcd: malformed options are rejected with invalid_option", () => {
-  const invalid = (e: unknown) => e instanceof RegistryError && e.code === "invalid_option";
-  assert.throws(() => etcd({ endpoint: "" }), invalid);
-  assert.throws(() => etcd({ endpoint: "ftp://x" }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", ttl: 1.5 }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", ttl: 0 }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", namespace: "relative" }), invalid);
-  assert.throws(() => etcd({ endpoint: "http://x", timeoutMs: -1 }), invalid);
+Deno.test("etcd: malformed options are rejected with InvalidOptionError", () => {
+  const invalid = (option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e.option === option && e.message.startsWith("etcd: ");
+  assert.throws(() => etcd({ endpoint: "" }), invalid("endpoint"));
+  assert.throws(() => etcd({ endpoint: "ftp://x" }), invalid("endpoint"));
+  assert.throws(() => etcd({ endpoint: "http://x", ttlMs: 1_500 }), invalid("ttlMs"));
+  assert.throws(() => etcd({ endpoint: "http://x", ttlMs: 0 }), invalid("ttlMs"));
+  assert.throws(
+    () => etcd({ endpoint: "http://x", backoff: { maxMs: -1 } }),
+    invalid("backoff.maxMs"),
+  );
+  assert.throws(() => etcd({ endpoint: "http://x", namespace: "relative" }), invalid("namespace"));
+  assert.throws(() => etcd({ endpoint: "http://x", timeoutMs: -1 }), invalid("timeoutMs"));
+  assert.throws(() => etcd({ endpoint: "http://x", idleTimeoutMs: 0 }), invalid("idleTimeoutMs"));
 });

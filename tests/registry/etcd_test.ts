@@ -2,7 +2,7 @@
 // etcd 3.4 and on etcd 3.6: the conformance suite, then Kratos interop and self-healing.
 import { etcd } from "../../registry/mod.ts";
 import { etcdVersions, startEtcd } from "../support/etcd.ts";
-import { runConformance } from "./conformance.ts";
+import { runConformance } from "../support/registry_conformance.ts";
 
 const TTL = 2;
 
@@ -19,8 +19,8 @@ for (const version of etcdVersions) {
         registry: (onEvent) =>
           etcd({
             endpoint: server.endpoint,
-            ttl: TTL,
-            retryInitialMs: 100,
+            ttlMs: TTL * 1000,
+            backoff: { initialMs: 100 },
             timeoutMs: 1_000,
             onEvent,
           }),

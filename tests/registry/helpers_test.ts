@@ -3,11 +3,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { backoff, sleep } from "../../internal/backoff.ts";
+import { InvalidOptionError } from "../../internal/options.ts";
 import { IdleTimeoutError, NdjsonParseError, readNdjson } from "../../internal/ndjson.ts";
-import { fromBase64, prefixEnd, toBase64 } from "../../registry/etcd/gateway.ts";
+import { fromBase64, toBase64 } from "../../internal/base64.ts";
+import { prefixEnd } from "../../internal/etcd/mod.ts";
 import { RegistryError, type RegistryEvent, type ServiceInstance } from "../../registry/mod.ts";
 import { keepAlive, KeeperSet } from "../../registry/keeper.ts";
-import { eventually } from "./wait.ts";
+import { eventually } from "../support/wait.ts";
 import { type Publish, startWatcher, WatcherSet } from "../../registry/watcher.ts";
 
 const streamOf = (chunks: string[]) =>
@@ -87,9 +89,11 @@ Deno.test("backoff: grows by the factor, stays within [d/2, d], caps, resets", (
   assert.equal(b.next(), 1_000);
   b.reset();
   assert.equal(b.next(), 100);
-  assert.throws(() => backoff({ initialMs: 0 }), RangeError);
-  assert.throws(() => backoff({ maxMs: Number.NaN }), RangeError);
-  assert.throws(() => backoff({ factor: 0.5 }), RangeError);
+  const invalid = (option: string) => (e: unknown) =>
+    e instanceof InvalidOptionError && e instanceof RangeError && e.option === option;
+  assert.throws(() => backoff({ initialMs: 0 }), invalid("backoff.initialMs"));
+  assert.throws(() => backoff({ maxMs: Number.NaN }), invalid("backoff.maxMs"));
+  assert.throws(() => backoff({ factor: 0.5 }), invalid("backoff.factor"));
 });
 
 Deno.test("sleep: an abort rejects with the signal's reason", async () => {

@@ -1,7 +1,7 @@
 // The in-process registry against the conformance suite, plus what only it promises.
 import assert from "node:assert/strict";
 import { memory, RegistryError } from "../../registry/mod.ts";
-import { runConformance } from "./conformance.ts";
+import { runConformance } from "../support/registry_conformance.ts";
 
 runConformance({
   name: "memory",

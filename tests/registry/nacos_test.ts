@@ -1,16 +1,17 @@
-// The Nacos adapter against a stateful fake of the v1 naming API (tests/registry/fakes/nacos.ts):
+// The Nacos adapter against a stateful fake of the v1 naming API (tests/support/nacos.ts):
 // no Nacos server can run here, so these are contract tests, not integration tests.
 import assert from "node:assert/strict";
 import {
   type FetchLike,
+  InvalidOptionError,
   nacos,
   RegistryError,
   type RegistryEvent,
   type ServiceInstance,
 } from "../../registry/mod.ts";
-import { runConformance } from "./conformance.ts";
-import { startFakeNacos } from "./fakes/nacos.ts";
-import { eventually, uniqueName } from "./wait.ts";
+import { runConformance } from "../support/registry_conformance.ts";
+import { startFakeNacos } from "../support/nacos.ts";
+import { eventually, uniqueName } from "../support/wait.ts";
 
 runConformance({
   name: "nacos (fake server)",
@@ -48,10 +49,10 @@ runConformance({
     return Promise.resolve({
       registry: (onEvent) =>
         nacos({
-          address: server.address,
+          endpoint: server.endpoint,
           pollIntervalMs: 100,
           beatIntervalMs: 200,
-          retryInitialMs: 100,
+          backoff: { initialMs: 100 },
           timeoutMs: 1_000,
           onEvent,
         }),
@@ -71,7 +72,7 @@ const twoEndpoints = (name: string): ServiceInstance => ({
 
 Deno.test("nacos: one instance per endpoint under <name>.<scheme>, Kratos's parameters", async () => {
   const server = startFakeNacos();
-  const registry = nacos({ address: server.address, accessToken: "tok", namespaceId: "ns1" });
+  const registry = nacos({ endpoint: server.endpoint, accessToken: "tok", namespace: "ns1" });
   try {
     const name = uniqueName();
     await registry.register(twoEndpoints(name));
@@ -111,7 +112,7 @@ Deno.test("nacos: one instance per endpoint under <name>.<scheme>, Kratos's para
 Deno.test("nacos: beats follow the server's clientBeatInterval", async () => {
   const server = startFakeNacos({ clientBeatIntervalMs: 100 });
   // Our own interval is a minute: only the server's answer can make beats this frequent.
-  const registry = nacos({ address: server.address, beatIntervalMs: 60_000 });
+  const registry = nacos({ endpoint: server.endpoint, beatIntervalMs: 60_000 });
   try {
     const name = uniqueName();
     await registry.register({ ...twoEndpoints(name), endpoints: ["grpc://127.0.0.1:9000"] });
@@ -145,7 +146,7 @@ Deno.test("nacos: malformed hosts are skipped and reported", async () => {
     return Response.json(body);
   };
   const registry = nacos({
-    address: server.address,
+    endpoint: server.endpoint,
     fetch: corrupting,
     onEvent: (e) => void seen.push(e),
   });
@@ -167,16 +168,55 @@ Deno.test("nacos: malformed hosts are skipped and reported", async () => {
 
 Deno.test("nacos: endpoints without a port and malformed options are rejected", async () => {
   const server = startFakeNacos();
-  const registry = nacos({ address: server.address });
+  const registry = nacos({ endpoint: server.endpoint });
   try {
     await assert.rejects(
       registry.register({ ...twoEndpoints("x"), endpoints: ["grpc://127.0.0.1"] }),
       (e: unknown) => e instanceof RegistryError && e.code === "invalid_instance",
     );
-    const invalid = (e: unknown) => e instanceof RegistryError && e.code === "invalid_option";
-    assert.throws(() => nacos({ address: "" }), invalid);
-    assert.throws(() => nacos({ address: "http://x", pollIntervalMs: 0 }), invalid);
-    assert.throws(() => nacos({ address: "http://x", weight: -1 }), invalid);
+    const invalid = (option: string) => (e: unknown) =>
+      e instanceof InvalidOptionError && e.option === option && e.message.startsWith("nacos: ");
+    assert.throws(() => nacos({ endpoint: "" }), invalid("endpoint"));
+    assert.throws(
+      () => nacos({ endpoint: "http://x", pollIntervalMs: 0 }),
+      invalid("pollIntervalMs"),
+    );
+    assert.throws(() => nacos({ endpoint: "http://x", weight: -1 }), invalid("weight"));
+    assert.throws(() => nacos({ endpoint: "http://x", username: "u" }), invalid("password"));
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("nacos: logs in, logs in again once when the token is refused, bad passwords fail clearly", async () => {
+  const server = startFakeNacos({ users: { nacos: "secret" } });
+  const registry = nacos({
+    endpoint: server.endpoint,
+    username: "nacos",
+    password: "secret",
+    beatIntervalMs: 60_000,
+    timeoutMs: 2_000,
+  });
+  const logins = () => server.requests.filter((r) => r.path === "/nacos/v1/auth/login").length;
+  const name = uniqueName();
+  try {
+    await registry.register(twoEndpoints(name));
+    assert.equal((await registry.getService(`${name}.grpc`)).length, 1);
+    assert.equal(logins(), 1, "one login serves every call while the token is valid");
+    server.expireTokens();
+    assert.ok((await registry.services()).includes(`${name}.grpc`));
+    assert.equal(logins(), 2, "a 403 logs in again, once");
+    const tokens = server.requests.filter((r) => r.path !== "/nacos/v1/auth/login")
+      .map((r) => r.params.get("accessToken"));
+    assert.ok(tokens.every((t) => typeof t === "string" && t !== ""), "every call carries a token");
+    const wrong = nacos({ endpoint: server.endpoint, username: "nacos", password: "wrong" });
+    await assert.rejects(
+      wrong.getService(`${name}.grpc`),
+      (e: unknown) =>
+        e instanceof RegistryError && e.code === "bad_response" && /nacos: login/.test(e.message),
+    );
+    await wrong.close();
   } finally {
     await registry.close();
     await server.close();

@@ -5,7 +5,7 @@ import { etcd } from "../../registry/mod.ts";
 import { createSelector, p2c, startResolver } from "../../selector/mod.ts";
 
 const endpoint = process.env.ETCD_ENDPOINT!;
-const registry = etcd({ endpoint, ttl: 5 });
+const registry = etcd({ endpoint, ttlMs: 5_000 });
 const name = `rt-${process.pid}`;
 const instance = {
   id: "1",

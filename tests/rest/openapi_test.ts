@@ -2,11 +2,18 @@
 // npm) and lists every annotated route with its parameters; the server publishes it.
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { parse } from "yaml";
 import { Bookstore } from "../fixtures/proto/bookstore/gen/bookstore/v1/bookstore_pb.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { createHttpServer, openapiDocument } from "../../transport/mod.ts";
 import { run } from "../support/process.ts";
 import { BUF, root } from "../support/tools.ts";
+
+type Operation = {
+  operationId?: string;
+  description?: string;
+  parameters?: { name: string; in: string; description?: string }[];
+};
 
 type Doc = {
   paths: Record<
@@ -115,10 +122,85 @@ Deno.test("the HTTP server serves its OpenAPI document and Swagger UI", async ()
   }
 });
 
-Deno.test("deno task openapi writes helloworld's document with proto comments", async () => {
-  const out = await run(Deno.execPath(), ["task", "openapi"], { cwd: root, timeoutMs: 60_000 });
-  assert.equal(out.code, 0, out.stderr);
-  const text = await Deno.readTextFile(`${root}examples/helloworld/openapi.yaml`);
-  assert.match(text, /description: Sends a greeting\./);
-  assert.match(text, /\/helloworld\/\{name\}:/);
+// The task as deno.json defines it, with --out sent to a temporary file: the test must not
+// rewrite the checked-in document, which it compares against instead.
+async function runOpenapiTask(out: string) {
+  const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+  const words = (config.tasks.openapi as string).split(/\s+/);
+  assert.deepEqual(words.slice(0, 3), ["deno", "run", "-A"], "the task runs a deno script");
+  const outAt = words.indexOf("--out");
+  assert.ok(outAt > 0, "the task names its --out");
+  const args = [...words.slice(1, outAt + 1), out, ...words.slice(outAt + 2)];
+  return await run(Deno.execPath(), args, { cwd: root, timeoutMs: 60_000 });
+}
+
+// What greeter.proto says, read from its text (not through buf): each rpc's leading comment
+// and HTTP rule, each message's and field's leading comment.
+async function protoComments() {
+  const text = await Deno.readTextFile(
+    `${root}examples/helloworld/api/helloworld/v1/greeter.proto`,
+  );
+  const rpcs = [...text.matchAll(
+    /\/\/ (.+)\n\s*rpc (\w+)\([^)]*\) returns \([^)]*\) \{[^}]*?\(google\.api\.http\) = \{(\w+): "([^"]+)"/g,
+  )].map(([, comment, name, verb, path]) => ({ comment, name, verb, path }));
+  const messages = [...text.matchAll(/\/\/ (.+)\nmessage (\w+) \{([^}]*)\}/g)].map(
+    ([, comment, name, body]) => ({
+      comment,
+      name,
+      fields: [...body.matchAll(/\/\/ (.+)\n\s*\w+ (\w+) = \d+;/g)].map(([, c, f]) => ({
+        comment: c,
+        name: f,
+      })),
+    }),
+  );
+  return { rpcs, messages };
+}
+
+Deno.test("deno task openapi writes helloworld's document with proto comments, as checked in", async () => {
+  const checkedIn = `${root}examples/helloworld/openapi.yaml`;
+  const before = await Deno.readFile(checkedIn);
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await runOpenapiTask(`${dir}/openapi.yaml`);
+    assert.equal(out.code, 0, out.stderr);
+    const text = await Deno.readTextFile(`${dir}/openapi.yaml`);
+    const doc = parse(text) as Omit<Doc, "paths"> & {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    await validate(doc);
+
+    const { rpcs, messages } = await protoComments();
+    assert.equal(rpcs.length, 2, "greeter.proto has two annotated rpcs");
+    assert.deepEqual(Object.keys(doc.paths).sort(), rpcs.map((r) => r.path).sort());
+    for (const rpc of rpcs) {
+      const op = doc.paths[rpc.path]?.[rpc.verb];
+      assert.ok(op, `${rpc.verb.toUpperCase()} ${rpc.path} for ${rpc.name}`);
+      assert.equal(op.operationId, `Greeter_${rpc.name}`);
+      assert.equal(op.description, rpc.comment, `${rpc.name}'s comment`);
+      for (const name of rpc.path.matchAll(/\{(\w+)\}/g).map((m) => m[1])) {
+        assert.ok(op.parameters?.some((p) => p.name === name && p.in === "path"), name);
+      }
+    }
+    // Query parameters of the stream carry the request fields' comments.
+    const stream = doc.paths["/helloworld/{name}/stream"].get;
+    const request = messages.find((m) => m.name === "HelloStreamRequest")!;
+    for (const field of request.fields.filter((f) => f.name !== "name")) {
+      const param = stream.parameters?.find((p) => p.name === field.name);
+      assert.equal(param?.in, "query", field.name);
+      assert.equal(param?.description, field.comment, `${field.name}'s comment`);
+    }
+    const reply = messages.find((m) => m.name === "HelloReply")!;
+    assert.equal(doc.components.schemas["helloworld.v1.HelloReply"]?.description, reply.comment);
+
+    // The checked-in document is what the task writes today (regenerate it when protos change),
+    // and the test left it untouched.
+    assert.equal(
+      new TextDecoder().decode(before),
+      text,
+      "examples/helloworld/openapi.yaml is stale",
+    );
+    assert.deepEqual(await Deno.readFile(checkedIn), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Node, p2c, random, wrr } from "../../selector/mod.ts";
-import { manualClock, node, seeded } from "./support.ts";
+import { manualClock, node, seeded } from "../support/selector.ts";
 
 const count = (picks: Node[]) => {
   const m = new Map<string, number>();

@@ -8,8 +8,8 @@ import {
   type Watcher,
 } from "../../registry/mod.ts";
 import { createSelector, startResolver } from "../../selector/mod.ts";
-import { eventually } from "../registry/wait.ts";
-import { instance } from "./support.ts";
+import { eventually } from "../support/wait.ts";
+import { instance } from "../support/selector.ts";
 
 Deno.test("resolver: applies the first list before resolving, then every change", async () => {
   const registry = memory();
@@ -66,7 +66,7 @@ Deno.test("resolver: a broken watch keeps the last list and is reopened", async 
     apply(nodes);
   };
   const resolver = await startResolver(flaky, "svc", selector, {
-    retryInitialMs: 10,
+    backoff: { initialMs: 10 },
     onError: (e) => errors.push(e),
   });
   try {

@@ -11,7 +11,8 @@ import {
   where,
   wrr,
 } from "../../selector/mod.ts";
-import { instance, node } from "./support.ts";
+import { InvalidOptionError } from "../../errors/mod.ts";
+import { instance, node } from "../support/selector.ts";
 
 Deno.test("node: built from an instance endpoint like Kratos's selector.NewNode", () => {
   const i = instance("a", 9000, {
@@ -84,7 +85,8 @@ Deno.test("selector: empty list and fully filtered list give a typed no-availabl
   );
   assert.throws(
     () => createSelector({ filters: [42 as never] }),
-    (e: unknown) => e instanceof SelectorError && e.code === "invalid_argument",
+    (e: unknown) =>
+      e instanceof InvalidOptionError && e.option === "filters" && /^selector: /.test(e.message),
   );
 });
 

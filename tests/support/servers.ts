@@ -25,7 +25,7 @@ export interface TestServers {
 export async function startServers(
   services: readonly ServiceRegistration[],
   middleware: readonly Middleware[] = [],
-  options: { timeout?: number } = {},
+  options: { timeoutMs?: number } = {},
 ): Promise<TestServers> {
   const http = createHttpServer({ address: "127.0.0.1:0", services, middleware, ...options });
   const grpc = createGrpcServer({ address: "127.0.0.1:0", services, middleware, ...options });

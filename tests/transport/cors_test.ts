@@ -20,7 +20,7 @@ import { GreeterService } from "../../examples/helloworld/internal/service/greet
 const policies: CorsOptions[] = [
   { origin: "*" },
   { origin: "https://app.example" },
-  { origin: ["https://a.example", "https://b.example"], credentials: true, maxAge: 60 },
+  { origin: ["https://a.example", "https://b.example"], credentials: true, maxAgeMs: 60_000 },
   {
     origin: (o) => o.endsWith(".example") ? o : null,
     allowHeaders: ["x-custom"],
@@ -89,7 +89,7 @@ function oracle(policy: CorsOptions): Hono {
     honoCors({
       origin: typeof origin === "function" ? (o: string) => origin(o) : origin as string,
       credentials: policy.credentials,
-      maxAge: policy.maxAge ?? 7200,
+      maxAge: policy.maxAgeMs === undefined ? 7200 : policy.maxAgeMs / 1000,
       allowMethods: [...connectCors.allowedMethods],
       allowHeaders: [...connectCors.allowedHeaders, ...(policy.allowHeaders ?? [])],
       exposeHeaders: [...connectCors.exposedHeaders, ...(policy.exposeHeaders ?? [])],

@@ -26,7 +26,7 @@ const impl = {
 };
 
 Deno.test("the server timeout fails a hanging call on every protocol, and only that call", async () => {
-  const servers = await startServers([[Greeter, impl]], [], { timeout: TIMEOUT });
+  const servers = await startServers([[Greeter, impl]], [], { timeoutMs: TIMEOUT });
   try {
     for (const [kind, transport] of Object.entries(transports(servers))) {
       const client = createClient(Greeter, transport);
@@ -59,7 +59,7 @@ Deno.test("the server timeout fails a hanging call on every protocol, and only t
 });
 
 Deno.test("a client's shorter deadline is its own, worded as Connect-ES words it", async () => {
-  const servers = await startServers([[Greeter, impl]], [], { timeout: 60_000 });
+  const servers = await startServers([[Greeter, impl]], [], { timeoutMs: 60_000 });
   try {
     for (const [kind, transport] of Object.entries(transports(servers))) {
       const client = createClient(Greeter, transport);
@@ -148,7 +148,7 @@ leakFree(
 );
 
 leakFree("a server keeps its deadline timer between calls and releases it at stop", async () => {
-  const server = createHttpServer({ services: [[Greeter, impl]], timeout: 60_000 });
+  const server = createHttpServer({ services: [[Greeter, impl]], timeoutMs: 60_000 });
   for (let i = 0; i < 3; i++) {
     const res = await server.fetch(
       new Request("http://host/helloworld.v1.Greeter/SayHello", {

@@ -1,6 +1,8 @@
 // The fast path against its oracle: one corpus of Connect, gRPC-Web and gRPC requests sent to
 // a server on Atreus's fast path and to the same server with `fastPath: false` (Connect-ES's
-// own handler). Status, the headers that matter, body bytes and trailers must be equal.
+// own handler). Status, the headers that matter, body bytes and trailers must be equal, and
+// each case counts which path ran the handler: shared layers run on both sides, so a case the
+// fast path did not serve would compare Connect-ES with itself.
 import assert from "node:assert/strict";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -13,8 +15,66 @@ import {
 import { ErrorInfoSchema } from "../../internal/gen/google/rpc/error_details_pb.ts";
 import { notFound } from "../../errors/mod.ts";
 import { grpcFrame, h2Request, type H2Response } from "../support/h2.ts";
+import type { Middleware } from "../../transport/mod.ts";
+import { callStateKey } from "../../transport/unary/plan.ts";
 
 const SAY = "/helloworld.v1.Greeter/SayHello";
+
+type Path = "fast" | "connect-es";
+
+// The cases refused before any handler runs (on both servers alike). Every other case must be
+// served by the fast path's handler on the fast server, so a new case counts without a list.
+const NO_HANDLER_HTTP = new Set([
+  "connect empty json body",
+  "connect malformed json",
+  "connect wrong json type",
+  "connect malformed binary",
+  "connect wrong content type",
+  "connect over readMaxBytes",
+  "connect bad compressed request",
+  "connect unknown encoding",
+  "connect invalid timeout",
+  "connect GET bad encoding",
+  "connect GET on a stream",
+  "unknown method",
+  "grpc-web empty body",
+  "grpc-web truncated frame",
+  "grpc-web extra message",
+  "grpc-web envelope over readMaxBytes",
+  "grpc-web compressed flag without encoding",
+  "grpc-web invalid timeout",
+]);
+const NO_HANDLER_GRPC = new Set([
+  "grpc empty body",
+  "grpc truncated frame",
+  "grpc extra message",
+  "grpc malformed message",
+  "grpc envelope over readMaxBytes",
+  "grpc unknown encoding",
+  "grpc invalid timeout",
+  "grpc unknown method",
+]);
+
+// Records which path ran each call that reached the handler: the fast path's runner
+// (transport/unary/call.ts) alone puts its call state in the context values.
+function pathRecorder(): { seen: Path[]; middleware: Middleware[] } {
+  const seen: Path[] = [];
+  const middleware: Middleware[] = [(next) => (req) => {
+    seen.push(req.contextValues.get(callStateKey) === undefined ? "connect-es" : "fast");
+    return next(req);
+  }];
+  return { seen, middleware };
+}
+
+// Per case: the oracle never takes the fast path, and every call the oracle's handler served
+// was served by the fast server's handler on the fast path (unless `delegated`: cases the fast
+// path hands to Connect-ES by design). Returns whether the fast path served the case.
+function checkPaths(name: string, fast: Path[], oracle: Path[], delegated: boolean): boolean {
+  assert.ok(!oracle.includes("fast"), `${name}: the oracle took the fast path`);
+  const want: Path = delegated ? "connect-es" : "fast";
+  assert.deepEqual(fast, oracle.map(() => want), `${name}: paths ${fast} against ${oracle}`);
+  return fast.length > 0 && !delegated;
+}
 const STREAM = "/helloworld.v1.Greeter/SayHelloStream";
 
 // Behaviour chosen by the request's name, so one service covers every outcome.
@@ -63,7 +123,7 @@ const options = {
   readMaxBytes: 1024,
   writeMaxBytes: 3000,
   compression: [gzip],
-  timeout: 0,
+  timeoutMs: 0,
 };
 
 const MATTER = [
@@ -258,10 +318,15 @@ async function normalize(res: Response) {
 }
 
 Deno.test("fast path and Connect-ES answer the HTTP corpus identically", async (t) => {
-  const fast = createHttpServer(options);
-  const oracle = createHttpServer({ ...options, fastPath: false });
-  for (const c of await corpus()) {
+  const [onFast, onOracle] = [pathRecorder(), pathRecorder()];
+  const fast = createHttpServer({ ...options, middleware: onFast.middleware });
+  const oracle = createHttpServer({ ...options, middleware: onOracle.middleware, fastPath: false });
+  const cases = await corpus();
+  const served: string[] = [];
+  for (const c of cases) {
     await t.step(c.name, async () => {
+      onFast.seen.length = 0;
+      onOracle.seen.length = 0;
       const url = `http://127.0.0.1${c.path ?? SAY}${c.query ? `?${c.query}` : ""}`;
       const make = () =>
         new Request(url, {
@@ -276,8 +341,12 @@ Deno.test("fast path and Connect-ES answer the HTTP corpus identically", async (
       const [a, b] = await Promise.all([fast.fetch(make()), oracle.fetch(make())]);
       const [na, nb] = [await normalize(a), await normalize(b)];
       assert.deepEqual(na, nb);
+      const delegated = (c.path ?? SAY) === STREAM;
+      if (checkPaths(c.name, onFast.seen, onOracle.seen, delegated)) served.push(c.name);
     });
   }
+  console.log(`HTTP corpus: the fast path served ${served.length} of ${cases.length} cases`);
+  assert.deepEqual(served, cases.filter((c) => !NO_HANDLER_HTTP.has(c.name)).map((c) => c.name));
 });
 
 function pickH2(r: H2Response) {
@@ -290,8 +359,9 @@ function pickH2(r: H2Response) {
 }
 
 Deno.test("fast path and Connect-ES answer the gRPC corpus identically", async (t) => {
-  const fast = createGrpcServer(options);
-  const oracle = createGrpcServer({ ...options, fastPath: false });
+  const [onFast, onOracle] = [pathRecorder(), pathRecorder()];
+  const fast = createGrpcServer({ ...options, middleware: onFast.middleware });
+  const oracle = createGrpcServer({ ...options, middleware: onOracle.middleware, fastPath: false });
   await fast.start();
   await oracle.start();
   const a = `http://${fast.endpoint().host}`;
@@ -330,17 +400,23 @@ Deno.test("fast path and Connect-ES answer the gRPC corpus identically", async (
     ["grpc invalid timeout", { ...g, "grpc-timeout": "soon" }, grpcFrame(proto("ok"))],
     ["grpc unknown method", g, grpcFrame(proto("x"))],
   ];
+  const served: string[] = [];
   try {
     for (const [name, headers, body] of cases) {
       await t.step(name, async () => {
+        onFast.seen.length = 0;
+        onOracle.seen.length = 0;
         const path = name === "grpc unknown method" ? "/helloworld.v1.Greeter/Nope" : SAY;
         const [ra, rb] = await Promise.all([
           h2Request(a, path, headers, body),
           h2Request(b, path, headers, body),
         ]);
         assert.deepEqual(pickH2(ra), pickH2(rb));
+        if (checkPaths(name, onFast.seen, onOracle.seen, false)) served.push(name);
       });
     }
+    console.log(`gRPC corpus: the fast path served ${served.length} of ${cases.length} cases`);
+    assert.deepEqual(served, cases.map(([name]) => name).filter((n) => !NO_HANDLER_GRPC.has(n)));
   } finally {
     await fast.stop();
     await oracle.stop();

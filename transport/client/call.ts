@@ -2,6 +2,7 @@
 // the client middleware, and only then picks a node — so each attempt a retry makes is balanced
 // on its own and can land on another instance. The node's own transport carries no
 // interceptors: the middleware already ran once, around the pick.
+import { operationOf } from "../../internal/operation.ts";
 import type {
   DescMessage,
   DescMethod,
@@ -345,7 +346,7 @@ async function pick(
   }
   const extra = req.contextValues.get(pickFiltersKey);
   const context: PickContext = {
-    operation: `/${req.service.typeName}/${req.method.name}`,
+    operation: operationOf(req.service, req.method),
     metadata: plan.routesOnMetadata || extra.length > 0
       ? Object.fromEntries(req.header)
       : undefined,

@@ -4,7 +4,8 @@ import { ExpiryQueue } from "../../internal/expiry.ts";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient as createConnectClient, type Interceptor } from "@connectrpc/connect";
 import { helper } from "../../log/mod.ts";
-import type { Discovery, FetchLike, ServiceInstance } from "../../registry/mod.ts";
+import type { FetchLike } from "../../internal/http.ts";
+import type { Discovery, ServiceInstance } from "../../registry/mod.ts";
 import {
   type Balancer,
   createNode,
@@ -21,6 +22,7 @@ import { balancedTransport } from "./call.ts";
 import { type NodeSource, startDiscovery } from "./discovery.ts";
 import { parseEndpoint, type Target } from "./endpoint.ts";
 import { ClientError } from "./errors.ts";
+import { InvalidOptionError, positiveInt } from "../../internal/options.ts";
 import { NodePool } from "./nodes.ts";
 import { checkTls, chooseEngine, type ClientTlsOptions, type HttpVersion } from "./engine.ts";
 import {
@@ -67,7 +69,7 @@ export interface ClientOptions {
    * `timeoutMs` overrides it; either way a call made while serving another never outlives the
    * caller's deadline, and the time left travels as `grpc-timeout` / `connect-timeout-ms`.
    */
-  readonly timeout?: number;
+  readonly timeoutMs?: number;
   /** The fetch Connect and gRPC-Web use (TLS settings, proxies, tests). */
   readonly fetch?: FetchLike;
   /** Protobuf binary bodies (default true); false sends JSON (Connect and gRPC-Web). */
@@ -108,8 +110,8 @@ export interface ClientOptions {
   readonly onError?: (error: Error) => void;
 }
 
-function option(message: string): ClientError {
-  return new ClientError("invalid_option", `client: ${message}`);
+function option(name: string, message: string, value?: unknown): InvalidOptionError {
+  return new InvalidOptionError("client", name, "", value, message);
 }
 
 const MiB = 1024 * 1024;
@@ -118,29 +120,34 @@ function checkWire(options: ClientOptions): WireOptions {
   const { sendCompression, acceptCompression, compressMinBytes, readMaxBytes, writeMaxBytes } =
     options;
   if (sendCompression !== undefined && !isCodec(sendCompression)) {
-    throw option("sendCompression must be a compression codec (gzip, brotli)");
+    throw option("sendCompression", "sendCompression must be a compression codec (gzip, brotli)");
   }
   if (
     acceptCompression !== undefined &&
     !(Array.isArray(acceptCompression) && acceptCompression.every(isCodec))
   ) {
-    throw option("acceptCompression must be an array of compression codecs");
+    throw option("acceptCompression", "acceptCompression must be an array of compression codecs");
   }
-  for (const [name, value] of [["readMaxBytes", readMaxBytes], ["writeMaxBytes", writeMaxBytes]]) {
-    if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
-      throw option(`${name} must be a positive integer, got ${value}`);
-    }
+  const sizes = [["readMaxBytes", readMaxBytes], ["writeMaxBytes", writeMaxBytes]] as const;
+  for (const [name, value] of sizes) {
+    if (value !== undefined) positiveInt("client", name, value);
   }
   if (
     compressMinBytes !== undefined && !(Number.isInteger(compressMinBytes) && compressMinBytes >= 0)
   ) {
-    throw option(`compressMinBytes must be an integer >= 0, got ${compressMinBytes}`);
+    throw option(
+      "compressMinBytes",
+      `compressMinBytes must be an integer >= 0, got ${compressMinBytes}`,
+    );
   }
   if (
     options.jsonTypes !== undefined &&
     !(Array.isArray(options.jsonTypes) && options.jsonTypes.every((t) => t?.kind === "message"))
   ) {
-    throw option("jsonTypes must be an array of message descriptors (…Schema exports)");
+    throw option(
+      "jsonTypes",
+      "jsonTypes must be an array of message descriptors (…Schema exports)",
+    );
   }
   return {
     useBinaryFormat: options.useBinaryFormat ?? true,
@@ -167,36 +174,42 @@ function isCodec(value: unknown): value is CompressionCodec {
 function checkOptions(service: unknown, options: ClientOptions | undefined): ClientOptions {
   const s = service as Partial<ServiceDesc> | undefined;
   if (s?.kind !== "service" || !Array.isArray(s.methods)) {
-    throw option("the first argument must be a service descriptor (e.g. Greeter from *_pb.ts)");
+    throw option(
+      "service",
+      "the first argument must be a service descriptor (e.g. Greeter from *_pb.ts)",
+    );
   }
   if (typeof options !== "object" || options === null) {
-    throw option("options with an endpoint are required");
+    throw option("options", "options with an endpoint are required");
   }
-  const { timeout, middleware, filters, balancer, fetch, idleConnectionTimeoutMs } = options;
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
-    throw option(`timeout must be a number of ms >= 0, got ${timeout}`);
+  const { timeoutMs, middleware, filters, balancer, fetch, idleConnectionTimeoutMs } = options;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+    throw option("timeoutMs", `timeoutMs must be a number of ms >= 0, got ${timeoutMs}`);
   }
   if (
     idleConnectionTimeoutMs !== undefined &&
     !(Number.isFinite(idleConnectionTimeoutMs) && idleConnectionTimeoutMs > 0)
   ) {
     throw option(
+      "idleConnectionTimeoutMs",
       `idleConnectionTimeoutMs must be a positive number, got ${idleConnectionTimeoutMs}`,
     );
   }
   if (middleware !== undefined && !isFunctionList(middleware)) {
-    throw option("middleware must be an array of middleware functions");
+    throw option("middleware", "middleware must be an array of middleware functions");
   }
   if (filters !== undefined && !isFunctionList(filters)) {
-    throw option("filters must be an array of node filter functions");
+    throw option("filters", "filters must be an array of node filter functions");
   }
   if (
     balancer !== undefined &&
     (typeof balancer?.pick !== "function" || typeof balancer.apply !== "function")
   ) {
-    throw option("balancer must be a balancer (p2c(), wrr(), random())");
+    throw option("balancer", "balancer must be a balancer (p2c(), wrr(), random())");
   }
-  if (fetch !== undefined && typeof fetch !== "function") throw option("fetch must be a function");
+  if (fetch !== undefined && typeof fetch !== "function") {
+    throw option("fetch", "fetch must be a function");
+  }
   return options;
 }
 
@@ -220,7 +233,10 @@ function checkProtocol(options: ClientOptions, target: Target): ClientProtocol {
     );
   }
   if (protocol === "grpc" && options.fetch !== undefined) {
-    throw option('fetch is used by "connect" and "grpc-web"; protocol "grpc" uses node:http2');
+    throw option(
+      "fetch",
+      'fetch is used by "connect" and "grpc-web"; protocol "grpc" uses node:http2',
+    );
   }
   return protocol;
 }
@@ -253,7 +269,7 @@ function directInstances(
  *
  * The return type is spelled with Atreus's own structural types (`Client<S>`), because public
  * signatures here may not name protobuf-es types; for a generated service it is the same type
- * as Connect-ES's `Client<typeof Service>`, plus `close()`. Throws `ClientError` on bad options.
+ * as Connect-ES's `Client<typeof Service>`, plus `close()`. Throws `ClientError` for a bad endpoint or protocol, `InvalidOptionError` for other bad options.
  *
  * @example
  * ```ts
@@ -339,7 +355,7 @@ export function createClient<S extends ServiceDesc>(
 
   let closed = false;
   let closing: Promise<void> | undefined;
-  const unaryTimeoutMs = options.timeout === 0 ? undefined : options.timeout ?? 2_000;
+  const unaryTimeoutMs = options.timeoutMs === 0 ? undefined : options.timeoutMs ?? 2_000;
   const expiries = unaryTimeoutMs === undefined
     ? undefined
     : new ExpiryQueue(unaryTimeoutMs, { keepIdle: true });

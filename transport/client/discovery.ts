@@ -2,7 +2,7 @@
 // the first list arrives wait for it (bounded by their own deadline). If the registry cannot be
 // reached at start, those calls fail with Unavailable while the watch keeps being retried in
 // the background; once a list arrived, the resolver keeps the last good one through outages.
-import { backoff, sleep } from "../../internal/backoff.ts";
+import { backoff, type BackoffOptions, sleep } from "../../internal/backoff.ts";
 import type { Discovery } from "../../registry/mod.ts";
 import { type Resolver, type Selector, startResolver } from "../../selector/mod.ts";
 
@@ -17,10 +17,8 @@ export interface DiscoveryOptions {
   readonly schemes: readonly string[];
   /** Told about failed watches and malformed endpoints. */
   readonly onError: (error: Error) => void;
-  /** First delay before retrying a watch that could not be opened, in ms. */
-  readonly retryInitialMs?: number;
-  /** Largest such delay, in ms. */
-  readonly retryMaxMs?: number;
+  /** Pacing of retries of a watch that could not be opened or broke. */
+  readonly backoff?: BackoffOptions;
 }
 
 /** A running discovery feeding a selector. */
@@ -47,7 +45,7 @@ export function startDiscovery(
   // Resolves after the first attempt, whatever its outcome, so waiting calls get an answer.
   const firstOutcome = new Promise<void>((resolve) => (settled = resolve));
   let resolver: Resolver | undefined;
-  const retry = backoff({ initialMs: options.retryInitialMs, maxMs: options.retryMaxMs });
+  const retry = backoff(options.backoff, "client");
 
   const run = (async () => {
     while (!controller.signal.aborted) {
@@ -56,8 +54,7 @@ export function startDiscovery(
           schemes: options.schemes,
           signal: controller.signal,
           onError: options.onError,
-          retryInitialMs: options.retryInitialMs,
-          retryMaxMs: options.retryMaxMs,
+          backoff: options.backoff,
         });
         state = { kind: "ready" };
         settled();

@@ -3,7 +3,7 @@
 // option falls back to node:http(s)/node:http2, and a runtime that has neither refuses the
 // option when the client is created, naming why.
 import { detectRuntime, type RuntimeName } from "../runtime/detect.ts";
-import { ClientError } from "./errors.ts";
+import { InvalidOptionError } from "../../internal/options.ts";
 
 /** An HTTP version a client can be pinned to. */
 export type HttpVersion = "1.1" | "2";
@@ -36,26 +36,31 @@ export type HttpEngine =
   | { readonly kind: "fetch"; readonly httpVersion?: HttpVersion }
   | { readonly kind: "node"; readonly httpVersion: HttpVersion };
 
-function option(message: string): ClientError {
-  return new ClientError("invalid_option", `client: ${message}`);
+function option(name: string, message: string, value?: unknown): InvalidOptionError {
+  return new InvalidOptionError("client", name, "", value, message);
 }
 
 /** Checks `tls` and returns it normalised (undefined when absent). */
 export function checkTls(tls: unknown): TlsFiles | undefined {
   if (tls === undefined) return undefined;
   if (typeof tls !== "object" || tls === null) {
-    throw option("tls must be an object { ca?, cert?, key? } of PEM strings");
+    throw option("tls", "tls must be an object { ca?, cert?, key? } of PEM strings");
   }
   const { ca, cert, key } = tls as ClientTlsOptions;
   const list = ca === undefined ? undefined : typeof ca === "string" ? [ca] : ca;
   if (list !== undefined && !(Array.isArray(list) && list.every(isPem))) {
-    throw option("tls.ca must be a PEM certificate or a list of them");
+    throw option("tls.ca", "tls.ca must be a PEM certificate or a list of them");
   }
   for (const [name, value] of [["cert", cert], ["key", key]] as const) {
-    if (value !== undefined && !isPem(value)) throw option(`tls.${name} must be PEM text`);
+    if (value !== undefined && !isPem(value)) {
+      throw option(`tls.${name}`, `tls.${name} must be PEM text`);
+    }
   }
   if ((cert === undefined) !== (key === undefined)) {
-    throw option("tls.cert and tls.key go together (a client certificate needs its key)");
+    throw option(
+      "tls.cert",
+      "tls.cert and tls.key go together (a client certificate needs its key)",
+    );
   }
   return { ca: list === undefined ? undefined : [...list], cert, key };
 }
@@ -66,7 +71,7 @@ function isPem(value: unknown): value is string {
 
 /**
  * Picks the HTTP client for `protocol` on this runtime: fetch where it can do what is asked,
- * else node:http(s)/node:http2. Throws `ClientError` for combinations nothing here can serve.
+ * else node:http(s)/node:http2. Throws `InvalidOptionError` for combinations nothing here can serve.
  */
 export function chooseEngine(
   protocol: "connect" | "grpc-web" | "grpc",
@@ -76,15 +81,21 @@ export function chooseEngine(
   runtime: RuntimeName = detectRuntime(),
 ): HttpEngine {
   if (httpVersion !== undefined && httpVersion !== "1.1" && httpVersion !== "2") {
-    throw option(`httpVersion must be "1.1" or "2", got ${JSON.stringify(httpVersion)}`);
+    throw option(
+      "httpVersion",
+      `httpVersion must be "1.1" or "2", got ${JSON.stringify(httpVersion)}`,
+    );
   }
   if (protocol === "grpc") {
-    if (httpVersion === "1.1") throw option('protocol "grpc" needs HTTP/2; httpVersion "1.1"');
+    if (httpVersion === "1.1") {
+      throw option("httpVersion", 'protocol "grpc" needs HTTP/2; httpVersion "1.1"');
+    }
     return { kind: "node", httpVersion: "2" };
   }
   if (userFetch) {
     if (tls !== undefined || httpVersion !== undefined) {
       throw option(
+        "tls",
         "tls and httpVersion configure Atreus's own HTTP clients; with your own fetch, set " +
           "them in that fetch",
       );
@@ -105,11 +116,15 @@ export function chooseEngine(
     default:
       if (tls !== undefined) {
         throw option(
+          "tls",
           "tls needs Node, Deno or Bun; this runtime's fetch trusts its own certificate store",
         );
       }
       if (httpVersion === "2") {
-        throw option('httpVersion "2" needs Node, Deno or Bun; this runtime\'s fetch picks it');
+        throw option(
+          "httpVersion",
+          'httpVersion "2" needs Node, Deno or Bun; this runtime\'s fetch picks it',
+        );
       }
       return { kind: "fetch" };
   }

@@ -8,9 +8,7 @@ export type ClientErrorCode =
   /** A `discovery:///` endpoint was given without a `discovery`. */
   | "missing_discovery"
   /** `protocol` is not `connect`, `grpc-web` or `grpc`, or does not fit the endpoint. */
-  | "invalid_protocol"
-  /** Another option is malformed (a negative timeout, a middleware that is not a function, …). */
-  | "invalid_option";
+  | "invalid_protocol";
 
 /** An error in `createClient`'s arguments. */
 export class ClientError extends Error {

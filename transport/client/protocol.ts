@@ -22,7 +22,7 @@ import {
   requestHeader as grpcHeader,
 } from "@connectrpc/connect/protocol-grpc";
 import { type ContextValues, runWithValues } from "../../internal/context.ts";
-import type { FetchLike } from "../../registry/mod.ts";
+import type { FetchLike } from "../../internal/http.ts";
 import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
 import { eventReadSessions } from "./h2.ts";

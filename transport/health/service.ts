@@ -1,5 +1,6 @@
 // grpc.health.v1.Health as an ordinary Connect-ES implementation, so it is served on every
 // protocol and runs through the server's middleware like any user service.
+import { operationOf } from "../../internal/operation.ts";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   Health,
@@ -13,7 +14,7 @@ import type { HealthStatus, ServingStatus } from "./status.ts";
 export const HEALTH_SERVICE = Health.typeName;
 
 /** The operation of `Watch`: long-lived, so servers end it after draining instead of awaiting it. */
-export const HEALTH_WATCH_OPERATION = `/${Health.typeName}/${Health.method.watch.name}`;
+export const HEALTH_WATCH_OPERATION = operationOf(Health, Health.method.watch);
 
 // The spec caps List so that a huge answer never surprises a prober.
 const LIST_LIMIT = 100;

@@ -14,8 +14,8 @@ export interface CorsOptions {
   readonly origin: string | readonly string[] | ((origin: string) => string | undefined | null);
   /** Allow credentials. */
   readonly credentials?: boolean;
-  /** Preflight cache lifetime in seconds (default 7200). */
-  readonly maxAge?: number;
+  /** Preflight cache lifetime in ms, sent in whole seconds (default 7 200 000: two hours). */
+  readonly maxAgeMs?: number;
   /** Extra request headers to allow. */
   readonly allowHeaders?: readonly string[];
   /** Extra response headers to expose. */
@@ -59,7 +59,7 @@ export function corsPolicy(options: CorsOptions, skip: (path: string) => boolean
       ? origin
       : [...origin],
     credentials: options.credentials,
-    maxAge: options.maxAge ?? 7200,
+    maxAge: Math.floor((options.maxAgeMs ?? 7_200_000) / 1000),
     allowMethods: [...connectCors.allowedMethods],
     allowHeaders: [...connectCors.allowedHeaders, ...(options.allowHeaders ?? [])],
     exposeHeaders: exposed,

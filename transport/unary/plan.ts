@@ -1,6 +1,7 @@
 // The per-method plan of the unary fast path, built once at server start: serializers (Connect-ES's
 // own, so parse/limit errors are identical), the bound implementation, and the middleware chain
 // composed around it.
+import { operationOf } from "../../internal/operation.ts";
 import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
@@ -145,7 +146,7 @@ export function buildUnaryPlan(
   return {
     method,
     service,
-    operation: `/${service.typeName}/${method.name}`,
+    operation: operationOf(service, method),
     allowGet: method.idempotency === 1,
     serialization,
     ...replyEncoders(output, serialization, options.writeMaxBytes),

@@ -114,7 +114,7 @@ export async function* runCall(
   const client = createClient(method.parent, {
     endpoint,
     protocol,
-    timeout: timeoutMs,
+    timeoutMs: timeoutMs,
   }) as unknown as
     & Record<string, (req: unknown, opts: unknown) => unknown>
     & AsyncDisposable;

@@ -2,6 +2,7 @@
 // enum they reach (fields, types, oneofs, comments where the descriptors carry source info) and
 // a JSON request template per method for the call editor. Everything is read from protobuf-es
 // descriptors, never from the raw FileDescriptorProtos.
+import { operationOf } from "../../../internal/operation.ts";
 import {
   type DescEnum,
   type DescField,
@@ -105,7 +106,7 @@ function methodView(
     method.methodKind === "bidi_streaming";
   return withComment({
     name: method.name,
-    path: `/${method.parent.typeName}/${method.name}`,
+    path: operationOf(method.parent, method),
     kind: method.methodKind,
     input: method.input.typeName,
     output: method.output.typeName,

@@ -89,7 +89,7 @@ type Set = (
 async function watchGrpc(endpoint: string, set: Set, signal: AbortSignal): Promise<boolean> {
   let backoffMs = 250;
   while (!signal.aborted) {
-    const client = createClient(Health, { endpoint, protocol: "grpc", timeout: 0 });
+    const client = createClient(Health, { endpoint, protocol: "grpc", timeoutMs: 0 });
     try {
       for await (const res of client.watch({ service: "" }, { signal, timeoutMs: 0 })) {
         set("grpc", WIRE_NAMES[res.status] ?? "UNKNOWN", endpoint);

@@ -41,7 +41,7 @@ export interface ConsoleOptions {
   /** How often /readyz is polled where it is the only health, in ms (default 2 000). */
   readonly readyzIntervalMs?: number;
   /** Bound of the console's own requests (scrapes, probes, reflection), in ms (default 5 000). */
-  readonly requestTimeoutMs?: number;
+  readonly timeoutMs?: number;
 }
 
 /** A running console. */
@@ -106,7 +106,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       USAGE,
     );
   }
-  const requestTimeoutMs = positive(options.requestTimeoutMs, 5_000, "requestTimeoutMs");
+  const requestTimeoutMs = positive(options.timeoutMs, 5_000, "timeoutMs");
   const discovery = options.discovery ??
     (options.registry !== undefined
       ? registryFromUrl(options.registry)

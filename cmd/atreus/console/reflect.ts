@@ -65,7 +65,7 @@ async function reflectWith(
   timeoutMs: number,
 ): Promise<Reflected> {
   const service = version === "v1" ? V1 : V1Alpha;
-  const client = createClient(service, { endpoint, protocol, timeout: timeoutMs });
+  const client = createClient(service, { endpoint, protocol, timeoutMs: timeoutMs });
   const deadline = Date.now() + timeoutMs;
   const ask = async (queries: Query[]): Promise<Answer[]> => {
     async function* requests() {

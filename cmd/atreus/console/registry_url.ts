@@ -62,14 +62,14 @@ export function registryFromUrl(text: string): Registry & Catalog {
   }
   if (kind === "consul") {
     return consul({
-      address: endpoint,
+      endpoint,
       token: query.get("token") ?? Deno.env.get("CONSUL_HTTP_TOKEN") ?? undefined,
       datacenter: query.get("dc") ?? undefined,
     });
   }
   return nacos({
-    address: endpoint,
-    namespaceId: query.get("namespace") ?? undefined,
+    endpoint,
+    namespace: query.get("namespace") ?? undefined,
     group: query.get("group") ?? undefined,
     accessToken: query.get("token") ?? undefined,
   });

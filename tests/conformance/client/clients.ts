@@ -93,7 +93,7 @@ export function clientOptions(req: ClientCompatRequest, platformTls = false): Cl
     readMaxBytes: req.messageReceiveLimit > 0 ? req.messageReceiveLimit : undefined,
     useHttpGet: req.useGetHttpMethod,
     // No default deadline: a case without timeout_ms has none.
-    timeout: 0,
+    timeoutMs: 0,
     jsonTypes: requestTypes,
     tls: secure && !platformTls
       ? {

@@ -95,7 +95,7 @@ function greeter(id: string, next: (route: Route) => Client, delayMs: number): G
 
 /** Starts an Atreus peer and waits until it is registered. */
 export async function startAtreus(options: AtreusPeerOptions): Promise<AtreusPeer> {
-  const registry: Registry = etcd({ endpoint: options.etcd, ttl: options.ttl ?? 15 });
+  const registry: Registry = etcd({ endpoint: options.etcd, ttlMs: (options.ttl ?? 15) * 1000 });
   const provider = options.tracerProvider;
   const clients = new Map<string, Client>();
   const clientMiddleware: Middleware[] = [
@@ -137,7 +137,7 @@ export async function startAtreus(options: AtreusPeerOptions): Promise<AtreusPee
     endpoints: options.endpoints,
     registrar: registry,
     signals: options.signals ?? false,
-    stopTimeout: 10_000,
+    stopTimeoutMs: 10_000,
     afterStart: ({ app }) => ready(app.endpoints),
   });
   const running = app.run();

@@ -11,7 +11,7 @@ import { ETCD_36, startEtcd } from "../../support/etcd.ts";
 import { delayedDiscovery } from "../../support/discovery.ts";
 import { Child } from "../../support/process.ts";
 import { root } from "../../support/tools.ts";
-import { eventually } from "../../registry/wait.ts";
+import { eventually } from "../../support/wait.ts";
 import { startAtreus } from "./atreus_peer.ts";
 import { Greeter } from "./gen/interop/v1/greeter_pb.ts";
 import { majors, startGoClient, startGoServer } from "./go_peers.ts";

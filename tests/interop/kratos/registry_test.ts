@@ -12,7 +12,7 @@ import { freePort } from "../../support/process.ts";
 import { startAtreus } from "./atreus_peer.ts";
 import { Greeter } from "./gen/interop/v1/greeter_pb.ts";
 import { majors, startGoClient, startGoServer } from "./go_peers.ts";
-import { selfSigned } from "./support.ts";
+import { selfSigned } from "../../support/self_signed.ts";
 
 for (const major of majors) {
   Deno.test(`kratos ${major} → atreus: a Go app in etcd is called through discovery:///`, async () => {

@@ -11,7 +11,7 @@ import { App } from "../../../mod.ts";
 import { operation } from "../../../middleware/mod.ts";
 import { createGrpcServer, type Middleware } from "../../../transport/mod.ts";
 import { run } from "../../support/process.ts";
-import { eventually, within } from "../../registry/wait.ts";
+import { eventually, within } from "../../support/wait.ts";
 import { root } from "../../support/tools.ts";
 import { Greeter, type HelloRequest } from "../kratos/gen/interop/v1/greeter_pb.ts";
 

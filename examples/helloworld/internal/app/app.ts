@@ -85,7 +85,7 @@ export async function newHelloworld(options: HelloworldOptions = {}): Promise<Ap
     version: "v1.0.0",
     logger,
     servers,
-    stopTimeout: options.stopTimeoutMs ?? 30_000,
+    stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
     afterStart: ({ app }) => onServing(app.endpoints),
     beforeStop: () => console.log("helloworld stopping"),
     afterStop: async () => {

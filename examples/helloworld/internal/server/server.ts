@@ -68,7 +68,7 @@ export function newHttpServer(
     address: conf.httpAddress,
     services: registrations,
     middleware: middleware(),
-    timeout: conf.timeoutMs,
+    timeoutMs: conf.timeoutMs,
     cors: { origin: conf.corsOrigin ?? "*" },
     openapi: { title: "helloworld", version: "v1.0.0", swaggerUi: true },
   });
@@ -80,6 +80,6 @@ export function newGrpcServer(conf: ServerConfig, registrations = services()): G
     address: conf.grpcAddress,
     services: registrations,
     middleware: middleware(),
-    timeout: conf.timeoutMs,
+    timeoutMs: conf.timeoutMs,
   });
 }

@@ -1,6 +1,6 @@
 // Drives the atreus CLI as users do: a separate Deno process, judged by exit code and output.
-import { run } from "../support/process.ts";
-import { root } from "../support/tools.ts";
+import { run } from "./process.ts";
+import { root } from "./tools.ts";
 
 /** The CLI's entry point in this checkout. */
 export const CLI: string = `${root}cmd/atreus/main.ts`;

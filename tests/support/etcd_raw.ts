@@ -1,6 +1,7 @@
 // Raw etcd gateway calls for tests: what another client (Go Kratos, etcdctl) would do to the
-// store behind the adapter's back.
-import { fromBase64, toBase64 } from "../../registry/etcd/gateway.ts";
+// store behind the adapter's or the config source's back, and fetch wrappers that count or cut
+// the adapters' connections.
+import { fromBase64, toBase64 } from "../../internal/base64.ts";
 import type { FetchLike } from "../../registry/mod.ts";
 
 /** POSTs to the gateway and returns the parsed answer (first line for streamed answers). */
@@ -52,4 +53,45 @@ export function countingFetch(): { fetch: FetchLike; calls(path: string): number
     },
     calls: (path) => counts.get(path) ?? 0,
   };
+}
+
+/** Puts, deletes and compacts keys in a test etcd, answering with the store revision. */
+export function etcdClient(endpoint: string) {
+  const call = async (path: string, body: unknown) =>
+    await etcdPost(endpoint, path, body) as { header: { revision: string } };
+  return {
+    put: (key: string, value: string) =>
+      call("/kv/put", { key: toBase64(key), value: toBase64(value) }),
+    delete: (key: string) => call("/kv/deleterange", { key: toBase64(key) }),
+    compact: (revision: string) => call("/kv/compaction", { revision, physical: true }),
+  };
+}
+
+/** A fetch that counts watch connections and can refuse and cut them while "partitioned". */
+export function partitionableFetch() {
+  const streams = new Set<AbortController>();
+  const state = {
+    partitioned: false,
+    watchRequests: 0,
+    fetch: async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.endsWith("/v3/watch")) return await fetch(input, init);
+      state.watchRequests++;
+      if (state.partitioned) throw new TypeError("network unreachable (simulated)");
+      const controller = new AbortController();
+      init?.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+      streams.add(controller);
+      return await fetch(input, { ...init, signal: controller.signal });
+    },
+    /** Refuses new watch connections and cuts the open ones. */
+    cut() {
+      state.partitioned = true;
+      for (const c of streams) c.abort(new TypeError("connection reset (simulated)"));
+      streams.clear();
+    },
+    heal() {
+      state.partitioned = false;
+    },
+  };
+  return state;
 }

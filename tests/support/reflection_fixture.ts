@@ -4,8 +4,8 @@
 import { createFileRegistry, type DescService, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceRegistration } from "../../transport/mod.ts";
-import { run } from "../support/process.ts";
-import { BUF, root } from "../support/tools.ts";
+import { run } from "./process.ts";
+import { BUF, root } from "./tools.ts";
 
 /** The `fixture.shop.v1.Shop` service descriptor and a registration serving it. */
 export interface Shop {

@@ -17,7 +17,7 @@ import {
   EchoReplySchema,
   type EchoRequest,
   EchoRequestSchema,
-} from "./proto/gen/fixture/client/v1/echo_pb.ts";
+} from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 
 type Reply = Omit<EchoReply, "$typeName">;
 
@@ -127,7 +127,7 @@ export async function startEcho(name: string, options: StartEchoOptions = {}): P
     servers: [http, grpc],
     registrar: options.registrar,
     signals: false,
-    stopTimeout: 5_000,
+    stopTimeoutMs: 5_000,
     afterStart: () => started(),
   });
   const running = app.run();

@@ -1,6 +1,6 @@
 // A grpc-js Health.Watch stream read one message at a time, each wait bounded.
 import { Health } from "../../internal/gen/grpc/health/v1/health_pb.ts";
-import { grpc, grpcJsClient } from "../support/clients.ts";
+import { grpc, grpcJsClient } from "./clients.ts";
 
 /** An open watch. */
 export interface Watch {

@@ -4,7 +4,7 @@ import { create, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
-import { grpc, grpcJsClient } from "../support/clients.ts";
+import { grpc, grpcJsClient } from "./clients.ts";
 import * as v1 from "../../internal/gen/grpc/reflection/v1/reflection_pb.ts";
 import * as v1alpha from "../../internal/gen/grpc/reflection/v1alpha/reflection_pb.ts";
 

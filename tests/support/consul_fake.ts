@@ -13,7 +13,7 @@
 //   X-Consul-Index header, blocking until the index passes `index` or `wait` elapses.
 //   Consul adds lan_ipv4/wan_ipv4 tagged addresses itself.
 
-import { record, type RecordedRequest } from "../../support/consul.ts";
+import { record, type RecordedRequest } from "./consul.ts";
 
 interface Check {
   readonly def: Record<string, string>;

@@ -1,5 +1,5 @@
 // A throwaway self-signed certificate for 127.0.0.1, for the TLS (grpcs://) interop tests.
-import { run } from "../../support/process.ts";
+import { run } from "./process.ts";
 
 /** A certificate for 127.0.0.1 (it is its own CA), as PEM files and strings. */
 export interface Certificate {
