@@ -15,7 +15,7 @@ import type {
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService, Registry } from "@bufbuild/protobuf";
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
 import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
@@ -48,6 +48,8 @@ export interface RpcOptions {
   readonly shutdownSignal: AbortSignal;
   /** Serve unary calls on Atreus's fast path (default true); false keeps Connect-ES's handler. */
   readonly fastPath?: boolean;
+  /** Message types `google.protobuf.Any` fields may hold in JSON. */
+  readonly registry?: Registry;
 }
 
 const MiB = 1024 * 1024;
@@ -73,6 +75,12 @@ export interface RpcServerOptions {
    * Connect-ES's own handler, which the fast path is tested against.
    */
   readonly fastPath?: boolean;
+  /**
+   * The message types `google.protobuf.Any` fields may hold, for JSON (Connect and gRPC-Web
+   * `+json`, REST): protobuf-es `createRegistry(...)`. Binary needs none; without it a JSON
+   * request or reply carrying an Any fails with a message naming the type.
+   */
+  readonly registry?: Registry;
 }
 
 /** The RPC options of a server, with the defaults both servers share. */
@@ -90,6 +98,7 @@ export function rpcOptionsOf(
     compression: options.compression === false ? [] : (options.compression ?? [gzip]),
     shutdownSignal,
     fastPath: options.fastPath,
+    registry: options.registry,
   };
 }
 
@@ -129,6 +138,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     writeMaxBytes: options.writeMaxBytes,
     acceptCompression: [...options.compression],
     shutdownSignal: options.shutdownSignal,
+    jsonOptions: options.registry ? { registry: options.registry } : undefined,
   });
   const seen = new Set<string>();
   const specs = new Map<string, MethodImplSpec>();
@@ -166,6 +176,8 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     timeoutMs: options.timeoutMs,
     shutdownSignal: options.shutdownSignal,
     calls: new Set<AbortController>(),
+    jsonRead: { ignoreUnknownFields: true, registry: options.registry },
+    jsonWrite: { registry: options.registry },
   };
   // One listener per server, not one per call: at the stop deadline every call in flight is
   // aborted with the shutdown reason.

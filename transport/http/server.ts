@@ -154,9 +154,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       this.#hono.all(
         route.path,
         (c) =>
-          allowed.includes(c.req.method)
-            ? this.#serveRpc(c, route)
-            : methodNotAllowed(allowed, c.req.method, route.path),
+          allowed.includes(c.req.method) ? this.#serveRpc(c, route) : methodNotAllowed(
+            allowed,
+            c.req.method,
+            route.path,
+            c.req.raw.headers.get("content-type"),
+          ),
       );
     }
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});

@@ -3,12 +3,17 @@
 /** Fetch-style handler a listener feeds: `env` carries runtime bindings. */
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
-/** PEM-encoded certificate and key for TLS listeners. */
+/** PEM-encoded certificate and key for TLS listeners, and the CA of client certificates. */
 export interface TlsOptions {
   /** Certificate chain, PEM. */
   readonly cert: string;
   /** Private key, PEM. */
   readonly key: string;
+  /**
+   * CA certificate(s), PEM: when set, every client must present a certificate that chains to
+   * one of them (mutual TLS); connections without one are refused during the handshake.
+   */
+  readonly ca?: string;
 }
 
 /** Options for binding a listener. */

@@ -1,7 +1,14 @@
 // The per-method plan of the unary fast path, built once at server start: serializers (Connect-ES's
 // own, so parse/limit errors are identical), the bound implementation, and the middleware chain
 // composed around it.
-import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type JsonReadOptions,
+  type JsonWriteOptions,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
   createMethodSerializationLookup,
@@ -53,6 +60,10 @@ export interface PlanOptions {
   readonly shutdownSignal: AbortSignal;
   /** The abort controllers of calls in flight, aborted together at the stop deadline. */
   readonly calls: Set<AbortController>;
+  /** How JSON requests are read (unknown fields ignored, as Connect-ES does; Any types). */
+  readonly jsonRead: Partial<JsonReadOptions>;
+  /** How JSON replies are written (Any types). */
+  readonly jsonWrite: Partial<JsonWriteOptions>;
 }
 
 /** Everything needed to serve one unary method without Connect-ES's pipeline. */
@@ -135,7 +146,8 @@ export function buildUnaryPlan(
     (next, m) => m(next),
     final,
   );
-  const serialization = createMethodSerializationLookup(method, undefined, undefined, {
+  const registry = options.jsonWrite.registry;
+  const serialization = createMethodSerializationLookup(method, undefined, { registry }, {
     readMaxBytes: options.readMaxBytes,
     writeMaxBytes: options.writeMaxBytes,
   });

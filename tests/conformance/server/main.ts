@@ -1,0 +1,147 @@
+// The server under test for `connectconformance --mode server`, on Deno, Bun and Node 24:
+//
+//   main.ts --server http|grpc [--fast-path false]
+//
+// Reads one size-delimited ServerCompatRequest from stdin, starts an Atreus server on
+// 127.0.0.1 (TLS and client certificates when asked), writes a size-delimited
+// ServerCompatResponse to stdout and serves until SIGTERM. Logs go to stderr, which the runner
+// shows when the process fails. With `COUNTS_FILE` set, the calls each protocol served are
+// written there on stop, so a run can prove which unary path answered.
+import process from "node:process";
+import { createRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { App } from "../../../mod.ts";
+import { createLogger } from "../../../log/mod.ts";
+import {
+  createGrpcServer,
+  createHttpServer,
+  type Server,
+  type TlsOptions,
+} from "../../../transport/mod.ts";
+import {
+  ServerCompatRequestSchema,
+  ServerCompatResponseSchema,
+} from "../gen/connectrpc/conformance/v1/server_compat_pb.ts";
+import {
+  BidiStreamRequestSchema,
+  ClientStreamRequestSchema,
+  ConformanceService,
+  file_connectrpc_conformance_v1_service,
+  IdempotentUnaryRequestSchema,
+  ServerStreamRequestSchema,
+  UnaryRequestSchema,
+} from "../gen/connectrpc/conformance/v1/service_pb.ts";
+import { conformanceService } from "./service.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const kind = flag("server") ?? "http";
+if (kind !== "http" && kind !== "grpc") throw new Error(`--server must be http or grpc`);
+const fastPath = flag("fast-path") !== "false";
+
+const request = fromBinary(ServerCompatRequestSchema, await readDelimited());
+const decoder = new TextDecoder();
+let tls: TlsOptions | undefined;
+if (request.useTls) {
+  const creds = request.serverCreds;
+  if (creds === undefined) throw new Error("use_tls without server_creds");
+  tls = {
+    cert: decoder.decode(creds.cert),
+    key: decoder.decode(creds.key),
+    ...(request.clientTlsCert.length > 0 ? { ca: decoder.decode(request.clientTlsCert) } : {}),
+  };
+}
+
+// Calls per protocol, to show which path served them.
+const counts = new Map<string, number>();
+const onCall = (ctx: HandlerContext) =>
+  counts.set(ctx.protocolName, (counts.get(ctx.protocolName) ?? 0) + 1);
+
+const options = {
+  address: "127.0.0.1:0",
+  services: [[ConformanceService, conformanceService(onCall)]] as const,
+  tls,
+  fastPath,
+  // The suite sends messages of several MiB and expects them served unless a limit is asked.
+  readMaxBytes: request.messageReceiveLimit > 0 ? request.messageReceiveLimit : undefined,
+  // Any in JSON needs the types it may hold: the requests echoed back in RequestInfo.
+  registry: createRegistry(
+    file_connectrpc_conformance_v1_service,
+    UnaryRequestSchema,
+    IdempotentUnaryRequestSchema,
+    ServerStreamRequestSchema,
+    ClientStreamRequestSchema,
+    BidiStreamRequestSchema,
+  ),
+  // The suite's deadlines come from the client; no server-side cap.
+  timeout: 0,
+  reflection: false,
+  health: false,
+};
+const server: Server & { endpoint(): URL } = kind === "http"
+  ? createHttpServer({ ...options, rest: false })
+  : createGrpcServer(options);
+
+const app = new App({
+  name: "conformance",
+  logger: createLogger({ sink: "stderr" }),
+  servers: [server],
+  stopTimeout: 2000,
+  afterStart: () => {
+    const url = server.endpoint();
+    writeDelimited(toBinary(
+      ServerCompatResponseSchema,
+      {
+        $typeName: "connectrpc.conformance.v1.ServerCompatResponse",
+        host: url.hostname,
+        port: Number(url.port),
+        pemCert: request.useTls ? request.serverCreds!.cert : new Uint8Array(0),
+      },
+    ));
+  },
+  afterStop: async () => {
+    const file = process.env.COUNTS_FILE;
+    if (file) {
+      const { appendFileSync } = await import("node:fs");
+      const line = JSON.stringify({ server: kind, fastPath, counts: Object.fromEntries(counts) });
+      appendFileSync(file, line + "\n");
+    }
+  },
+});
+await app.run();
+process.exit(0);
+
+// A 4-byte big-endian length, then that many bytes.
+async function readDelimited(): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size < 4) continue;
+    const all = concat(chunks, size);
+    const length = new DataView(all.buffer, all.byteOffset, 4).getUint32(0);
+    if (size >= 4 + length) return all.subarray(4, 4 + length);
+  }
+  throw new Error("stdin ended before a whole ServerCompatRequest arrived");
+}
+
+function writeDelimited(message: Uint8Array): void {
+  const out = new Uint8Array(4 + message.byteLength);
+  new DataView(out.buffer).setUint32(0, message.byteLength);
+  out.set(message, 4);
+  process.stdout.write(out);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
