@@ -15,11 +15,17 @@ import type {
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import type { DescMethod, DescService, Registry } from "@bufbuild/protobuf";
+import {
+  createRegistry,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type Registry,
+} from "@bufbuild/protobuf";
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
 import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
-import type { Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
+import type { MessageDesc, Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
 import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
 import { deadlineExpired, deadlineKey, requestTimeoutMs, unaryBound } from "./deadline.ts";
 import { isAtreusError, toConnectError } from "../errors/mod.ts";
@@ -48,7 +54,7 @@ export interface RpcOptions {
   readonly shutdownSignal: AbortSignal;
   /** Serve unary calls on Atreus's fast path (default true); false keeps Connect-ES's handler. */
   readonly fastPath?: boolean;
-  /** Message types `google.protobuf.Any` fields may hold in JSON. */
+  /** The registry of `jsonTypes`, built once. */
   readonly registry?: Registry;
 }
 
@@ -76,11 +82,11 @@ export interface RpcServerOptions {
    */
   readonly fastPath?: boolean;
   /**
-   * The message types `google.protobuf.Any` fields may hold, for JSON (Connect and gRPC-Web
-   * `+json`, REST): protobuf-es `createRegistry(...)`. Binary needs none; without it a JSON
-   * request or reply carrying an Any fails with a message naming the type.
+   * Message types `google.protobuf.Any` fields may hold in JSON bodies (Connect and gRPC-Web
+   * `+json`): the `…Schema` exports of generated code. Binary needs none; without them a JSON
+   * request or reply carrying an Any fails, naming the type.
    */
-  readonly registry?: Registry;
+  readonly jsonTypes?: readonly MessageDesc[];
 }
 
 /** The RPC options of a server, with the defaults both servers share. */
@@ -98,8 +104,16 @@ export function rpcOptionsOf(
     compression: options.compression === false ? [] : (options.compression ?? [gzip]),
     shutdownSignal,
     fastPath: options.fastPath,
-    registry: options.registry,
+    registry: registryOf(options.jsonTypes),
   };
+}
+
+function registryOf(types: readonly MessageDesc[] | undefined): Registry | undefined {
+  if (types === undefined) return undefined;
+  if (!Array.isArray(types) || !types.every((t) => t?.kind === "message")) {
+    throw new TypeError("jsonTypes must be an array of message descriptors (…Schema exports)");
+  }
+  return createRegistry(...(types as unknown as DescMessage[]));
 }
 
 /** One routable RPC. */

@@ -17,7 +17,7 @@ import {
   type RpcRoute,
   type RpcServerOptions,
 } from "../rpc.ts";
-import { aborted, type TlsOptions } from "../runtime/mod.ts";
+import { aborted, clientAuth, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
@@ -98,11 +98,13 @@ export class GrpcServer implements Server, Endpointer {
         cause: error,
       });
     }
-    const server = this.#options.tls
+    const tls = this.#options.tls;
+    const server = tls
       ? http2mod.createSecureServer({
-        cert: this.#options.tls.cert,
-        key: this.#options.tls.key,
+        cert: tls.cert,
+        key: tls.key,
         allowHTTP1: false,
+        ...clientAuth(tls),
       })
       : http2mod.createServer({});
     server.on(

@@ -1,6 +1,7 @@
 // The HTTP server: a Hono app with one route per RPC (Connect and gRPC-Web on every runtime,
 // native gRPC answered with a clear Trailers-Only status), served by the runtime's native
 // listener — Deno.serve, Bun.serve, node:http — or exported as `fetch` on Workers.
+import type { Registry } from "@bufbuild/protobuf";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { cors as honoCors } from "hono/cors";
@@ -35,7 +36,7 @@ import { detectRuntime } from "../runtime/detect.ts";
 import { aborted, type Listener, nativeListener, type TlsOptions } from "../runtime/mod.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
-import { TrackedHeaders } from "../unary/headers.ts";
+import { encodedInit, TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { swaggerUI } from "@hono/swagger-ui";
 import {
@@ -126,6 +127,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #address: { hostname: string; port: number };
   readonly #options: HttpServerOptions<A>;
   readonly #routes: Map<string, RpcRoute>;
+  readonly #registry: Registry | undefined;
   readonly #inflight = new InFlight();
   readonly #watches = new InFlight();
   readonly #shutdown = new AbortController();
@@ -144,7 +146,9 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.app = this.#hono as unknown as A;
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
-    this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
+    const rpc = rpcOptionsOf(options, served.services, this.#shutdown.signal);
+    this.#registry = rpc.registry;
+    this.#routes = buildRoutes(rpc);
     if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
     if (options.health !== false) addProbes(this.#hono as unknown as ProbeRouter, this.health);
     for (const route of this.#routes.values()) {
@@ -332,6 +336,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       shutdownSignal: this.#shutdown.signal,
       readMaxBytes: this.#options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
       json,
+      jsonRead: { ignoreUnknownFields: true, registry: this.#registry },
+      jsonWrite: {
+        useProtoFieldName: json.useProtoFieldName ?? false,
+        alwaysEmitImplicit: json.emitDefaults ?? false,
+        registry: this.#registry,
+      },
     };
     const shapes = new Map<string, string>();
     for (const route of this.#routes.values()) {
@@ -444,6 +454,11 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (response.status === 415) {
       await response.body?.[Symbol.asyncIterator]().return?.();
       return unsupportedMediaType(contentType);
+    }
+    // Connect unary replies Connect-ES compressed carry content-encoding (streams do not).
+    if (response.header?.has("content-encoding")) {
+      const body = universalServerResponseToFetch(response).body;
+      return new Response(body, encodedInit(response.status, new Headers(response.header)));
     }
     return universalServerResponseToFetch(response);
   }

@@ -49,3 +49,11 @@ export function aborted(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => resolve(), { once: true })
   );
 }
+
+/** node:tls options that require and verify client certificates when `tls.ca` is set. */
+export function clientAuth(
+  tls: TlsOptions,
+): { ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean } {
+  if (tls.ca === undefined) return {};
+  return { ca: tls.ca, requestCert: true, rejectUnauthorized: true };
+}

@@ -15,7 +15,7 @@ import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage } from "../types.ts";
 import { messageOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
-import { maybeWritten, TrackedHeaders } from "./headers.ts";
+import { encodedInit, maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const JSON_TYPES = new Set([
@@ -119,12 +119,14 @@ async function serve(
     body = errorToJsonBytes(error, {});
   }
   const respondCompression = compression?.response;
+  let compressed = false;
   if (respondCompression) {
     // Encoded once: the size test and the compressor read the same bytes.
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
     if (bytes.byteLength >= opts.compressMinBytes) {
       body = await respondCompression.compress(bytes);
       outHeader.set("content-encoding", respondCompression.name);
+      compressed = true;
     }
   }
   if (status === 200) {
@@ -140,7 +142,10 @@ async function serve(
   }
   const headers = !maybeWritten(outTrailer) ? outHeader : trailerMux(outHeader, outTrailer);
   // A string body lets the runtime take its fast path (and set Content-Length itself).
-  return new Response(body as string | Uint8Array<ArrayBuffer>, { status, headers });
+  return new Response(
+    body as string | Uint8Array<ArrayBuffer>,
+    compressed ? encodedInit(status, headers) : { status, headers },
+  );
 }
 
 async function readInput(

@@ -29,3 +29,12 @@ export class TrackedHeaders extends Headers {
 export function maybeWritten(trailer: Headers): boolean {
   return !(trailer instanceof TrackedHeaders) || trailer.written;
 }
+
+/**
+ * The init of a response whose body is already compressed (its `content-encoding` set):
+ * Workers otherwise compress the body again as that header names, unless told it is "manual".
+ * Other runtimes ignore the field.
+ */
+export function encodedInit(status: number, headers: Headers): ResponseInit {
+  return { status, headers, encodeBody: "manual" } as ResponseInit;
+}

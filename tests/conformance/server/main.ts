@@ -8,13 +8,15 @@
 // shows when the process fails. With `COUNTS_FILE` set, the calls each protocol served are
 // written there on stop, so a run can prove which unary path answered.
 import process from "node:process";
-import { createRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { App } from "../../../mod.ts";
 import { createLogger } from "../../../log/mod.ts";
 import {
   createGrpcServer,
   createHttpServer,
+  deflate,
+  gzip,
   type Server,
   type TlsOptions,
 } from "../../../transport/mod.ts";
@@ -22,16 +24,9 @@ import {
   ServerCompatRequestSchema,
   ServerCompatResponseSchema,
 } from "../gen/connectrpc/conformance/v1/server_compat_pb.ts";
-import {
-  BidiStreamRequestSchema,
-  ClientStreamRequestSchema,
-  ConformanceService,
-  file_connectrpc_conformance_v1_service,
-  IdempotentUnaryRequestSchema,
-  ServerStreamRequestSchema,
-  UnaryRequestSchema,
-} from "../gen/connectrpc/conformance/v1/service_pb.ts";
-import { conformanceService } from "./service.ts";
+import { ConformanceService } from "../gen/connectrpc/conformance/v1/service_pb.ts";
+import { conformanceService, requestTypes } from "./service.ts";
+import { readDelimited, writeDelimited } from "./stdio.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -63,19 +58,13 @@ const onCall = (ctx: HandlerContext) =>
 const options = {
   address: "127.0.0.1:0",
   services: [[ConformanceService, conformanceService(onCall)]] as const,
+  compression: [gzip, deflate],
   tls,
   fastPath,
   // The suite sends messages of several MiB and expects them served unless a limit is asked.
   readMaxBytes: request.messageReceiveLimit > 0 ? request.messageReceiveLimit : undefined,
   // Any in JSON needs the types it may hold: the requests echoed back in RequestInfo.
-  registry: createRegistry(
-    file_connectrpc_conformance_v1_service,
-    UnaryRequestSchema,
-    IdempotentUnaryRequestSchema,
-    ServerStreamRequestSchema,
-    ClientStreamRequestSchema,
-    BidiStreamRequestSchema,
-  ),
+  jsonTypes: requestTypes,
   // The suite's deadlines come from the client; no server-side cap.
   timeout: 0,
   reflection: false,
@@ -113,35 +102,3 @@ const app = new App({
 });
 await app.run();
 process.exit(0);
-
-// A 4-byte big-endian length, then that many bytes.
-async function readDelimited(): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size < 4) continue;
-    const all = concat(chunks, size);
-    const length = new DataView(all.buffer, all.byteOffset, 4).getUint32(0);
-    if (size >= 4 + length) return all.subarray(4, 4 + length);
-  }
-  throw new Error("stdin ended before a whole ServerCompatRequest arrived");
-}
-
-function writeDelimited(message: Uint8Array): void {
-  const out = new Uint8Array(4 + message.byteLength);
-  new DataView(out.buffer).setUint32(0, message.byteLength);
-  out.set(message, 4);
-  process.stdout.write(out);
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}

@@ -29,6 +29,15 @@ import {
   type UnaryResponseDefinition,
 } from "../gen/connectrpc/conformance/v1/service_pb.ts";
 
+/** The types the echoed requests (`google.protobuf.Any`) may hold, for JSON. */
+export const requestTypes = [
+  UnaryRequestSchema,
+  IdempotentUnaryRequestSchema,
+  ServerStreamRequestSchema,
+  ClientStreamRequestSchema,
+  BidiStreamRequestSchema,
+] as const;
+
 /** The service implementation; `onCall` sees the protocol of every call (for path counters). */
 export function conformanceService(
   onCall: (ctx: HandlerContext) => void = () => {},
