@@ -184,6 +184,16 @@ Deno.test("bad input gets typed errors and the servers keep serving", async (t) 
       const post405 = await fetch(`${http}/helloworld.v1.Greeter/SayHelloStream`);
       assert.equal(post405.status, 405);
       assert.match((await post405.json()).message, /GET not allowed/);
+      // A gRPC-Web client maps a 405 to Unknown without reading the body: plain text, no JSON
+      // that would pass for a Connect error.
+      const web405 = await fetch(`${http}${SAY}`, {
+        method: "DELETE",
+        headers: { "content-type": "application/grpc-web+proto" },
+      });
+      assert.equal(web405.status, 405);
+      assert.equal(web405.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.equal(web405.headers.get("allow"), "POST, GET");
+      assert.match(await web405.text(), /DELETE not allowed/);
       await stillServing(http, grpc);
     });
   });

@@ -8,7 +8,9 @@ import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.
 import { run } from "../support/process.ts";
 
 // A test CA and a server certificate it signed (rustls refuses a CA used as the server's cert).
-async function certificates(): Promise<{ ca: string; cert: string; key: string }> {
+async function certificates(): Promise<
+  { ca: string; cert: string; key: string; clientCert: string; clientKey: string }
+> {
   const dir = await Deno.makeTempDir({ prefix: "atreus-tls-" });
   const ssl = async (...args: string[]) => {
     const out = await run("openssl", args, { cwd: dir });
@@ -50,11 +52,36 @@ async function certificates(): Promise<{ ca: string; cert: string; key: string }
     "-out",
     "cert.pem",
   );
+  // A client certificate from the same CA, for mutual TLS.
+  await ssl("req", ...ec, "-subj", "/CN=client", "-keyout", "client.key", "-out", "client.csr");
+  await Deno.writeTextFile(
+    `${dir}/client.cnf`,
+    "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+  );
+  await ssl(
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    "client.cnf",
+    "-out",
+    "client.pem",
+  );
   const read = (f: string) => Deno.readTextFile(`${dir}/${f}`);
   const pair = {
     ca: await read("ca.pem"),
     cert: await read("cert.pem"),
     key: await read("key.pem"),
+    clientCert: await read("client.pem"),
+    clientKey: await read("client.key"),
   };
   await Deno.remove(dir, { recursive: true });
   return pair;
@@ -89,6 +116,42 @@ Deno.test("HTTPS and gRPC over TLS", async () => {
     assert.equal(reply.message, "Hello grpcs");
   } finally {
     client.close();
+    await http.stop();
+    await grpc.stop();
+  }
+});
+
+Deno.test("mutual TLS: both servers refuse clients without a certificate from tls.ca", async () => {
+  const { ca, cert, key, clientCert, clientKey } = await certificates();
+  const tls = { cert, key, ca };
+  const services = [[Greeter, {
+    sayHello: (r: { name: string }) => ({ message: `Hello ${r.name}` }),
+  }]] as const;
+  const http = createHttpServer({ address: "127.0.0.1:0", services, tls });
+  const grpc = createGrpcServer({ address: "127.0.0.1:0", services, tls });
+  await http.start();
+  await grpc.start();
+  const withCert = Deno.createHttpClient({ caCerts: [ca], cert: clientCert, key: clientKey });
+  const withoutCert = Deno.createHttpClient({ caCerts: [ca] });
+  try {
+    const url = `${http.endpoint().href}helloworld/mtls`;
+    const res = await fetch(url, { client: withCert } as RequestInit);
+    assert.deepEqual(await res.json(), { message: "Hello mtls" });
+    const refused = await fetch(url, { client: withoutCert } as RequestInit).then(
+      async (r) => `answered ${r.status} ${await r.text()}`,
+      () => "refused",
+    );
+    assert.equal(refused, "refused", "no client certificate, no answer");
+    const call = (options: Record<string, string>) =>
+      createClient(
+        Greeter,
+        createGrpcTransport({ baseUrl: `https://${grpc.endpoint().host}`, nodeOptions: options }),
+      ).sayHello({ name: "grpcs" });
+    assert.equal((await call({ ca, cert: clientCert, key: clientKey })).message, "Hello grpcs");
+    await assert.rejects(call({ ca }), "the gRPC server refuses a client without a certificate");
+  } finally {
+    withCert.close();
+    withoutCert.close();
     await http.stop();
     await grpc.stop();
   }

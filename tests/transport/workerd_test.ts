@@ -16,7 +16,7 @@ import { ServerReflection } from "../../internal/gen/grpc/reflection/v1/reflecti
 import { bufCurl } from "../support/clients.ts";
 import { run } from "../support/process.ts";
 import { root } from "../support/tools.ts";
-import { startWorkerd } from "../support/workerd.ts";
+import { bundleWorker, startWorkerd, workerdConfig } from "../support/workerd.ts";
 
 Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused clearly", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "atreus-workerd-" });
@@ -118,5 +118,42 @@ Deno.test("helloworld on workerd: Connect and gRPC-Web work, gRPC is refused cle
     });
   } finally {
     await workerd.close();
+  }
+});
+
+Deno.test("workerd: a compressed Connect reply is compressed once (fast path and Connect-ES)", async () => {
+  // workerd compresses a body again as its content-encoding names unless the Response says
+  // the encoding is done ("manual"); the conformance worker serves both unary paths.
+  const bundle = await Deno.makeTempFile({ prefix: "atreus-conformance-worker-", suffix: ".js" });
+  await bundleWorker(`${root}tests/conformance/server/worker.ts`, bundle);
+  try {
+    for (const fastPath of ["true", "false"]) {
+      const dir = await Deno.makeTempDir({ prefix: "atreus-workerd-" });
+      await Deno.copyFile(bundle, `${dir}/worker.js`);
+      const workerd = await startWorkerd(
+        dir,
+        (port) => workerdConfig(port, { bindings: { FAST_PATH: fastPath, READ_MAX_BYTES: "0" } }),
+      );
+      try {
+        const data = btoa("z".repeat(3000)); // well over the 1 KiB compression threshold
+        const res = await fetch(
+          `${workerd.base}/connectrpc.conformance.v1.ConformanceService/Unary`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", "accept-encoding": "gzip" },
+            body: JSON.stringify({ responseDefinition: { responseData: data } }),
+          },
+        );
+        assert.equal(res.status, 200, `fastPath ${fastPath}`);
+        assert.equal(res.headers.get("content-encoding"), "gzip");
+        // fetch inflates once; a body compressed twice would not be JSON.
+        const reply = await res.json();
+        assert.equal(reply.payload.data, data, `fastPath ${fastPath}`);
+      } finally {
+        await workerd.close();
+      }
+    }
+  } finally {
+    await Deno.remove(bundle);
   }
 });
