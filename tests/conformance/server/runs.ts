@@ -23,17 +23,30 @@ const denoHttp2 = {
 
 // The CI subset: every suite, protocol, HTTP version and stream type, in two of the twelve
 // codec × compression × TLS combinations (binary/identity/plain and JSON/gzip/TLS), plus the
-// suites whose names carry fewer axes (one codec or compression only) and client certificates.
+// suites whose names carry fewer axes (one codec or compression only), message limits in one
+// compression (each of those cases takes the runner about half a second) and client
+// certificates.
 const CI_SELECT = [
   "**/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/**",
   "**/Codec:CODEC_JSON/Compression:COMPRESSION_GZIP/TLS:true/**",
   "*/*/TLS:false/**",
   "*/*/*/TLS:false/**",
-  "*/*/*/*/TLS:false/**",
+  "Server Message Size/*/*/Compression:COMPRESSION_GZIP/TLS:false/**",
   "TLS Client Certs/**",
 ];
 // On Connect-ES's handler only unary calls take another path than on the fast path.
 const CI_SELECT_CONNECT_ES = ["**/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/**"];
+
+// @hono/node-server, the Node listener's adapter, ends the HTTP/1.1 connection (or the h2
+// stream) of a reply sent before its request body was read whole once its short drain runs
+// out; a client still writing that body, or reusing the connection, sees it cut
+// (honojs/node-server#246). Only the message-size cases answer that early.
+const honoNodeDrain = {
+  signature:
+    /unexpected EOF|broken pipe|connection reset by peer|use of closed network connection|PROTOCOL_ERROR; received from peer/,
+  reason: "@hono/node-server cuts a connection whose request body was not read whole " +
+    "(honojs/node-server#246)",
+};
 
 function entry(runtime: "deno" | "bun" | "node"): string[] {
   const main = `${dir}main.ts`;
@@ -60,7 +73,11 @@ function localRuns(runtime: "deno" | "bun" | "node"): PlannedRun[] {
         ci: true,
         ciSelect: fast ? CI_SELECT : CI_SELECT_CONNECT_ES,
         // The HTTP server on Deno is Deno.serve (hyper), except under client certificates.
-        ...(runtime === "deno" ? { flaky: denoHttp2 } : {}),
+        ...(runtime === "deno"
+          ? { flaky: denoHttp2 }
+          : runtime === "node" && server === "http"
+          ? { flaky: honoNodeDrain }
+          : {}),
       });
     }
   }
