@@ -12,7 +12,9 @@
  * - `errors.proto` (shipped next to this module) holds Kratos's enum options `default_code`
  *   (1108) and `code` (1109), so one proto drives the Go and the TypeScript generators.
  *
- * HTTP ↔ gRPC codes follow Kratos v3's table ({@linkcode toGrpcCode}, {@linkcode fromGrpcCode}):
+ * HTTP ↔ gRPC codes follow Kratos's table ({@linkcode toGrpcCode}, {@linkcode fromGrpcCode}) for
+ * the major a fleet runs: {@linkcode kratosV2} (v2.9.2, the default) or {@linkcode kratosV3}
+ * (v3.0.0), chosen once per process with {@linkcode setCodeTable}. They differ only on 412:
  *
  * | HTTP | gRPC | back to HTTP |
  * |---|---|---|
@@ -21,7 +23,7 @@
  * | 403 | PermissionDenied | 403 |
  * | 404 | NotFound | 404 |
  * | 409 | Aborted | 409 |
- * | 412 | FailedPrecondition | 412 |
+ * | 412 | v2: Unknown; v3: FailedPrecondition | v2: 500; v3: 412 |
  * | 429 | ResourceExhausted | 429 |
  * | 499 | Canceled | 499 |
  * | 500 | Internal | 500 |
@@ -35,7 +37,8 @@
  *   422, 502, …) arrives as 500; `reason`, `message` and `metadata` survive unchanged, so match
  *   on `reason`.
  * - gRPC codes with no status of their own collapse: AlreadyExists → 409 (→ Aborted on the way
- *   back), OutOfRange → 400 (→ InvalidArgument), Unknown and DataLoss → 500 (→ Internal).
+ *   back), OutOfRange → 400 (→ InvalidArgument), Unknown and DataLoss → 500 (→ Internal);
+ *   with v2's table FailedPrecondition → 400 (→ InvalidArgument) too.
  * - An error whose code is 200 (gRPC OK) is sent as Unknown, since status 0 reads as success.
  *
  * @example
@@ -65,6 +68,16 @@ export {
   unauthorized,
 } from "./error.ts";
 export { code, fromError, is, reason } from "./convert.ts";
-export { fromGrpcCode, GrpcCode, toGrpcCode } from "./codes.ts";
+export {
+  type CodeTable,
+  codeTable,
+  type CodeTableName,
+  fromGrpcCode,
+  GrpcCode,
+  kratosV2,
+  kratosV3,
+  setCodeTable,
+  toGrpcCode,
+} from "./codes.ts";
 export { type ConnectErrorLike, toConnectError, type ToConnectErrorOptions } from "./connect.ts";
 export { type ErrorBody, fromJson, toJson } from "./json.ts";

@@ -5,10 +5,14 @@ cd "$(dirname "$0")/.."
 [ -x tools/node_modules/.bin/buf ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
 BUF=tools/node_modules/.bin/buf
 GOOGLE=tools/node_modules/google-proto-files
-# Kratos's layout vendors google/api under third_party; the files come from npm google-proto-files.
-for third in examples/helloworld/third_party tests/fixtures/proto/bookstore/third_party; do
+# Kratos's layout vendors google/api under third_party; the CLI ships the files (from npm
+# google-proto-files) for new projects, and the examples vendor the same copies.
+mkdir -p cmd/atreus/third_party/google/api
+cp "$GOOGLE/google/api/annotations.proto" "$GOOGLE/google/api/http.proto" cmd/atreus/third_party/google/api/
+for third in examples/helloworld/third_party tests/fixtures/proto/bookstore/third_party \
+  tests/interop/kratos/proto; do
   mkdir -p "$third/google/api"
-  cp "$GOOGLE/google/api/annotations.proto" "$GOOGLE/google/api/http.proto" "$third/google/api/"
+  cp cmd/atreus/third_party/google/api/*.proto "$third/google/api/"
 done
 for dir in examples/helloworld; do
   rm -rf "$dir/gen"
@@ -35,6 +39,8 @@ for dir in tests/fixtures/proto/config tests/fixtures/proto/validate tests/fixtu
 done
 # The Echo service of the client tests: every streaming kind and idempotency level.
 (cd tests/client/proto && "../../../$BUF" generate)
+# The Go Kratos interop peers' API (its Go code: tests/interop/kratos/gen_go.sh).
+(cd tests/interop/kratos/proto && "../../../../$BUF" generate)
 # The registry example's gateway API.
 (cd examples/registry && rm -rf gen && "../../$BUF" generate)
 # Connect's conformance protocol (connectrpc/conformance), from the Go module that builds the runner.

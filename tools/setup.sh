@@ -39,4 +39,18 @@ echo "$GO_TOOLS" | while read -r name module; do
   fi
 done
 
+# Go programs whose own go.mod has replace directives, which `go install module@version`
+# refuses: a wrapper module in tools/go-builds/<name> pins them (its go.sum) and builds the
+# named package. One "name package" per line; rebuilt when missing or older than the pins.
+GO_BUILDS="etcd go.etcd.io/etcd/server/v3
+consul github.com/hashicorp/consul"
+echo "$GO_BUILDS" | while read -r name package; do
+  [ -n "$name" ] || continue
+  if [ ! -x "$GOBIN/$name" ] || [ "tools/go-builds/$name/go.sum" -nt "$GOBIN/$name" ]; then
+    command -v go >/dev/null 2>&1 || { echo "setup: go is required to build $name" >&2; exit 1; }
+    echo "setup: building $package (tools/go-builds/$name)"
+    (cd "tools/go-builds/$name" && go build -trimpath -o "$GOBIN/$name" "$package")
+  fi
+done
+
 deno install --frozen --quiet

@@ -44,7 +44,7 @@ export {
 export { type Endpointer, isEndpointer, type Server, type ServerContext } from "./server.ts";
 export type { RpcServerOptions, ServiceRegistration } from "./rpc.ts";
 export { deadlineKey, remainingMs, requestTimeoutMs } from "./deadline.ts";
-export { type CompressionCodec, deflate, gzip } from "./compression.ts";
+export { brotli, type CompressionCodec, deflate, gzip } from "./compression.ts";
 export { advertiseHost, type ListenAddress, parseAddress } from "./address.ts";
 export { detectRuntime, type RuntimeName, type TlsOptions } from "./runtime/mod.ts";
 export type {
@@ -75,8 +75,10 @@ export {
   type ClientHandle,
   type ClientOptions,
   type ClientProtocol,
+  type ClientTlsOptions,
   createClient,
   type FieldInit,
+  type HttpVersion,
   type MessageInit,
   type MessageOf,
   type MethodClient,

@@ -136,12 +136,14 @@ async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parse("run", own, {
     dir: { type: "string" },
     "no-watch": { type: "boolean" },
+    "watch-dir": { type: "string" },
   }, 0);
   if (parsed === undefined) return usage("run", io);
   return await runProject({
     dir: stringFlag(parsed.values.dir),
     args: forwarded,
     watch: parsed.values["no-watch"] !== true,
+    watchDir: stringFlag(parsed.values["watch-dir"]),
     log: (line) => io.err(line),
   });
 }

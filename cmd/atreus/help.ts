@@ -12,8 +12,9 @@ main.ts, worker.ts, buf.yaml, buf.gen.yaml, deno.json). <dir> must not exist or 
              jsr:@atreus/atreus@^0.1) or the path of an Atreus checkout`,
   gen: `atreus gen [--dir <project>]
 
-Runs buf generate for the project with protoc-gen-es and protoc-gen-atreus-errors, found in
-node_modules/.bin of the project or of the Atreus checkout, or on PATH.
+Runs buf generate for the project with protoc-gen-es and protoc-gen-atreus-errors. buf and
+protoc-gen-es come from node_modules/.bin of the project or of the Atreus checkout, or PATH,
+else from npm through Deno; protoc-gen-atreus-errors from the same Atreus release as the CLI.
 
   --dir      the project directory (default: .)`,
   proto: `atreus proto add <api/<package>/v1/<name>.proto> [--dir <project>]
@@ -22,13 +23,14 @@ Adds a proto with Create/Update/Delete/Get/List RPCs; its package follows the pa
 (api/shop/v1/cart.proto → package shop.v1, service Cart). Run atreus gen afterwards.
 
   --dir      the project directory (default: .)`,
-  run: `atreus run [--dir <project>] [--no-watch] [-- <args for main.ts>]
+  run: `atreus run [--dir <project>] [--no-watch] [--watch-dir <dir>] [-- <args for main.ts>]
 
 Runs the project's main.ts with Deno and restarts it when a source file changes. SIGINT or
 SIGTERM stop it gracefully (a second one stops it at once); the exit code is the app's.
 
   --dir       the project directory (default: .)
-  --no-watch  run once, without restarting on changes`,
+  --no-watch  run once, without restarting on changes
+  --watch-dir the directory watched for changes (default: the project's)`,
   version: `atreus version
 
 Prints the version of the CLI.`,

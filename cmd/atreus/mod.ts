@@ -17,7 +17,16 @@ import { main } from "./cli.ts";
 
 export { type CliIO, main } from "./cli.ts";
 export { CliError, FAILURE, USAGE } from "./errors.ts";
-export { findGenTools, generate, type GenOptions, type GenTools } from "./gen.ts";
+export {
+  bufPackage,
+  type CommandLine,
+  findGenTools,
+  generate,
+  type GenOptions,
+  type GenTools,
+  protocGenAtreusErrorsModule,
+  protocGenEsPackage,
+} from "./gen.ts";
 export { type NewOptions, newProject, type NewResult } from "./new.ts";
 export { addProto, type ProtoAddOptions, type ProtoAddResult, protoPackage } from "./proto_add.ts";
 export { type RunOptions, runProject } from "./run.ts";

@@ -1,14 +1,14 @@
 // `atreus new`: a service in the Kratos layout. Names, paths and tools are checked and every
 // file is rendered before the first one is written, so bad input leaves nothing behind.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { CliError, USAGE } from "./errors.ts";
 import { checkServiceName, serviceVars } from "./names.ts";
 import { projectConfig, resolveAtreus } from "./project_config.ts";
 import { render } from "./render.ts";
 import { projectTemplates, readTemplate } from "./templates.ts";
-import { errorsProto, findGoogleProtoFiles, googleApiProtos } from "./third_party.ts";
+import { errorsProto, googleApiProto, googleApiProtos } from "./third_party.ts";
 
 /** Options of {@linkcode newProject}. */
 export interface NewOptions {
@@ -48,7 +48,6 @@ export async function newProject(options: NewOptions): Promise<NewResult> {
   }
   checkTarget(dir);
   const atreus = resolveAtreus(options.atreus, cwd);
-  const google = findGoogleProtoFiles([cwd, ...(atreus.localRoot ? [atreus.localRoot] : [])]);
 
   const vars = serviceVars(name, `${name}.v1`);
   const files = new Map<string, string>();
@@ -58,7 +57,7 @@ export async function newProject(options: NewOptions): Promise<NewResult> {
   files.set("deno.json", JSON.stringify(projectConfig(atreus), null, 2) + "\n");
   files.set("api/errors/errors.proto", await errorsProto());
   for (const proto of googleApiProtos) {
-    files.set(join("third_party", proto), await readFile(join(google, proto), "utf8"));
+    files.set(join("third_party", proto), await googleApiProto(proto));
   }
 
   for (const [path, text] of files) {

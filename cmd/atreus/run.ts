@@ -15,11 +15,16 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Restart on source changes (default true). */
   readonly watch?: boolean;
+  /** The directory watched for changes (default `dir`), e.g. a repository holding the project. */
+  readonly watchDir?: string;
   /** Progress lines (starts, restarts); default stderr. */
   readonly log?: (line: string) => void;
 }
 
 const stopSignals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+// A terminal's Ctrl-C reaches this process directly and again through a parent that forwards
+// it (deno task, npm), a few milliseconds apart; only a signal after a pause is a second one.
+const sameSignalMs = 250;
 
 /** Runs main.ts until SIGINT/SIGTERM and resolves with its exit code. */
 export async function runProject(options: RunOptions = {}): Promise<number> {
@@ -29,7 +34,9 @@ export async function runProject(options: RunOptions = {}): Promise<number> {
   }
   const log = options.log ?? ((line: string) => console.error(line));
   const signals = new Signals();
-  const watcher = options.watch === false ? undefined : new SourceWatcher(dir);
+  const watcher = options.watch === false
+    ? undefined
+    : new SourceWatcher(resolve(options.watchDir ?? dir));
   // One read at a time, kept across runs: a read is only replaced once it delivered a change.
   const nextChange = () =>
     watcher?.next().then((path) => ({ kind: "change" as const, path })) ??
@@ -42,12 +49,12 @@ export async function runProject(options: RunOptions = {}): Promise<number> {
       log(`atreus run: started main.ts (run ${run}, pid ${child.pid})`);
       const exit = child.status.then((s) => ({ kind: "exit" as const, code: s.code }));
       const event = await Promise.race([exit, stop, change]);
-      if (event.kind === "stop") return await stopChild(child, signals.first, signals);
+      if (event.kind === "stop") return await stopChild(child, signals.first, signals, log);
       if (event.kind === "change") {
-        if (event.path === undefined) return await stopChild(child, "SIGTERM", signals);
+        if (event.path === undefined) return await stopChild(child, "SIGTERM", signals, log);
         change = nextChange();
         log(`atreus run: ${event.path} changed, restarting`);
-        const code = await stopChild(child, "SIGTERM", signals);
+        const code = await stopChild(child, "SIGTERM", signals, log);
         if (signals.received) return code;
         continue;
       }
@@ -82,10 +89,12 @@ async function stopChild(
   child: Deno.ChildProcess,
   signal: Deno.Signal,
   signals: Signals,
+  log: (line: string) => void,
 ): Promise<number> {
   kill(child, signal);
   const status = await Promise.race([child.status, signals.count(2).then(() => undefined)]);
   if (status !== undefined) return status.code;
+  log("atreus run: second signal, killing main.ts");
   kill(child, "SIGKILL");
   return (await child.status).code;
 }
@@ -102,6 +111,7 @@ function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
 // swallow a signal meant for another.
 class Signals {
   #count = 0;
+  #last = -Infinity;
   #first: Deno.Signal | undefined;
   readonly #waiters: { n: number; resolve: () => void }[] = [];
   readonly #listeners = stopSignals.map((signal) => {
@@ -119,6 +129,9 @@ class Signals {
   }
 
   #received(signal: Deno.Signal): void {
+    const now = performance.now();
+    if (now - this.#last < sameSignalMs) return;
+    this.#last = now;
     this.#first ??= signal;
     this.#count++;
     for (const w of this.#waiters.filter((w) => w.n <= this.#count)) {

@@ -195,25 +195,6 @@ for (const protocol of all) {
   });
 }
 
-Deno.test("grpc: client and bidi streams", async () => {
-  const a = await startEcho("a");
-  const client = createClient(Echo, { endpoint: a.grpc, protocol: "grpc" });
-  try {
-    const requests = async function* () {
-      yield { text: "a" };
-      yield { text: "b" };
-    };
-    const collected = await client.collect(requests());
-    assert.equal(collected.text, "a,b");
-    const got: string[] = [];
-    for await (const r of client.chat(requests())) got.push(r.text);
-    assert.deepEqual(got, ["A", "B"]);
-  } finally {
-    await client.close();
-    await a.stop();
-  }
-});
-
 Deno.test("a refused connection is Unavailable on every protocol", async () => {
   const a = await startEcho("a");
   const endpoints = { http: a.http, grpc: a.grpc };

@@ -29,4 +29,21 @@ for (const protocol of ["connect", "grpc-web", "grpc"] as const) {
   }
 }
 await registry.close();
+// Bad TLS and HTTP-version options are typed errors here too, the message naming the problem.
+const bad: Record<string, string> = {};
+for (
+  const [name, extra] of [
+    ["tls", { tls: { ca: "not a certificate" } }],
+    ["key", { tls: { cert: "-----BEGIN CERTIFICATE-----" } }],
+    ["httpVersion", { httpVersion: "3" }],
+  ] as const
+) {
+  try {
+    createClient(Echo, { endpoint: "https://127.0.0.1:1", ...extra } as never);
+    bad[name] = "accepted";
+  } catch (e) {
+    bad[name] = `${(e as { code?: string }).code}: ${(e as Error).message}`;
+  }
+}
+results.bad = Object.values(bad);
 console.log(JSON.stringify(results));

@@ -37,6 +37,10 @@ for (
           assert.deepEqual(got.slice(4), want.slice(4), `${protocol} ${kind}`);
         }
       }
+      const [tls, key, version] = results.bad as string[];
+      assert.match(tls, /^invalid_option: client: tls.ca must be a PEM/);
+      assert.match(key, /^invalid_option: client: tls.cert and tls.key go together/);
+      assert.match(version, /^invalid_option: client: httpVersion must be "1.1" or "2"/);
     } finally {
       await a.stop();
       await b.stop();
@@ -64,6 +68,7 @@ Deno.test("createClient inside a worker on workerd: Connect and gRPC-Web", async
       assert.deepEqual([...results[protocol].servers].sort(), ["a", "a", "b", "b"], protocol);
       assert.deepEqual(results[protocol].streamed, ["s 1", "s 2"], protocol);
     }
+    assert.match(results.tls, /^invalid_option: client: tls needs Node, Deno or Bun/);
   } finally {
     if (workerd) await workerd.close();
     else await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -4,9 +4,12 @@ import assert from "node:assert/strict";
 import { render } from "../../cmd/atreus/render.ts";
 import { checkServiceName, pascalCase, serviceVars } from "../../cmd/atreus/names.ts";
 import {
+  bufPackage,
   CliError,
   defaultAtreus,
   findGenTools,
+  protocGenAtreusErrorsModule,
+  protocGenEsPackage,
   protoPackage,
   resolveAtreus,
   USAGE,
@@ -15,6 +18,7 @@ import {
 import { projectConfig, projectNpmImports } from "../../cmd/atreus/project_config.ts";
 import { projectTemplates, protoTemplate } from "../../cmd/atreus/templates.ts";
 import { findExecutable } from "../../cmd/atreus/locate.ts";
+import { googleApiProto, googleApiProtos } from "../../cmd/atreus/third_party.ts";
 import { root } from "../support/tools.ts";
 import { tempDir } from "./cli.ts";
 
@@ -121,21 +125,59 @@ Deno.test("the template manifest lists every template file exactly once", async 
   assert.equal(new Set(outputs).size, outputs.length);
 });
 
-Deno.test("gen names the missing tools and how to install them", async () => {
+Deno.test("gen uses local tools when installed, else npm packages through Deno", async () => {
   await using tmp = await tempDir();
-  assert.throws(
-    () => findGenTools(tmp.path, [tmp.path]),
-    (e) =>
-      e instanceof CliError &&
-      /^buf and protoc-gen-es not found/.test(e.message) &&
-      e.message.includes("npm i -D @bufbuild/buf @bufbuild/protoc-gen-es"),
-  );
+  const missing = findGenTools(tmp.path, [tmp.path]);
+  assert.deepEqual(missing.buf.slice(1), [
+    "run",
+    "-A",
+    "--quiet",
+    "--no-config",
+    "--no-lock",
+    bufPackage,
+  ]);
+  assert.equal(missing.buf[0], Deno.execPath());
+  assert.equal(missing.protocGenEs.at(-1), protocGenEsPackage);
+  // A checkout runs its own plugin source with its own import map.
+  assert.equal(missing.protocGenAtreusErrors.at(-1), `${root}cmd/protoc-gen-atreus-errors/main.ts`);
+  assert.ok(missing.protocGenAtreusErrors.includes(`${root}deno.json`));
+
   await Deno.writeTextFile(`${tmp.path}/buf`, "#!/bin/sh\n");
-  assert.throws(() => findGenTools(tmp.path, [tmp.path]), /buf and protoc-gen-es not found/);
+  assert.equal(findGenTools(tmp.path, [tmp.path]).buf.at(-1), bufPackage, "not executable");
   await Deno.chmod(`${tmp.path}/buf`, 0o755);
   assert.equal(findExecutable("buf", ["/nonexistent", tmp.path]), `${tmp.path}/buf`);
-  assert.throws(
-    () => findGenTools(tmp.path, [tmp.path]),
-    (e) => e instanceof CliError && e.message.startsWith("protoc-gen-es not found"),
+  const found = findGenTools(tmp.path, [tmp.path]);
+  assert.deepEqual(found.buf, [`${tmp.path}/buf`]);
+  assert.equal(found.protocGenEs.at(-1), protocGenEsPackage);
+});
+
+Deno.test("the npm tools gen falls back to are the versions tools/ installs and code imports", async () => {
+  const tools = JSON.parse(await Deno.readTextFile(`${root}tools/package.json`)).dependencies;
+  assert.equal(bufPackage, `npm:@bufbuild/buf@${tools["@bufbuild/buf"]}`);
+  assert.equal(
+    protocGenEsPackage,
+    `npm:@bufbuild/protoc-gen-es@${tools["@bufbuild/protoc-gen-es"]}`,
   );
+  assert.equal(
+    protocGenEsPackage.replace("protoc-gen-es", "protobuf"),
+    config.imports["@bufbuild/protobuf"],
+  );
+  assert.equal(
+    protocGenAtreusErrorsModule,
+    `jsr:${config.name}@${config.version}/protoc-gen-atreus-errors`,
+  );
+  assert.equal(
+    config.exports["./protoc-gen-atreus-errors"],
+    "./cmd/protoc-gen-atreus-errors/main.ts",
+  );
+});
+
+Deno.test("the shipped google/api protos are googleapis' own", async () => {
+  for (const proto of googleApiProtos) {
+    assert.equal(
+      await googleApiProto(proto),
+      await Deno.readTextFile(`${root}tools/node_modules/google-proto-files/${proto}`),
+      proto,
+    );
+  }
 });

@@ -2,12 +2,12 @@
 // idle reconnects, and re-listing after compaction.
 import assert from "node:assert/strict";
 import { ConfigError, createConfig, etcd } from "../../config/mod.ts";
-import { startEtcd } from "../support/etcd.ts";
+import { etcdTest, startEtcd } from "../support/etcd.ts";
 import { etcdClient, partitionableFetch } from "./etcd_client.ts";
 import { Events, recordingLogger, waitUntil } from "./helpers.ts";
 
-Deno.test("etcd: prefix load, watch, broken value, and reconnect after etcd restarts", async () => {
-  const server = await startEtcd();
+etcdTest("prefix load, watch, broken value, and reconnect after etcd restarts", async (version) => {
+  const server = await startEtcd(version);
   const kv = etcdClient(server.endpoint);
   const prefix = `/atreus/${crypto.randomUUID()}/`;
   try {
@@ -65,8 +65,8 @@ Deno.test("etcd: prefix load, watch, broken value, and reconnect after etcd rest
   }
 });
 
-Deno.test("etcd: a single key, a format option, and clear errors", async () => {
-  const server = await startEtcd();
+etcdTest("a single key, a format option, and clear errors", async (version) => {
+  const server = await startEtcd(version);
   const kv = etcdClient(server.endpoint);
   try {
     await kv.put("/app/config", "name = 'toml without extension'\n");
@@ -121,8 +121,8 @@ Deno.test("etcd: a single key, a format option, and clear errors", async () => {
   await refused.close();
 });
 
-Deno.test("etcd: an idle watch is reconnected, and changes still arrive", async () => {
-  const server = await startEtcd();
+etcdTest("an idle watch is reconnected, and changes still arrive", async (version) => {
+  const server = await startEtcd(version);
   const kv = etcdClient(server.endpoint);
   const net = partitionableFetch();
   try {
@@ -149,8 +149,8 @@ Deno.test("etcd: an idle watch is reconnected, and changes still arrive", async 
   }
 });
 
-Deno.test("etcd: after a partition past a compaction the watcher lists again", async () => {
-  const server = await startEtcd();
+etcdTest("after a partition past a compaction the watcher lists again", async (version) => {
+  const server = await startEtcd(version);
   const kv = etcdClient(server.endpoint);
   const net = partitionableFetch();
   try {

@@ -12,14 +12,14 @@ import {
   type Watcher,
 } from "../../registry/mod.ts";
 import { toBase64 } from "../../registry/etcd/gateway.ts";
-import { startEtcd } from "../support/etcd.ts";
+import { etcdTest, type EtcdVersion, startEtcd } from "../support/etcd.ts";
 import { countingFetch, etcdPost, getRaw, leaseTtl, putRaw } from "./etcd_raw.ts";
 import { eventually, uniqueName, watchUntil } from "./wait.ts";
 
 const events = (into: RegistryEvent[]) => (e: RegistryEvent) => void into.push(e);
 
-Deno.test("etcd interop: a record written by hand in Kratos's format is discovered", async () => {
-  const server = await startEtcd();
+etcdTest("interop: a record written by hand in Kratos's format is discovered", async (version) => {
+  const server = await startEtcd(version);
   const registry = etcd({ endpoint: server.endpoint });
   try {
     const name = uniqueName("helloworld");
@@ -50,8 +50,8 @@ Deno.test("etcd interop: a record written by hand in Kratos's format is discover
   }
 });
 
-Deno.test("etcd interop: the stored key and value are the bytes Go Kratos writes", async () => {
-  const server = await startEtcd();
+etcdTest("interop: the stored key and value are the bytes Go Kratos writes", async (version) => {
+  const server = await startEtcd(version);
   const registry = etcd({ endpoint: server.endpoint });
   try {
     const instance: ServiceInstance = {
@@ -85,8 +85,8 @@ Deno.test("etcd interop: the stored key and value are the bytes Go Kratos writes
   }
 });
 
-Deno.test("etcd: a custom namespace changes the key prefix and nothing else", async () => {
-  const server = await startEtcd();
+etcdTest("a custom namespace changes the key prefix and nothing else", async (version) => {
+  const server = await startEtcd(version);
   const registry = etcd({ endpoint: server.endpoint, namespace: "/custom/" });
   try {
     const instance = { id: "1", name: "ns", version: "", metadata: {}, endpoints: [] };
@@ -100,8 +100,8 @@ Deno.test("etcd: a custom namespace changes the key prefix and nothing else", as
   }
 });
 
-Deno.test("etcd: an instance removal reaches a watcher within one second", async () => {
-  const server = await startEtcd();
+etcdTest("an instance removal reaches a watcher within one second", async (version) => {
+  const server = await startEtcd(version);
   const registry = etcd({ endpoint: server.endpoint });
   try {
     const name = uniqueName();
@@ -121,75 +121,87 @@ Deno.test("etcd: an instance removal reaches a watcher within one second", async
   }
 });
 
-Deno.test("etcd: restarted under a registered service, it is registered again within one TTL", async () => {
-  const ttl = 3;
-  const server = await startEtcd();
-  const seen: RegistryEvent[] = [];
-  const registry = etcd({
-    endpoint: server.endpoint,
-    ttl,
-    timeoutMs: 500,
-    retryInitialMs: 100,
-    // Capped well under the TTL, so the first retry after the restart always falls inside it
-    // (the default 10 s cap would let the backoff outgrow the TTL during the outage).
-    retryMaxMs: 500,
-    onEvent: events(seen),
-  });
-  const key = "/microservices/restart/1";
-  try {
-    await registry.register({ id: "1", name: "restart", version: "", metadata: {}, endpoints: [] });
-    await server.stop();
-    await eventually(
-      () => Promise.resolve(seen.some((e) => e.type === "registration_lost")),
-      ttl * 1000 + 2_000,
-      "the registrar notices the outage",
-    );
-    await server.start();
-    // Leases survive a restart but expire one TTL later unless refreshed, so "recovered" within
-    // one TTL with a live lease is what keeps the service registered.
-    await eventually(
-      () => Promise.resolve(seen.some((e) => e.type === "registration_recovered")),
-      ttl * 1000,
-      "re-registered within one TTL of the restart",
-    );
-    const stored = await getRaw(server.endpoint, key);
-    assert.ok(stored?.lease, "the key is back, under a lease");
-    assert.ok(await leaseTtl(server.endpoint, stored.lease!) > 0, "the lease is alive");
-  } finally {
-    await registry.close();
-    await server.close();
-  }
-});
+etcdTest(
+  "restarted under a registered service, it is registered again within one TTL",
+  async (version) => {
+    const ttl = 3;
+    const server = await startEtcd(version);
+    const seen: RegistryEvent[] = [];
+    const registry = etcd({
+      endpoint: server.endpoint,
+      ttl,
+      timeoutMs: 500,
+      retryInitialMs: 100,
+      // Capped well under the TTL, so the first retry after the restart always falls inside it
+      // (the default 10 s cap would let the backoff outgrow the TTL during the outage).
+      retryMaxMs: 500,
+      onEvent: events(seen),
+    });
+    const key = "/microservices/restart/1";
+    try {
+      await registry.register({
+        id: "1",
+        name: "restart",
+        version: "",
+        metadata: {},
+        endpoints: [],
+      });
+      await server.stop();
+      await eventually(
+        () => Promise.resolve(seen.some((e) => e.type === "registration_lost")),
+        ttl * 1000 + 2_000,
+        "the registrar notices the outage",
+      );
+      await server.start();
+      // Leases survive a restart but expire one TTL later unless refreshed, so "recovered" within
+      // one TTL with a live lease is what keeps the service registered.
+      await eventually(
+        () => Promise.resolve(seen.some((e) => e.type === "registration_recovered")),
+        ttl * 1000,
+        "re-registered within one TTL of the restart",
+      );
+      const stored = await getRaw(server.endpoint, key);
+      assert.ok(stored?.lease, "the key is back, under a lease");
+      assert.ok(await leaseTtl(server.endpoint, stored.lease!) > 0, "the lease is alive");
+    } finally {
+      await registry.close();
+      await server.close();
+    }
+  },
+);
 
-Deno.test("etcd: a lease lost behind the registrar's back is re-created within one TTL", async () => {
-  const ttl = 3;
-  const server = await startEtcd();
-  const seen: RegistryEvent[] = [];
-  const registry = etcd({ endpoint: server.endpoint, ttl, onEvent: events(seen) });
-  const key = "/microservices/lost/1";
-  try {
-    await registry.register({ id: "1", name: "lost", version: "", metadata: {}, endpoints: [] });
-    const before = await getRaw(server.endpoint, key);
-    // What data loss or an operator's `etcdctl lease revoke` does: the key goes with the lease.
-    await etcdPost(server.endpoint, "/lease/revoke", { ID: before!.lease });
-    assert.equal(await getRaw(server.endpoint, key), undefined);
-    await eventually(
-      async () => (await getRaw(server.endpoint, key)) !== undefined,
-      ttl * 1000,
-      "the key reappears",
-    );
-    const after = await getRaw(server.endpoint, key);
-    assert.notEqual(after!.lease, before!.lease, "a new lease was granted");
-    assert.ok(seen.some((e) => e.type === "registration_recovered"));
-  } finally {
-    await registry.close();
-    await server.close();
-  }
-});
+etcdTest(
+  "a lease lost behind the registrar's back is re-created within one TTL",
+  async (version) => {
+    const ttl = 3;
+    const server = await startEtcd(version);
+    const seen: RegistryEvent[] = [];
+    const registry = etcd({ endpoint: server.endpoint, ttl, onEvent: events(seen) });
+    const key = "/microservices/lost/1";
+    try {
+      await registry.register({ id: "1", name: "lost", version: "", metadata: {}, endpoints: [] });
+      const before = await getRaw(server.endpoint, key);
+      // What data loss or an operator's `etcdctl lease revoke` does: the key goes with the lease.
+      await etcdPost(server.endpoint, "/lease/revoke", { ID: before!.lease });
+      assert.equal(await getRaw(server.endpoint, key), undefined);
+      await eventually(
+        async () => (await getRaw(server.endpoint, key)) !== undefined,
+        ttl * 1000,
+        "the key reappears",
+      );
+      const after = await getRaw(server.endpoint, key);
+      assert.notEqual(after!.lease, before!.lease, "a new lease was granted");
+      assert.ok(seen.some((e) => e.type === "registration_recovered"));
+    } finally {
+      await registry.close();
+      await server.close();
+    }
+  },
+);
 
-Deno.test("etcd: keepalive holds the registration well past its TTL", async () => {
+etcdTest("keepalive holds the registration well past its TTL", async (version) => {
   const ttl = 2;
-  const server = await startEtcd();
+  const server = await startEtcd(version);
   const counting = countingFetch();
   const registry = etcd({ endpoint: server.endpoint, ttl, fetch: counting.fetch });
   try {
@@ -209,8 +221,8 @@ Deno.test("etcd: keepalive holds the registration well past its TTL", async () =
   }
 });
 
-Deno.test("etcd: malformed records are skipped and reported, never fatal", async () => {
-  const server = await startEtcd();
+etcdTest("malformed records are skipped and reported, never fatal", async (version) => {
+  const server = await startEtcd(version);
   const seen: RegistryEvent[] = [];
   const registry = etcd({ endpoint: server.endpoint, onEvent: events(seen) });
   try {
@@ -262,8 +274,12 @@ interface Watching {
 }
 
 // A watcher on a fresh service with a short idle limit, counting the gateway calls it makes.
-async function watching(watchIdleMs: number, fn: (w: Watching) => Promise<void>): Promise<void> {
-  const server = await startEtcd();
+async function watching(
+  version: EtcdVersion,
+  watchIdleMs: number,
+  fn: (w: Watching) => Promise<void>,
+): Promise<void> {
+  const server = await startEtcd(version);
   const seen: RegistryEvent[] = [];
   const counting = countingFetch();
   const registry = etcd({
@@ -290,14 +306,14 @@ async function watching(watchIdleMs: number, fn: (w: Watching) => Promise<void>)
   }
 }
 
-Deno.test("etcd: idle watch bodies are reopened quietly and keep delivering", async () => {
-  await watching(150, async ({ calls }) => {
+etcdTest("idle watch bodies are reopened quietly and keep delivering", async (version) => {
+  await watching(version, 150, async ({ calls }) => {
     await eventually(() => Promise.resolve(calls("/v3/watch") >= 3), 5_000, "idle reconnects");
   });
 });
 
-Deno.test("etcd: a watch resuming from a compacted revision re-lists", async () => {
-  await watching(200, async ({ endpoint, calls }) => {
+etcdTest("a watch resuming from a compacted revision re-lists", async (version) => {
+  await watching(version, 200, async ({ endpoint, calls }) => {
     assert.equal(calls("/v3/kv/range"), 1);
     // Unrelated writes move the store on; compacting them away leaves the watcher's resume
     // revision behind the compaction point.
@@ -315,8 +331,8 @@ Deno.test("etcd: a watch resuming from a compacted revision re-lists", async () 
   });
 });
 
-Deno.test("etcd: watch() and getService() fail with `unavailable` when etcd is down", async () => {
-  const server = await startEtcd();
+etcdTest("watch() and getService() fail with `unavailable` when etcd is down", async (version) => {
+  const server = await startEtcd(version);
   const registry = etcd({ endpoint: server.endpoint, timeoutMs: 500 });
   try {
     await server.stop();

@@ -31,6 +31,16 @@ export class Child {
     return this.#exitCode;
   }
 
+  /** Writes to the child's stdin (spawn it with `{ stdin: "piped" }`). */
+  async write(text: string): Promise<void> {
+    const writer = this.#child.stdin.getWriter();
+    try {
+      await writer.write(new TextEncoder().encode(text));
+    } finally {
+      writer.releaseLock();
+    }
+  }
+
   /** Process id. */
   get pid(): number {
     return this.#child.pid;

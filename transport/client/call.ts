@@ -117,7 +117,7 @@ export function balancedTransport(plan: CallPlan): Transport {
     ): Promise<StreamResponse<I, O>> {
       // Streams get no default deadline (they may run for hours), as in Kratos.
       const ms = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
-      return inDeadlineScope(ms, (left) =>
+      const call = inDeadlineScope(ms, (left) =>
         runStreamingCall<I, O>({
           interceptors: plan.interceptors,
           signal,
@@ -130,10 +130,40 @@ export function balancedTransport(plan: CallPlan): Transport {
             url: methodUrl(method),
             header: protocolHeader(plan.protocol, method, plan.binary, header),
             contextValues: contextValues ?? createContextValues(),
-            message: input,
+            message: withThrow(input),
           },
           next: (req) => attemptStream(plan, req),
         }));
+      // Connect-ES's client awaits a stream's response only once the caller starts reading, so
+      // a call that fails before that (refused, past its deadline) — while a client or bidi
+      // caller is still writing — would be an unhandled rejection, which ends the process on
+      // Deno and Node. The error still reaches the caller's first read.
+      call.catch(() => {});
+      return call;
+    },
+  };
+}
+
+/**
+ * `input` with an iterator that has `throw`: Connect-ES's transports tell a request stream that
+ * the call failed by calling it, and refuse an iterator without one ("AsyncIterable does not
+ * implement throw") — yet `throw` is optional in the protocol, and hand-written iterables and
+ * many libraries' streams omit it. Async generators pass through untouched.
+ */
+function withThrow<T>(input: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const it = input[Symbol.asyncIterator]();
+      if (typeof it.throw === "function") return it;
+      return {
+        next: (...args: [] | [unknown]) => it.next(...args),
+        return: (value?: unknown) =>
+          it.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+        async throw(error?: unknown) {
+          await it.return?.();
+          throw error;
+        },
+      };
     },
   };
 }
@@ -173,6 +203,8 @@ interface Attempt {
   readonly transport: Promise<Transport>;
   /** The deadline left for the attempt, in ms. */
   readonly timeoutMs: number | undefined;
+  /** When the call's deadline passes (`Date.now()` clock), if it has one. */
+  readonly deadlineAt: number | undefined;
   /** Reports the outcome to the balancer and frees the node's transport (first call wins). */
   finish(error?: unknown): void;
 }
@@ -202,7 +234,8 @@ async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): 
   // stream consumer that stops early no other way to end the call than aborting its signal).
   const onAbort = () => finish(req.signal.reason);
   req.signal.addEventListener("abort", onAbort, { once: true });
-  return { transport: lease.transport, timeoutMs, finish };
+  const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  return { transport: lease.transport, timeoutMs, deadlineAt, finish };
 }
 
 /** Calls the attempt's node; a failure ends the attempt, normalised. */
@@ -214,7 +247,7 @@ async function callNode<R>(
   try {
     return await call(await attempt.transport, attempt.timeoutMs);
   } catch (error) {
-    const e = normalizeFailure(error, signal);
+    const e = normalizeFailure(error, signal, attempt.deadlineAt);
     attempt.finish(e);
     throw e;
   }
@@ -314,7 +347,7 @@ async function attemptStream<I extends DescMessage, O extends DescMessage>(
               if (r.done === true) finish();
               return r;
             } catch (error) {
-              const e = normalizeFailure(error, req.signal);
+              const e = normalizeFailure(error, req.signal, attempt.deadlineAt);
               finish(e);
               throw e;
             }

@@ -13,18 +13,22 @@ import {
   type Selector,
   toNodes,
 } from "../../selector/mod.ts";
-import type { Middleware, ServiceDesc } from "../types.ts";
+import { createRegistry, type DescMessage } from "@bufbuild/protobuf";
+import { type CompressionCodec, gzip } from "../compression.ts";
+import type { MessageDesc, Middleware, ServiceDesc } from "../types.ts";
 import { balancedTransport } from "./call.ts";
 import { type NodeSource, startDiscovery } from "./discovery.ts";
 import { parseEndpoint, type Target } from "./endpoint.ts";
 import { ClientError } from "./errors.ts";
 import { NodePool } from "./nodes.ts";
+import { checkTls, chooseEngine, type ClientTlsOptions, type HttpVersion } from "./engine.ts";
 import {
   type ClientProtocol,
   loadConnectNode,
   nodeTransport,
   protocols,
   schemesOf,
+  type WireOptions,
 } from "./protocol.ts";
 import type { Client, ClientHandle } from "./types.ts";
 
@@ -71,12 +75,92 @@ export interface ClientOptions {
   readonly secure?: boolean;
   /** How long an idle HTTP/2 connection (gRPC) is kept, in ms (default 60 000). */
   readonly idleConnectionTimeoutMs?: number;
+  /**
+   * TLS for `https://`, `grpcs://` and `secure` endpoints: the authorities to trust and a client
+   * certificate (mTLS), as PEM text. Node, Deno and Bun; Workers' fetch uses its own store.
+   */
+  readonly tls?: ClientTlsOptions;
+  /**
+   * Pins Connect and gRPC-Web to HTTP/1.1 or HTTP/2 (h2c on `http://`). Unset, fetch decides
+   * (HTTP/1.1 on cleartext, ALPN over TLS). HTTP/2 gives full-duplex bidi streams; on Node
+   * and Bun it goes over node:http2. gRPC is always HTTP/2.
+   */
+  readonly httpVersion?: HttpVersion;
+  /** Compresses request messages with this codec (`gzip`, `brotli`; default none). */
+  readonly sendCompression?: CompressionCodec;
+  /** Codecs the server may compress responses with, preferred first (default `[gzip]`). */
+  readonly acceptCompression?: readonly CompressionCodec[];
+  /** Request messages smaller than this many bytes go uncompressed (default 1024). */
+  readonly compressMinBytes?: number;
+  /** Largest response message accepted, in bytes, after decompression (default 16 MiB). */
+  readonly readMaxBytes?: number;
+  /** Largest request message sent, in bytes (default 16 MiB). */
+  readonly writeMaxBytes?: number;
+  /**
+   * Connect: call methods marked `idempotency_level = NO_SIDE_EFFECTS` with HTTP GET (the
+   * request in the query string, cacheable); default false.
+   */
+  readonly useHttpGet?: boolean;
+  /** Message types `google.protobuf.Any` fields may hold in JSON bodies (`useBinaryFormat: false`). */
+  readonly jsonTypes?: readonly MessageDesc[];
   /** Told about discovery problems (default: a warning in the log). */
   readonly onError?: (error: Error) => void;
 }
 
 function option(message: string): ClientError {
   return new ClientError("invalid_option", `client: ${message}`);
+}
+
+const MiB = 1024 * 1024;
+
+function checkWire(options: ClientOptions): WireOptions {
+  const { sendCompression, acceptCompression, compressMinBytes, readMaxBytes, writeMaxBytes } =
+    options;
+  if (sendCompression !== undefined && !isCodec(sendCompression)) {
+    throw option("sendCompression must be a compression codec (gzip, brotli)");
+  }
+  if (
+    acceptCompression !== undefined &&
+    !(Array.isArray(acceptCompression) && acceptCompression.every(isCodec))
+  ) {
+    throw option("acceptCompression must be an array of compression codecs");
+  }
+  for (const [name, value] of [["readMaxBytes", readMaxBytes], ["writeMaxBytes", writeMaxBytes]]) {
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
+      throw option(`${name} must be a positive integer, got ${value}`);
+    }
+  }
+  if (
+    compressMinBytes !== undefined && !(Number.isInteger(compressMinBytes) && compressMinBytes >= 0)
+  ) {
+    throw option(`compressMinBytes must be an integer >= 0, got ${compressMinBytes}`);
+  }
+  if (
+    options.jsonTypes !== undefined &&
+    !(Array.isArray(options.jsonTypes) && options.jsonTypes.every((t) => t?.kind === "message"))
+  ) {
+    throw option("jsonTypes must be an array of message descriptors (…Schema exports)");
+  }
+  return {
+    useBinaryFormat: options.useBinaryFormat ?? true,
+    sendCompression: sendCompression ?? null,
+    acceptCompression: [...(acceptCompression ?? [gzip])],
+    // Connect-ES compresses messages *larger* than its minimum; this option names the smallest
+    // size that is compressed.
+    compressMinBytes: (compressMinBytes ?? 1024) - 1,
+    readMaxBytes: readMaxBytes ?? 16 * MiB,
+    writeMaxBytes: writeMaxBytes ?? 16 * MiB,
+    useHttpGet: options.useHttpGet === true,
+    jsonOptions: options.jsonTypes === undefined ? undefined : {
+      registry: createRegistry(...(options.jsonTypes as unknown as DescMessage[])),
+    },
+  };
+}
+
+function isCodec(value: unknown): value is CompressionCodec {
+  const c = value as Partial<CompressionCodec> | undefined;
+  return typeof c?.name === "string" && typeof c.compress === "function" &&
+    typeof c.decompress === "function";
 }
 
 function checkOptions(service: unknown, options: ClientOptions | undefined): ClientOptions {
@@ -194,6 +278,9 @@ export function createClient<S extends ServiceDesc>(
   checkOptions(service, options);
   const target = parseEndpoint(options.endpoint);
   const protocol = checkProtocol(options, target);
+  const wire = checkWire(options);
+  const tls = checkTls(options.tls);
+  const engine = chooseEngine(protocol, options.httpVersion, tls, options.fetch !== undefined);
   if (target.kind === "discovery" && typeof options.discovery?.watch !== "function") {
     throw new ClientError(
       "missing_discovery",
@@ -201,7 +288,7 @@ export function createClient<S extends ServiceDesc>(
     );
   }
   // Loading node:http2 now, outside any call, also spares the first call the wait.
-  if (protocol === "grpc") loadConnectNode().catch(() => {});
+  if (engine.kind === "node") loadConnectNode().catch(() => {});
   const schemes = schemesOf(protocol);
   const name = target.kind === "discovery" ? target.name : options.endpoint;
   const onError = options.onError ??
@@ -214,8 +301,10 @@ export function createClient<S extends ServiceDesc>(
   const pool = new NodePool((node) =>
     nodeTransport(base(node), {
       protocol,
-      binary: options.useBinaryFormat ?? true,
+      engine,
+      wire,
       fetch: options.fetch,
+      tls,
       idleConnectionTimeoutMs: options.idleConnectionTimeoutMs ?? 60_000,
     })
   );

@@ -22,6 +22,20 @@ const connectionErrorCodes = new Set([
   "ERR_HTTP2_STREAM_ERROR",
   "ERR_STREAM_DESTROYED",
   "ERR_STREAM_PREMATURE_CLOSE",
+  // TLS handshakes that failed: the node cannot be reached securely (gRPC's clients say
+  // Unavailable too), whatever the certificate's problem.
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+  "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+  "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
 ]);
 
 function hasConnectionCode(error: unknown): boolean {
@@ -81,10 +95,26 @@ function isRedirect(status: number): boolean {
 
 /**
  * The error a failed call surfaces: a connection-level failure (by its cause chain) becomes
- * Unavailable unless the caller aborted the call; anything else is returned unchanged.
+ * Unavailable unless the caller aborted the call, and a cancellation the caller did not ask for
+ * that comes once the call's deadline (`deadlineAt`) has passed is DeadlineExceeded — a server
+ * enforcing the same deadline resets the stream (HTTP/2 CANCEL), and that reset can beat the
+ * client's own timer; anything else is returned unchanged.
  */
-export function normalizeFailure(error: unknown, signal: AbortSignal): unknown {
+export function normalizeFailure(
+  error: unknown,
+  signal: AbortSignal,
+  deadlineAt?: number,
+): unknown {
   if (signal.aborted || !(error instanceof ConnectError)) return error;
+  if (error.code === Code.Canceled && deadlineAt !== undefined && Date.now() >= deadlineAt) {
+    return new ConnectError(
+      error.rawMessage,
+      Code.DeadlineExceeded,
+      error.metadata,
+      undefined,
+      error,
+    );
+  }
   if (error.code === Code.Unavailable || !hasConnectionCode(error)) return error;
   return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
 }

@@ -21,6 +21,7 @@ export { type ClientOptions, createClient } from "./client.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
 export { pickedNodeKey, pickFiltersKey } from "./pick.ts";
 export type { ClientProtocol } from "./protocol.ts";
+export type { ClientTlsOptions, HttpVersion } from "./engine.ts";
 export type {
   CallOptions,
   Client,

@@ -1,16 +1,32 @@
 // The three wire protocols a client speaks, and the per-node Connect-ES transports behind them.
-// Connect and gRPC-Web go over fetch, so they run everywhere, Workers included; native gRPC
-// needs node:http2, so connect-node is imported only when a gRPC transport is first built and a
+// Every protocol is Connect-ES's own client implementation (`createTransport` of
+// protocol-connect, protocol-grpc-web and protocol-grpc: framing, compression, limits, GET);
+// only the HTTP client under it differs. Connect and gRPC-Web go over fetch, so they run
+// everywhere, Workers included; native gRPC — and Connect or gRPC-Web where fetch cannot do what
+// was asked (HTTP/2 or TLS options on Node, HTTP/2 on Bun) — goes over node:http(s)/node:http2,
+// whose module (connect-node) is imported only when such a transport is first built, so a
 // Workers bundle never loads it.
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { requestHeader as connectHeader } from "@connectrpc/connect/protocol-connect";
-import { requestHeader as grpcWebHeader } from "@connectrpc/connect/protocol-grpc-web";
-import { requestHeader as grpcHeader } from "@connectrpc/connect/protocol-grpc";
+import type { CommonTransportOptions, UniversalClientFn } from "@connectrpc/connect/protocol";
+import {
+  createTransport as connectTransport,
+  requestHeader as connectHeader,
+} from "@connectrpc/connect/protocol-connect";
+import {
+  createTransport as grpcWebTransport,
+  requestHeader as grpcWebHeader,
+} from "@connectrpc/connect/protocol-grpc-web";
+import {
+  createTransport as grpcTransport,
+  requestHeader as grpcHeader,
+} from "@connectrpc/connect/protocol-grpc";
 import { type ContextValues, runWithValues } from "../../internal/context.ts";
 import type { FetchLike } from "../../registry/mod.ts";
 import { guardFetch } from "./failure.ts";
+import { fetchHttpClient } from "./fetch.ts";
+import { eventReadSessions } from "./h2.ts";
+import { type HttpEngine, runtimeFetch, type TlsFiles } from "./engine.ts";
 
 /** The wire protocol of a client. */
 export type ClientProtocol = "connect" | "grpc-web" | "grpc";
@@ -26,7 +42,7 @@ export function schemesOf(protocol: ClientProtocol): readonly string[] {
 /**
  * The protocol's request headers as the node transport will send them, so client middleware
  * sees the real content type (logging names the protocol from it, `deadline()` picks its
- * header by it). The node transport sets the same values again.
+ * header by it). The node transport sets the same values again, with its compression headers.
  */
 export function protocolHeader(
   protocol: ClientProtocol,
@@ -48,18 +64,25 @@ export function protocolHeader(
 export interface NodeTransport {
   /** Calls the node; carries no interceptors (the client runs the middleware itself). */
   readonly transport: Transport;
-  /** Closes the node's connections (HTTP/2 sessions); fetch pools need nothing. */
+  /** Closes the node's connections (HTTP/2 sessions, agents, Deno HTTP clients). */
   close(): void;
 }
+
+/** The Connect-ES transport options a client sets once for all its nodes. */
+export type WireOptions = Omit<CommonTransportOptions, "httpClient" | "baseUrl" | "interceptors">;
 
 /** What building a node transport needs. */
 export interface NodeTransportOptions {
   /** The wire protocol. */
   readonly protocol: ClientProtocol;
-  /** Protobuf binary (true) or JSON bodies. */
-  readonly binary: boolean;
-  /** The fetch used by Connect and gRPC-Web. */
+  /** The HTTP client under it. */
+  readonly engine: HttpEngine;
+  /** Codec, compression, limits and GET settings. */
+  readonly wire: WireOptions;
+  /** The user's fetch (Connect and gRPC-Web over fetch). */
   readonly fetch?: FetchLike;
+  /** TLS material (CA, client certificate) for https:// and grpcs:// nodes. */
+  readonly tls?: TlsFiles;
   /** How long an idle HTTP/2 connection is kept, in ms. */
   readonly idleConnectionTimeoutMs: number;
 }
@@ -79,12 +102,23 @@ export function loadConnectNode(): Promise<ConnectNode> {
   ).catch((error) => {
     connectNode = undefined;
     throw new Error(
-      'client: protocol "grpc" needs node:http2 (Node, Deno, Bun); use "connect" or ' +
-        '"grpc-web" on this runtime',
+      "client: this transport needs node:http/node:http2 (Node, Deno, Bun); use protocol " +
+        '"connect" or "grpc-web" over fetch on this runtime',
       { cause: error },
     );
   });
   return connectNode;
+}
+
+function universal(protocol: ClientProtocol, options: CommonTransportOptions): Transport {
+  switch (protocol) {
+    case "connect":
+      return connectTransport(options);
+    case "grpc-web":
+      return grpcWebTransport(options);
+    case "grpc":
+      return grpcTransport(options);
+  }
 }
 
 /** Builds the transport that calls `baseUrl` (`http(s)://host:port[/prefix]`). */
@@ -92,22 +126,50 @@ export async function nodeTransport(
   baseUrl: string,
   options: NodeTransportOptions,
 ): Promise<NodeTransport> {
-  const useBinaryFormat = options.binary;
-  if (options.protocol !== "grpc") {
-    const fetch = guardFetch(
-      (options.fetch ??
-        ((input, init) => globalThis.fetch(input, init))) as typeof globalThis.fetch,
-      baseUrl,
-    );
-    const create = options.protocol === "connect" ? createConnectTransport : createGrpcWebTransport;
-    return { transport: create({ baseUrl, useBinaryFormat, fetch }), close() {} };
+  const build = (httpClient: UniversalClientFn) =>
+    universal(options.protocol, { ...options.wire, baseUrl, httpClient, interceptors: [] });
+  if (options.engine.kind === "fetch") {
+    const native = options.fetch === undefined
+      ? runtimeFetch(options.engine, options.tls)
+      : { fetch: options.fetch as typeof globalThis.fetch, close() {} };
+    const fetch = guardFetch(native.fetch, baseUrl);
+    // One request message (unary, server streams): one buffered body. More (client and bidi
+    // streams): a streamed body, so messages go out as they are produced.
+    const buffered = build(fetchHttpClient(fetch, false));
+    const streamed = build(fetchHttpClient(fetch, true));
+    return {
+      transport: {
+        unary: buffered.unary,
+        stream: (method, ...rest) =>
+          (method.methodKind === "server_streaming" ? buffered : streamed).stream(method, ...rest),
+      },
+      close: native.close,
+    };
   }
   const mod = await loadConnectNode();
-  const sessionManager = new mod.Http2SessionManager(baseUrl, {
-    idleConnectionTimeoutMs: options.idleConnectionTimeoutMs,
-  });
+  const tls = options.tls ?? {};
+  if (options.engine.httpVersion === "1.1") {
+    const https = await import("node:https");
+    const http = await import("node:http");
+    // An agent per node, so close() can end its keep-alive sockets.
+    const agent = baseUrl.startsWith("https:")
+      ? new https.Agent({ keepAlive: true, ...tls })
+      : new http.Agent({ keepAlive: true });
+    return {
+      transport: build(mod.createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent } })),
+      close: () => agent.destroy(),
+    };
+  }
+  const sessionManager = new mod.Http2SessionManager(
+    baseUrl,
+    { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs },
+    tls,
+  );
+  const sessions = eventReadSessions(sessionManager);
   return {
-    transport: mod.createGrpcTransport({ baseUrl, useBinaryFormat, sessionManager }),
+    transport: build(
+      mod.createNodeHttpClient({ httpVersion: "2", sessionProvider: () => sessions }),
+    ),
     close: () => sessionManager.abort(),
   };
 }

@@ -38,7 +38,7 @@ import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { encodedInit, TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
-import { swaggerUI } from "@hono/swagger-ui";
+import { addSwaggerUi } from "./docs.ts";
 import {
   type Binding,
   bindingsOf,
@@ -326,7 +326,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     });
     if (options.swaggerUi) {
       const ui = options.swaggerUi === true ? "/docs" : options.swaggerUi;
-      this.#hono.get(ui, swaggerUI({ url: path }));
+      addSwaggerUi(this.#hono, ui, path);
     }
   }
 

@@ -59,6 +59,9 @@ export interface RestHost {
 }
 
 const JSON_TYPE = "application/json";
+// Kratos v3's generated HTTP clients send and accept "application/protojson" (its codec for
+// proto messages): the same JSON, answered under the name the client asked for.
+const PROTOJSON = "application/protojson";
 const NDJSON = "application/x-ndjson";
 const SSE = "text/event-stream";
 const encoder = new TextEncoder();
@@ -75,7 +78,7 @@ export async function serveRest(
   const streaming = route.method.methodKind === "server_streaming";
   const media = negotiate(
     request.headers.get("accept"),
-    streaming ? [NDJSON, SSE, JSON_TYPE] : [JSON_TYPE],
+    streaming ? [NDJSON, SSE, JSON_TYPE] : [JSON_TYPE, PROTOJSON],
   );
   if (media === undefined) {
     return errorResponse(info.replyHeader, {
@@ -110,14 +113,14 @@ export async function serveRest(
     }, input);
     const headers = result.header;
     result.trailer.forEach((value, key) => headers.append(key, value));
-    headers.set("content-type", JSON_TYPE);
+    headers.set("content-type", media);
     return new Response(JSON.stringify(output(host, binding, result.message)), {
       status: 200,
       headers,
     });
   } catch (error) {
     const e = fromError(error);
-    return errorResponse(info.replyHeader, errorJson(e) as never, e.code);
+    return errorResponse(info.replyHeader, errorJson(e) as never, e.code, media);
   }
 }
 
@@ -133,8 +136,9 @@ function errorResponse(
   headers: Headers,
   body: { code: number; reason: string; message: string; metadata: Record<string, string> },
   status = body.code,
+  media = JSON_TYPE,
 ): Response {
-  headers.set("content-type", JSON_TYPE);
+  headers.set("content-type", media === PROTOJSON ? PROTOJSON : JSON_TYPE);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
