@@ -14,6 +14,7 @@ import { App } from "../../../mod.ts";
 import { createLogger } from "../../../log/mod.ts";
 import {
   createGrpcServer,
+  brotli,
   createHttpServer,
   deflate,
   gzip,
@@ -58,7 +59,7 @@ const onCall = (ctx: HandlerContext) =>
 const options = {
   address: "127.0.0.1:0",
   services: [[ConformanceService, conformanceService(onCall)]] as const,
-  compression: [gzip, deflate],
+  compression: [gzip, brotli, deflate],
   tls,
   fastPath,
   // The suite sends messages of several MiB and expects them served unless a limit is asked.

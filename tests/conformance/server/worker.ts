@@ -2,7 +2,7 @@
 // Workers fetch handler (Connect and gRPC-Web over HTTP/1.1). workerd.ts starts workerd with
 // this bundle and hands the runner's settings over as text bindings.
 import { App, type WorkerHandler } from "../../../mod.ts";
-import { createHttpServer, deflate, gzip } from "../../../transport/mod.ts";
+import { brotli, createHttpServer, deflate, gzip } from "../../../transport/mod.ts";
 import { ConformanceService } from "../gen/connectrpc/conformance/v1/service_pb.ts";
 import { conformanceService, requestTypes } from "./service.ts";
 
@@ -22,7 +22,7 @@ function handlerFor(env: Env): WorkerHandler {
   const limit = Number(env.READ_MAX_BYTES ?? "0");
   const server = createHttpServer({
     services: [[ConformanceService, conformanceService()]],
-    compression: [gzip, deflate],
+    compression: [gzip, brotli, deflate],
     fastPath: env.FAST_PATH !== "false",
     readMaxBytes: limit > 0 ? limit : undefined,
     jsonTypes: requestTypes,
