@@ -2,7 +2,7 @@
 // bounded graceful drain, with deregistration on every exit path.
 import type { Registrar, ServiceInstance } from "./registry/mod.ts";
 import { flush, helper, type Logger, setLogger, with as withKeyvals } from "./log/mod.ts";
-import { type AppInfo, isEndpointer, type Server } from "./transport/mod.ts";
+import { type AppInfo, isEndpointer, reportsHealth, type Server } from "./transport/mod.ts";
 import { onSignals } from "./transport/runtime/mod.ts";
 
 /** What a lifecycle hook receives. */
@@ -234,9 +234,12 @@ export class App implements AppInfo {
   }
 
   // Kratos order: beforeStop → deregister → stop servers (bounded) → afterStop. Errors are
-  // collected, never overwritten.
+  // collected, never overwritten. Health turns NOT_SERVING first, while the servers still
+  // accept connections: a probe dialling afresh (grpc-health-probe, /readyz) can only see it
+  // before they drain, and a beforeStop hook can hold this phase open for load balancers.
   async #shutdown(started: Server[], graceful: boolean): Promise<unknown[]> {
     this.#state = "stopping";
+    for (const server of started) if (reportsHealth(server)) server.health.markDraining();
     const errors: unknown[] = [];
     if (graceful) errors.push(...await this.#hooks(this.#options.beforeStop, false));
     if (this.#options.registrar) {

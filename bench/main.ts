@@ -1,21 +1,31 @@
 // The Atreus benchmark suite: each Atreus row beside plain Hono, Connect-ES and (for gRPC)
 // @grpc/grpc-js, measured in the same run on this machine. Server and load generator are
 // pinned to different CPUs when taskset exists; each row gets a warm-up, then the median of
-// several runs is reported with p50/p99 latency.
+// several runs is reported with p50/p99 latency. Rows of a group are measured in interleaved
+// rounds, so load that comes and goes on a shared machine hits all rows alike.
 //
-//   deno task bench                 full suite (about 10 minutes)
+//   deno task bench                 full suite (about 25 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
-//   deno task bench --group grpc    one group: deno | bun | node | stream | grpc
+//   deno task bench --group deno    one group: deno | bun | node | chain | stream | grpc |
+//                                   ghz | client | logger | start | bundle
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { SignJWT } from "jose";
 import {
   HelloRequestSchema,
   HelloStreamRequestSchema,
 } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
-import { h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
-import { have, type Runtime } from "./lib/runtime.ts";
-import { startServer } from "./lib/server.ts";
+import { GHZ, ghz, h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
+import { command, have, pin, ROOT, type Runtime } from "./lib/runtime.ts";
+import {
+  type BenchServer,
+  freePort,
+  type ServerSpec,
+  startServer,
+  waitForPort,
+} from "./lib/server.ts";
+import { makeScaffold, type Scaffold } from "./lib/scaffold.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -30,9 +40,11 @@ const { values: opts } = parseArgs({
 });
 const quick = opts.quick;
 const RUNS = Number(opts.runs ?? (quick ? 1 : 3));
-const DURATION = Number(opts.duration ?? (quick ? 1 : 8));
-const WARMUP = Number(opts.warmup ?? (quick ? 0 : 3));
+const DURATION = Number(opts.duration ?? (quick ? 1 : 5));
+const WARMUP = Number(opts.warmup ?? (quick ? 0 : 2));
 const CONNECTIONS = Number(opts.connections ?? (quick ? 10 : 50));
+const RUNTIMES: Runtime[] = ["deno", "bun", "node"];
+const RUNTIME_NAME: Record<Runtime, string> = { deno: "Deno", bun: "Bun", node: "Node 24" };
 
 const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" }));
 const frame = (m: Uint8Array) => encodeEnvelope(0, m);
@@ -46,19 +58,27 @@ const streamProto = toBinary(
   create(HelloStreamRequestSchema, { name: "bench", count: STREAM_MESSAGES }),
 );
 const streamJson = new TextEncoder().encode(`{"name":"bench","count":${STREAM_MESSAGES}}`);
+// A browser's cross-origin call carries an Origin; CORS rows send one.
+const ORIGIN = "https://app.example";
+// The production chain's JWT: one token for every request (auth's verdict cache remembers it).
+const JWT_SECRET = crypto.randomUUID() + crypto.randomUUID();
+const token = await new SignJWT({ sub: "bench" })
+  .setProtectedHeader({ alg: "HS256" })
+  .setExpirationTime("2h")
+  .sign(new TextEncoder().encode(JWT_SECRET));
+
+const connectJson = (path = SAY, extra: Record<string, string> = {}): RequestSpec => ({
+  path,
+  method: "POST",
+  headers: { "content-type": "application/json", ...extra },
+  body: json,
+});
 const specs = {
-  plain: {
-    path: "/hello",
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: json,
-  },
-  connectJson: {
-    path: SAY,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: json,
-  },
+  plain: connectJson("/hello"),
+  connectJson: connectJson(),
+  corsJson: connectJson(SAY, { origin: ORIGIN }),
+  chainPlain: connectJson("/hello", { authorization: `Bearer ${token}` }),
+  chainJson: connectJson(SAY, { authorization: `Bearer ${token}` }),
   connectProto: {
     path: SAY,
     method: "POST",
@@ -91,195 +111,605 @@ const specs = {
   },
 } satisfies Record<string, RequestSpec>;
 
-interface Row {
+// What ghz sends: the same SayHello as the h2load gRPC rows, through grpc-go's client.
+const GHZ_CALL = { call: "helloworld.v1.Greeter/SayHello", json: '{"name":"bench"}' };
+
+/** A row measured with wrk, h2load or ghz against a server process. */
+interface ServerRow {
+  readonly kind: "server";
+  readonly label: string;
+  /** The server; a function when it needs the generated project. */
+  readonly server: ServerSpec | ((ctx: Context) => ServerSpec);
+  /** The request; a function when it needs the generated project. */
+  readonly spec: RequestSpec | ((ctx: Context) => RequestSpec);
+  readonly load: "wrk" | "h2load" | "ghz";
+  /** Messages in each response (streams): the table then shows messages per second too. */
+  readonly messages?: number;
+  /** The server writes a log line per call: the log file must grow. */
+  readonly logs?: boolean;
+  /** Index of the row this one is compared with (default: the group's first). */
+  readonly ref?: number;
+}
+
+/** A row measured by a client process against a server the group starts. */
+interface ClientRow {
+  readonly kind: "client";
+  readonly label: string;
+  readonly runtime: Runtime;
+  readonly client: "connect-es" | "atreus" | "middleware" | "discovery";
+  readonly protocol: "connect" | "grpc";
+  readonly ref?: number;
+}
+
+/** A row that runs a micro-benchmark process (the logger). */
+interface MicroRow {
+  readonly kind: "micro";
   readonly label: string;
   readonly runtime: Runtime;
   readonly entry: string;
-  readonly args?: string[];
-  readonly spec: RequestSpec;
-  readonly load: "wrk" | "h2load";
-  /** Messages in each response (streams): the table then shows messages per second too. */
-  readonly messages?: number;
+  readonly ref?: number;
 }
 
+type Row = ServerRow | ClientRow | MicroRow;
+
+interface Context {
+  readonly scaffold?: Scaffold;
+  /** Servers a client group calls: `connect` and `grpc`. */
+  readonly targets?: Record<"connect" | "grpc", BenchServer>;
+}
+
+interface Group {
+  readonly title: string;
+  readonly unit: string;
+  readonly rows: Row[];
+  /** What the group needs started first. */
+  readonly needs?: "scaffold" | "targets";
+}
+
+const serverRow = (
+  label: string,
+  runtime: Runtime,
+  entry: string,
+  spec: ServerRow["spec"],
+  { args, env, ...extra }: Partial<ServerRow> & { args?: string[]; env?: Record<string, string> } =
+    {},
+): ServerRow => ({
+  kind: "server",
+  label,
+  server: { runtime, entry, args, env },
+  spec,
+  load: "wrk",
+  ...extra,
+});
+
 function httpGroup(runtime: Runtime): Row[] {
-  const rows: Row[] = [
-    {
-      label: "plain Hono JSON route",
+  return [
+    serverRow("plain Hono JSON route", runtime, "plain-hono.ts", specs.plain),
+    serverRow("Connect-ES unary JSON (baseline)", runtime, "connect-es.ts", specs.connectJson),
+    serverRow(
+      "Atreus Connect unary JSON (bare fast path)",
       runtime,
-      entry: "plain-hono.ts",
-      spec: specs.plain,
-      load: "wrk",
-    },
-    {
-      label: "Connect-ES unary JSON (baseline)",
+      "atreus.ts",
+      specs.connectJson,
+    ),
+    serverRow("Atreus Connect unary binary", runtime, "atreus.ts", specs.connectProto),
+    serverRow("Atreus gRPC-Web unary", runtime, "atreus.ts", specs.grpcWeb),
+    serverRow("Atreus + CORS (non-preflight call)", runtime, "atreus.ts", specs.corsJson, {
+      args: ["--cors"],
+      ref: 2,
+    }),
+    serverRow("Atreus + deadline (timeout: 1000)", runtime, "atreus.ts", specs.connectJson, {
+      args: ["--timeout"],
+      ref: 2,
+    }),
+    serverRow(
+      "Atreus + recovery, metadata, logging (discarding sink)",
       runtime,
-      entry: "connect-es.ts",
-      spec: specs.connectJson,
-      load: "wrk",
-    },
-    {
-      label: "Atreus Connect unary JSON",
+      "atreus.ts",
+      specs.connectJson,
+      { args: ["--middleware"], ref: 2 },
+    ),
+    serverRow(
+      "Atreus + recovery, metadata, logging: a line per call to a file",
       runtime,
-      entry: "atreus.ts",
-      spec: specs.connectJson,
-      load: "wrk",
-    },
-    {
-      label: "Atreus Connect unary binary",
+      "atreus.ts",
+      specs.connectJson,
+      { args: ["--log"], logs: true, ref: 2 },
+    ),
+    serverRow("Atreus + the same with caller", runtime, "atreus.ts", specs.connectJson, {
+      args: ["--log", "--caller"],
+      logs: true,
+      ref: 8,
+    }),
+    serverRow(
+      "Atreus + the same at level warn (the line is filtered out)",
       runtime,
-      entry: "atreus.ts",
-      spec: specs.connectProto,
-      load: "wrk",
-    },
-    {
-      label: "Atreus gRPC-Web unary",
+      "atreus.ts",
+      specs.connectJson,
+      { args: ["--log", "--dropped"], ref: 2 },
+    ),
+    serverRow(
+      "helloworld as shipped (CORS, deadline, middleware, logfmt to a file)",
       runtime,
-      entry: "atreus.ts",
-      spec: specs.grpcWeb,
-      load: "wrk",
-    },
+      "helloworld.ts",
+      specs.corsJson,
+      { logs: true },
+    ),
     {
-      label: "Atreus Connect JSON + default middleware",
-      runtime,
-      entry: "atreus.ts",
-      args: ["--middleware"],
-      spec: specs.connectJson,
+      kind: "server",
+      label: "a project made by atreus new (as generated)",
+      server: (ctx) => {
+        const port = freePort();
+        return { runtime, entry: ctx.scaffold!.main, env: ctx.scaffold!.env(port), port };
+      },
+      spec: (ctx) => connectJson(ctx.scaffold!.sayHello),
       load: "wrk",
+      logs: true,
     },
   ];
+}
+
+function chainGroup(): Row[] {
+  const env = { BENCH_JWT_SECRET: JWT_SECRET };
+  const steps = [
+    "recovery",
+    "metadata",
+    "logging (a line per call to a file)",
+    "tracing (OTel SDK, batch span processor)",
+    "metrics (into the registry)",
+    "protovalidate",
+    "JWT auth (remembered token)",
+    "BBR rate limiting",
+  ];
+  return [
+    serverRow("plain Hono JSON route", "deno", "plain-hono.ts", specs.chainPlain),
+    serverRow("Atreus bare fast path", "deno", "chain.ts", specs.chainJson, {
+      args: ["--upto", "0"],
+      env,
+    }),
+    ...steps.map((step, i) =>
+      serverRow(`+ ${step}`, "deno", "chain.ts", specs.chainJson, {
+        args: ["--upto", String(i + 1)],
+        env,
+        logs: i >= 2,
+        ref: i + 1,
+      })
+    ),
+  ];
+}
+
+function clientGroup(): Row[] {
+  const rows: Row[] = [];
+  for (const runtime of RUNTIMES) {
+    for (const protocol of ["connect", "grpc"] as const) {
+      const ref = rows.length;
+      const via = protocol === "connect" ? "Connect over fetch" : "gRPC over node:http2";
+      const name = RUNTIME_NAME[runtime];
+      rows.push(
+        {
+          kind: "client",
+          label: `${name}, ${via}: Connect-ES transport`,
+          runtime,
+          client: "connect-es",
+          protocol,
+          ref,
+        },
+        {
+          kind: "client",
+          label: `${name}, ${via}: createClient (defaults)`,
+          runtime,
+          client: "atreus",
+          protocol,
+          ref,
+        },
+        {
+          kind: "client",
+          label: `${name}, ${via}: createClient + metadata, circuit breaker, retry`,
+          runtime,
+          client: "middleware",
+          protocol,
+          ref,
+        },
+        {
+          kind: "client",
+          label: `${name}, ${via}: createClient + discovery + p2c balancer`,
+          runtime,
+          client: "discovery",
+          protocol,
+          ref,
+        },
+      );
+    }
+  }
   return rows;
 }
 
-const groups: Record<string, { title: string; rows: Row[] }> = {
-  deno: { title: "Deno.serve (HTTP/1.1, wrk)", rows: httpGroup("deno") },
-  bun: { title: "Bun.serve (HTTP/1.1, wrk)", rows: httpGroup("bun") },
-  node: { title: "Node 24 (HTTP/1.1, wrk)", rows: httpGroup("node") },
+const streamRow = (label: string, runtime: Runtime, entry: string, grpc: boolean): ServerRow =>
+  serverRow(label, runtime, entry, grpc ? specs.grpcStream : specs.connectStream, {
+    args: grpc ? ["--grpc"] : undefined,
+    load: grpc ? "h2load" : "wrk",
+    messages: STREAM_MESSAGES,
+  });
+
+const grpcRow = (label: string, runtime: Runtime, entry: string, args?: string[]): ServerRow =>
+  serverRow(label, runtime, entry, specs.grpc, { args, load: "h2load" });
+
+const groups: Record<string, Group> = {
+  deno: {
+    title: "Deno.serve (HTTP/1.1, wrk)",
+    unit: "req/s",
+    rows: httpGroup("deno"),
+    needs: "scaffold",
+  },
+  bun: {
+    title: "Bun.serve (HTTP/1.1, wrk)",
+    unit: "req/s",
+    rows: httpGroup("bun"),
+    needs: "scaffold",
+  },
+  node: {
+    title: "Node 24 (HTTP/1.1, wrk)",
+    unit: "req/s",
+    rows: httpGroup("node"),
+    needs: "scaffold",
+  },
+  chain: {
+    title: "Production chain on Deno, one middleware more per row (each row × the one above)",
+    unit: "req/s",
+    rows: chainGroup(),
+  },
   stream: {
     title: `Server streaming, ${STREAM_MESSAGES} messages per call`,
+    unit: "streams/s",
     rows: [
-      {
-        label: "Connect-ES Connect stream, Deno (baseline)",
-        runtime: "deno",
-        entry: "connect-es.ts",
-        spec: specs.connectStream,
-        load: "wrk",
-        messages: STREAM_MESSAGES,
-      },
-      {
-        label: "Atreus Connect stream, Deno",
-        runtime: "deno",
-        entry: "atreus.ts",
-        spec: specs.connectStream,
-        load: "wrk",
-        messages: STREAM_MESSAGES,
-      },
-      {
-        label: "Atreus Connect stream, Node 24",
-        runtime: "node",
-        entry: "atreus.ts",
-        spec: specs.connectStream,
-        load: "wrk",
-        messages: STREAM_MESSAGES,
-      },
-      {
-        label: "Atreus Connect stream, Bun",
-        runtime: "bun",
-        entry: "atreus.ts",
-        spec: specs.connectStream,
-        load: "wrk",
-        messages: STREAM_MESSAGES,
-      },
-      {
-        label: "Atreus gRPC stream, Node 24",
-        runtime: "node",
-        entry: "atreus.ts",
-        args: ["--grpc"],
-        spec: specs.grpcStream,
-        load: "h2load",
-        messages: STREAM_MESSAGES,
-      },
-      {
-        label: "Atreus gRPC stream, Deno",
-        runtime: "deno",
-        entry: "atreus.ts",
-        args: ["--grpc"],
-        spec: specs.grpcStream,
-        load: "h2load",
-        messages: STREAM_MESSAGES,
-      },
+      streamRow("Connect-ES Connect stream, Deno (baseline)", "deno", "connect-es.ts", false),
+      streamRow("Atreus Connect stream, Deno", "deno", "atreus.ts", false),
+      streamRow("Atreus Connect stream, Node 24", "node", "atreus.ts", false),
+      streamRow("Atreus Connect stream, Bun", "bun", "atreus.ts", false),
+      streamRow("Atreus gRPC stream, Node 24", "node", "atreus.ts", true),
+      streamRow("Atreus gRPC stream, Deno", "deno", "atreus.ts", true),
     ],
   },
   grpc: {
     title: "gRPC unary over h2c (h2load -m10)",
+    unit: "req/s",
     rows: [
+      grpcRow("@grpc/grpc-js server, Node 24", "node", "grpcjs.ts"),
+      grpcRow("connect-node adapter, Node 24 (baseline)", "node", "connect-node-grpc.ts"),
+      grpcRow("Atreus gRPC, Node 24", "node", "atreus.ts", ["--grpc"]),
+      // Deno's node:http2 is the ceiling there: that row compares with the bare handler.
       {
-        label: "@grpc/grpc-js server, Node 24",
-        runtime: "node",
-        entry: "grpcjs.ts",
-        spec: specs.grpc,
-        load: "h2load",
+        ...grpcRow(
+          "Atreus gRPC, Deno (× the bare node:http2 handler on Deno)",
+          "deno",
+          "atreus.ts",
+          [
+            "--grpc",
+          ],
+        ),
+        ref: 5,
       },
-      {
-        label: "connect-node adapter, Node 24 (baseline)",
-        runtime: "node",
-        entry: "connect-node-grpc.ts",
-        spec: specs.grpc,
-        load: "h2load",
-      },
-      {
-        label: "Atreus gRPC, Node 24",
-        runtime: "node",
-        entry: "atreus.ts",
-        args: ["--grpc"],
-        spec: specs.grpc,
-        load: "h2load",
-      },
-      {
-        label: "Atreus gRPC, Deno",
-        runtime: "deno",
-        entry: "atreus.ts",
-        args: ["--grpc"],
-        spec: specs.grpc,
-        load: "h2load",
-      },
-      {
-        label: "Atreus gRPC, Bun",
-        runtime: "bun",
-        entry: "atreus.ts",
-        args: ["--grpc"],
-        spec: specs.grpc,
-        load: "h2load",
-      },
+      grpcRow("Atreus gRPC, Bun", "bun", "atreus.ts", ["--grpc"]),
+      grpcRow("bare node:http2 handler, fixed reply, Deno (the ceiling)", "deno", "http2-bare.ts"),
     ],
+  },
+  ghz: {
+    title: "gRPC unary from a grpc-go client (ghz, 10 calls in flight per connection)",
+    unit: "req/s",
+    rows: [
+      serverRow("@grpc/grpc-js server, Node 24", "node", "grpcjs.ts", specs.grpc, { load: "ghz" }),
+      serverRow("Atreus gRPC, Node 24", "node", "atreus.ts", specs.grpc, {
+        args: ["--grpc"],
+        load: "ghz",
+      }),
+      serverRow("Atreus gRPC, Deno", "deno", "atreus.ts", specs.grpc, {
+        args: ["--grpc"],
+        load: "ghz",
+      }),
+    ],
+  },
+  client: {
+    title:
+      "Client unary calls/s, 50 in flight, against one Atreus server on Bun (each block × its Connect-ES row)",
+    unit: "calls/s",
+    rows: clientGroup(),
+    needs: "targets",
+  },
+  logger: {
+    title: "Logger: access-log logfmt lines into a file (stdout redirected), p50/p99 of one log()",
+    unit: "lines/s",
+    rows: RUNTIMES.map((runtime): MicroRow => ({
+      kind: "micro",
+      label: `createLogger logfmt → file, ${RUNTIME_NAME[runtime]}`,
+      runtime,
+      entry: "bench/micro/logger.ts",
+    })),
   },
 };
 
 // Rows of a group are measured in rounds (every row once per round, in turn), so load that
 // comes and goes on a shared machine hits all rows alike instead of skewing one of them.
-async function measureGroup(rows: readonly Row[]): Promise<{ median: Sample; runs: Sample[] }[]> {
-  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+async function measureGroup(
+  group: Group,
+  ctx: Context,
+): Promise<{ median: Sample; runs: Sample[] }[]> {
+  const rows = group.rows;
+  let servers: (BenchServer | undefined)[] = [];
   try {
-    for (const row of rows) servers.push(await startServer(row.runtime, row.entry, row.args));
-    const once = (i: number, seconds: number) =>
-      rows[i].load === "wrk"
-        ? wrk(servers[i].port, rows[i].spec, seconds, CONNECTIONS)
-        : h2load(servers[i].port, rows[i].spec, seconds, CONNECTIONS);
-    if (WARMUP > 0) { for (let i = 0; i < rows.length; i++) await once(i, WARMUP); }
+    // Started together (they sit idle until measured); one that fails stops the others.
+    const starting = rows.map((row) =>
+      row.kind === "server"
+        ? startServer(typeof row.server === "function" ? row.server(ctx) : row.server)
+        : Promise.resolve(undefined)
+    );
+    const settled = await Promise.allSettled(starting);
+    servers = settled.map((s) => s.status === "fulfilled" ? s.value : undefined);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const once = async (i: number, seconds: number, warm: boolean): Promise<Sample> => {
+      const row = rows[i];
+      if (row.kind === "client") return await runClient(row, ctx, seconds, warm);
+      if (row.kind === "micro") return await runMicro(row, seconds);
+      const server = servers[i]!;
+      const spec = typeof row.spec === "function" ? row.spec(ctx) : row.spec;
+      const before = row.logs ? (await Deno.stat(server.logFile)).size : 0;
+      const sample = row.load === "wrk"
+        ? await wrk(server.port, spec, seconds, CONNECTIONS)
+        : row.load === "h2load"
+        ? await h2load(server.port, spec, seconds, CONNECTIONS)
+        : await ghz(server.port, GHZ_CALL, seconds, CONNECTIONS);
+      if (row.logs && (await Deno.stat(server.logFile)).size <= before) {
+        // A row that claims a log line per call must have written some.
+        return { ...sample, errors: sample.errors + 1 };
+      }
+      return sample;
+    };
+    if (WARMUP > 0) {
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i].kind === "server") await once(i, WARMUP, true);
+      }
+    }
     const runs: Sample[][] = rows.map(() => []);
     for (let r = 0; r < RUNS; r++) {
-      for (let i = 0; i < rows.length; i++) runs[i].push(await once(i, DURATION));
+      for (let i = 0; i < rows.length; i++) runs[i].push(await once(i, DURATION, WARMUP > 0));
     }
     return runs.map((samples) => {
       const sorted = [...samples].sort((a, b) => a.rps - b.rps);
       return { median: sorted[Math.floor(sorted.length / 2)], runs: samples };
     });
   } finally {
-    for (const s of servers) await s.stop();
+    for (const s of servers) await s?.stop();
   }
 }
 
-const fmt = (n: number, digits = 0) => Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+async function runProcess(runtime: Runtime, entry: string, args: string[], cpu: number) {
+  const [cmd, cmdArgs] = command(runtime, `${ROOT}${entry}`);
+  const full = [...await pin(cpu), cmd, ...cmdArgs, ...args];
+  const out = await new Deno.Command(full[0], {
+    args: full.slice(1),
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(300_000),
+  }).output();
+  return {
+    success: out.success,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+function parseSample(text: string, what: string): Sample {
+  const line = text.trim().split("\n").findLast((l) => l.startsWith("{"));
+  if (line === undefined) throw new Error(`${what}: no result:\n${text}`);
+  const r = JSON.parse(line) as Sample;
+  return { rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors };
+}
+
+async function runClient(row: ClientRow, ctx: Context, seconds: number, warm: boolean) {
+  const target = ctx.targets![row.protocol];
+  const out = await runProcess(row.runtime, "bench/clients/unary.ts", [
+    "--client",
+    row.client,
+    "--protocol",
+    row.protocol,
+    "--url",
+    `http://127.0.0.1:${target.port}`,
+    "--seconds",
+    String(seconds),
+    "--warmup",
+    warm ? "1" : "0",
+    "--concurrency",
+    String(CONNECTIONS),
+  ], 0);
+  if (!out.success) throw new Error(`${row.label}: client failed:\n${out.stderr}`);
+  return parseSample(out.stdout, row.label);
+}
+
+// The logger micro-benchmark writes its lines to stdout: a file here, as a service's would be.
+async function runMicro(row: MicroRow, seconds: number): Promise<Sample> {
+  const file = await Deno.makeTempFile({ prefix: "atreus-bench-lines-" });
+  try {
+    const [cmd, cmdArgs] = command(row.runtime, `${ROOT}${row.entry}`);
+    const full = [...await pin(1), cmd, ...cmdArgs, "--seconds", String(seconds)];
+    const out = await new Deno.Command("sh", {
+      args: ["-c", 'exec "$@" > "$ATREUS_BENCH_LOG"', "sh", ...full],
+      env: { ATREUS_BENCH_LOG: file },
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(300_000),
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    if (!out.success) throw new Error(`${row.label}: failed:\n${stderr}`);
+    const sample = parseSample(stderr, row.label);
+    // log() latency is reported in ms like every other column.
+    return sample;
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
+}
+
+const fmt = (n: number, digits = 0) =>
+  !Number.isFinite(n) ? "n/a" : digits ? n.toFixed(digits) : Math.round(n).toLocaleString("en-US");
+const ms = (n: number) => Number.isFinite(n) ? (n < 0.1 ? n.toFixed(4) : n.toFixed(2)) : "n/a";
+
+async function printGroup(name: string, group: Group, ctx: Context): Promise<number> {
+  console.log(`## ${group.title}\n`);
+  console.log(
+    `| row | ${group.unit} (median) | × reference | p50 ms | p99 ms | errors | runs (${group.unit}) |`,
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---|");
+  let results: Awaited<ReturnType<typeof measureGroup>>;
+  try {
+    results = await measureGroup(group, ctx);
+  } catch (error) {
+    console.log(`| ${name} | failed: ${String(error).split("\n")[0]} | | | | | |\n`);
+    console.error(error);
+    return 1;
+  }
+  let failures = 0;
+  group.rows.forEach((row, i) => {
+    const { median, runs } = results[i];
+    const reference = results[row.ref ?? 0].median.rps;
+    const errors = runs.reduce((n, r) => n + r.errors, 0);
+    if (errors > 0 || !(median.rps > 0)) failures++;
+    const messages = row.kind === "server" ? row.messages : undefined;
+    const label = messages ? `${row.label} — ${fmt(median.rps * messages)} msg/s` : row.label;
+    const refNote = (row.ref ?? 0) === i ? "1.00" : fmt(median.rps / reference, 2);
+    console.log(
+      `| ${label} | ${fmt(median.rps)} | ${refNote} | ${ms(median.p50)} | ${ms(median.p99)} | ` +
+        `${errors} | ${runs.map((r) => fmt(r.rps)).join(", ")} |`,
+    );
+  });
+  console.log("");
+  return failures;
+}
+
+// Cold start: process start → first answered call, then resident memory once idle.
+async function coldStart(): Promise<number> {
+  console.log("## Cold start: process start → first answered call (gRPC off); idle RSS\n");
+  console.log("| row | first call ms (median) | × plain Hono | idle RSS MB (median) | runs (ms) |");
+  console.log("|---|---:|---:|---:|---|");
+  const tries = quick ? 1 : Math.max(5, RUNS);
+  let failures = 0;
+  for (const runtime of RUNTIMES) {
+    let reference = NaN;
+    for (
+      const [label, entry, path] of [
+        ["plain Hono JSON route", "plain-hono.ts", "/hello"],
+        ["helloworld as shipped", "helloworld.ts", SAY],
+      ] as const
+    ) {
+      const times: number[] = [];
+      const rss: number[] = [];
+      try {
+        for (let t = 0; t < tries; t++) {
+          const { ms, rssMb } = await startOnce(runtime, entry, path);
+          times.push(ms);
+          rss.push(rssMb);
+        }
+      } catch (error) {
+        failures++;
+        console.log(
+          `| ${RUNTIME_NAME[runtime]}: ${label} | failed: ${String(error).split("\n")[0]} | | | |`,
+        );
+        continue;
+      }
+      const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+      const first = median(times);
+      if (entry === "plain-hono.ts") reference = first;
+      console.log(
+        `| ${RUNTIME_NAME[runtime]}: ${label} | ${fmt(first)} | ${fmt(first / reference, 2)} | ` +
+          `${fmt(median(rss), 1)} | ${times.map((t) => fmt(t)).join(", ")} |`,
+      );
+    }
+  }
+  console.log("");
+  return failures;
+}
+
+async function startOnce(runtime: Runtime, entry: string, path: string) {
+  const port = freePort();
+  const [cmd, cmdArgs] = command(runtime, `${ROOT}bench/servers/${entry}`);
+  const full = [...await pin(1), cmd, ...cmdArgs, "--port", String(port)];
+  const started = performance.now();
+  const child = new Deno.Command(full[0], {
+    args: full.slice(1),
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  try {
+    const deadline = AbortSignal.timeout(60_000);
+    await waitForPort(port, deadline, child.status);
+    for (;;) {
+      if (deadline.aborted) throw new Error("no answer within 60 s");
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: json,
+      }).catch(() => undefined);
+      if (res !== undefined) {
+        await res.body?.cancel();
+        if (res.status === 200) break;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const ms = performance.now() - started;
+    // Idle: what a serverless instance holds between calls.
+    await new Promise((r) => setTimeout(r, 1000));
+    const status = await Deno.readTextFile(`/proc/${child.pid}/status`).catch(() => "");
+    const rssMb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN) / 1024;
+    return { ms, rssMb };
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
+  }
+}
+
+// The Workers bundle exactly as `deno task build:worker` makes it, minified, then gzipped.
+async function bundleSize(): Promise<number> {
+  console.log("## Workers helloworld bundle (deno task build:worker)\n");
+  console.log("| bundle | minified KB | min+gzip KB | node:* imports left |");
+  console.log("|---|---:|---:|---|");
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
+    tasks: Record<string, string>;
+  };
+  const out = await Deno.makeTempFile({ prefix: "atreus-bench-worker-", suffix: ".js" });
+  try {
+    const task = config.tasks["build:worker"].replace(/-o \S+/, `-o ${out}`);
+    const built = await new Deno.Command("sh", {
+      args: ["-c", task.replace(/^deno /, `"${Deno.execPath()}" `)],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!built.success) throw new Error(new TextDecoder().decode(built.stderr));
+    const bytes = await Deno.readFile(out);
+    const gz = await new Response(
+      new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    const text = new TextDecoder().decode(bytes);
+    const nodeImports = [...new Set(text.match(/["']node:[a-z_/0-9]+["']/g) ?? [])]
+      .map((s) => s.slice(1, -1)).sort();
+    console.log(
+      `| examples/helloworld/worker.ts | ${fmt(bytes.byteLength / 1024, 1)} | ` +
+        `${fmt(gz.byteLength / 1024, 1)} | ${nodeImports.join(", ") || "none"} |\n`,
+    );
+    return 0;
+  } catch (error) {
+    console.log(
+      `| examples/helloworld/worker.ts | failed: ${String(error).split("\n")[0]} | | |\n`,
+    );
+    return 1;
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+}
 
 async function main() {
   for (const tool of ["wrk", "h2load"]) {
@@ -292,44 +722,64 @@ async function main() {
       Deno.exit(2);
     }
   }
-  const chosen = opts.group?.length ? opts.group : Object.keys(groups);
+  const all = [...Object.keys(groups), "start", "bundle"];
+  const chosen = opts.group?.length ? opts.group : all;
+  for (const name of chosen) {
+    if (!all.includes(name)) throw new Error(`unknown group ${name}; pick from ${all.join(", ")}`);
+  }
+  if (chosen.includes("ghz")) {
+    try {
+      await Deno.stat(GHZ);
+    } catch {
+      console.error(`bench: ${GHZ} is missing; build it with: sh tools/setup.sh`);
+      Deno.exit(2);
+    }
+  }
+  const load = await Deno.readTextFile("/proc/loadavg").then((l) =>
+    l.split(" ").slice(0, 3).join(" ")
+  )
+    .catch(() => "n/a");
   console.log(
     `# Atreus bench — ${new Date().toISOString()}, ${navigator.hardwareConcurrency} CPUs, ` +
-      `${RUNS} run(s) × ${DURATION}s after ${WARMUP}s warm-up, ${CONNECTIONS} connections\n`,
+      `load average ${load}, ${RUNS} run(s) × ${DURATION}s after ${WARMUP}s warm-up, ` +
+      `${CONNECTIONS} connections\n`,
   );
   let failures = 0;
-  for (const name of chosen) {
-    const group = groups[name];
-    if (!group) {
-      throw new Error(`unknown group ${name}; pick from ${Object.keys(groups).join(", ")}`);
+  let scaffold: Scaffold | undefined;
+  try {
+    if (chosen.some((n) => groups[n]?.needs === "scaffold")) scaffold = await makeScaffold();
+    for (const name of chosen) {
+      if (name === "start") {
+        failures += await coldStart();
+        continue;
+      }
+      if (name === "bundle") {
+        failures += await bundleSize();
+        continue;
+      }
+      const group = groups[name];
+      let targets: Context["targets"];
+      if (group.needs === "targets") {
+        targets = {
+          connect: await startServer({ runtime: "bun", entry: "atreus.ts" }),
+          grpc: await startServer({ runtime: "bun", entry: "atreus.ts", args: ["--grpc"] }),
+        };
+      }
+      try {
+        failures += await printGroup(name, group, { scaffold, targets });
+      } finally {
+        await targets?.connect.stop();
+        await targets?.grpc.stop();
+      }
     }
-    console.log(`## ${group.title}\n`);
-    console.log("| row | req/s (median) | × reference | p50 ms | p99 ms | errors | runs (req/s) |");
-    console.log("|---|---:|---:|---:|---:|---:|---|");
-    let results: Awaited<ReturnType<typeof measureGroup>>;
-    try {
-      results = await measureGroup(group.rows);
-    } catch (error) {
-      failures++;
-      console.log(`| ${group.title} | failed: ${String(error).split("\n")[0]} | | | | | |`);
-      continue;
-    }
-    const reference = results[0].median.rps;
-    group.rows.forEach((row, i) => {
-      const { median, runs } = results[i];
-      const errors = runs.reduce((n, r) => n + r.errors, 0);
-      if (errors > 0) failures++;
-      const label = row.messages
-        ? `${row.label} — ${fmt(median.rps * row.messages)} msg/s`
-        : row.label;
-      console.log(
-        `| ${label} | ${fmt(median.rps)} | ${fmt(median.rps / reference, 2)} | ` +
-          `${fmt(median.p50, 2)} | ${fmt(median.p99, 2)} | ${errors} | ` +
-          `${runs.map((r) => fmt(r.rps)).join(", ")} |`,
-      );
-    });
-    console.log("");
+  } finally {
+    await scaffold?.remove();
   }
+  const after = await Deno.readTextFile("/proc/loadavg").then((l) =>
+    l.split(" ").slice(0, 3).join(" ")
+  )
+    .catch(() => "n/a");
+  console.log(`load average at the end: ${after}`);
   if (failures > 0) {
     console.error(`bench: ${failures} row(s) failed or saw errors`);
     Deno.exit(1);

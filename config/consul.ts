@@ -14,7 +14,11 @@ export interface ConsulOptions {
   readonly endpoint: string;
   /** KV prefix to read recursively, e.g. `app/cart/configs/`. */
   readonly prefix: string;
-  /** ACL token, sent as `X-Consul-Token`. */
+  /**
+   * ACL token, sent as `X-Consul-Token`. An agent that denies by default hides keys from a
+   * request without one as if they did not exist, so without a token an empty prefix fails
+   * `load()` on such an agent instead of loading nothing.
+   */
   readonly token?: string;
   /** Datacenter to query (`dc`); the agent's own by default. */
   readonly datacenter?: string;
@@ -77,7 +81,19 @@ export function consul(options: ConsulOptions): Source {
     }
     const { response, text } = answer;
     const next = Number(response.headers.get("x-consul-index") ?? "0");
-    if (response.status === 404) return { kvs: [], index: next, snapshot: "[]" };
+    if (response.status === 404) {
+      // A default-deny agent answers an anonymous read of keys it hides exactly like an empty
+      // prefix (404, no header saying so): loading an empty config would go unnoticed.
+      if (index === 0 && !options.token && denyByDefault(response)) {
+        throw new ConfigError(
+          "source",
+          `consul: list ${prefix}: nothing readable, and the agent denies by default ` +
+            "(X-Consul-Default-Acl-Policy: deny) while no token is set: set the token option",
+          { source: "consul" },
+        );
+      }
+      return { kvs: [], index: next, snapshot: "[]" };
+    }
     if (!response.ok) throw httpError("consul", `list ${prefix}`, response.status, text);
     let entries: ConsulEntry[];
     try {
@@ -123,6 +139,10 @@ export function consul(options: ConsulOptions): Source {
       }));
     },
   };
+}
+
+function denyByDefault(response: Response): boolean {
+  return response.headers.get("x-consul-default-acl-policy")?.toLowerCase() === "deny";
 }
 
 function toKeyValue(e: ConsulEntry, prefix: string, fallbackFormat?: string): KeyValue {

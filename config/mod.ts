@@ -64,11 +64,12 @@
  *   + 1 after a clean end, an error or an idle timeout, and listing again after a compaction.
  *   Tested against a real etcd.
  * - {@linkcode consul}: a KV prefix read with `recurse`, watched with blocking queries.
+ *   Tested against a real Consul agent.
  * - {@linkcode nacos}: one data id over the v1 Open API (Nacos 1.x/2.x), watched with the
  *   long-polling listener; logs in with `username`/`password` when auth is on.
  *
- * No Consul or Nacos server can run where this package is tested, so those two sources are
- * tested against small stateful fakes that follow the documented HTTP APIs, not real servers.
+ * No Nacos server can run where this package is tested, so that source is tested against a
+ * small stateful fake that follows the documented HTTP API, not a real server.
  * Every remote source takes an injectable `fetch` (TLS clients, proxies, tests). A source is
  * any object with `name`, `load()` and optionally `watch()` (see {@linkcode Source}).
  *

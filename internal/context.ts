@@ -4,21 +4,40 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ContextKey, type ContextValues, createContextValues } from "@connectrpc/connect";
 
-const storage = new AsyncLocalStorage<ContextValues>();
+// The store is a holder of the values rather than the values themselves, so a call can let go
+// of them when it ends (see runScoped).
+const storage = new AsyncLocalStorage<{ v: ContextValues | undefined }>();
 
 /** The request-scoped values of the current async context, if any. */
 export function currentValues(): ContextValues | undefined {
-  return storage.getStore();
+  return storage.getStore()?.v;
 }
 
 /** Runs `fn` with `values` as the request-scoped context. */
 export function runWithValues<T>(values: ContextValues, fn: () => T): T {
-  return storage.run(values, fn);
+  return storage.run({ v: values }, fn);
+}
+
+/**
+ * Runs `fn` with `values` as the request-scoped context, and once the promise it returns
+ * settles, empties that scope: work it left running sees no values from then on. On Deno a
+ * scope stays reachable well after its call (through promises the runtime created inside it),
+ * and a scope still holding a call's values kept them alive through young-generation
+ * collections, which then copied them again and again (long scavenge pauses).
+ */
+export function runScoped<T>(values: ContextValues, fn: () => Promise<T>): Promise<T> {
+  const holder: { v: ContextValues | undefined } = { v: values };
+  const release = () => {
+    holder.v = undefined;
+  };
+  const pending = storage.run(holder, fn);
+  pending.then(release, release);
+  return pending;
 }
 
 /** Reads one key from the current context, or `undefined` outside any request. */
 export function getValue<T>(key: ContextKey<T>): T | undefined {
-  const values = storage.getStore();
+  const values = storage.getStore()?.v;
   return values === undefined ? undefined : values.get(key);
 }
 
@@ -52,21 +71,24 @@ export function newValues(): ContextValues {
 /**
  * Wraps an async iterable so that every step runs inside `values`: a response body is pulled
  * by the runtime's writer, outside the context the handler was started in. `onEnd` runs once
- * when the iteration finishes, fails or is abandoned (in-flight accounting).
+ * when the iteration finishes, fails or is abandoned (in-flight accounting); `abandoned` says
+ * the reader let go before the end (`return()` or `throw()`: a client that went away), and it
+ * runs before the source hears of it.
  */
 export function bindIterable<T>(
   values: ContextValues,
   iterable: AsyncIterable<T>,
-  onEnd?: () => void,
+  onEnd?: (abandoned: boolean) => void,
 ): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
-      const it = storage.run(values, () => iterable[Symbol.asyncIterator]());
+      const holder = { v: values };
+      const it = storage.run(holder, () => iterable[Symbol.asyncIterator]());
       let open = onEnd !== undefined;
-      const end = () => {
+      const end = (abandoned = false) => {
         if (open) {
           open = false;
-          onEnd!();
+          onEnd!(abandoned);
         }
       };
       const step = (r: IteratorResult<T>) => {
@@ -78,17 +100,18 @@ export function bindIterable<T>(
         throw e;
       };
       return {
-        next: (v?: unknown) => storage.run(values, () => it.next(v)).then(step, fail),
+        next: (v?: unknown) => storage.run(holder, () => it.next(v)).then(step, fail),
         return: (v?: unknown) => {
-          end();
+          end(true);
           return storage.run(
-            values,
+            holder,
             () => it.return?.(v) ?? Promise.resolve({ done: true, value: v } as IteratorResult<T>),
           );
         },
         throw: (e?: unknown) => {
-          end();
-          return storage.run(values, () => it.throw?.(e) ?? Promise.reject(e));
+          // A reader that throws into the stream gives up on it (Connect-ES's body cancel).
+          end(true);
+          return storage.run(holder, () => it.throw?.(e) ?? Promise.reject(e));
         },
       };
     },

@@ -30,5 +30,13 @@ export function parseLevel(name: string): Level {
 
 /** The level's name as writers print it: `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`. */
 export function levelName(level: Level): string {
-  return String(level).toUpperCase();
+  return names[level] ?? String(level).toUpperCase();
 }
+
+const names: Readonly<Record<string, string>> = {
+  debug: "DEBUG",
+  info: "INFO",
+  warn: "WARN",
+  error: "ERROR",
+  fatal: "FATAL",
+};

@@ -63,6 +63,33 @@ export function logRecord(logger: Logger, level: Level, keyvals: unknown[]): voi
   else logger.log(level, ...keyvals);
 }
 
+/** What a valuer returns to leave its key out of the record (`caller()` on generated lines). */
+export const omitted: unique symbol = Symbol("atreus.log.omitted");
+
+// Set while a generated record (see logGenerated) goes down the chain: writing is synchronous up
+// to the writer's formatter, so the flag covers exactly that record's valuers.
+let generating = false;
+
+/** Whether the record being written was generated on a call's behalf (see logGenerated). */
+export function isGenerated(): boolean {
+  return generating;
+}
+
+/**
+ * Writes a record that framework code generates on behalf of a call rather than user code
+ * writing it (the logging middleware's line per call): `caller()` leaves its key out, since the
+ * call site would always be the middleware itself. Otherwise the same as `logRecord`.
+ */
+export function logGenerated(logger: Logger, level: Level, keyvals: unknown[]): void {
+  const outer = generating;
+  generating = true;
+  try {
+    logRecord(logger, level, keyvals);
+  } finally {
+    generating = outer;
+  }
+}
+
 /** A logger that puts `prefix` before every record's key/values (evaluating valuers). */
 export class PrefixLogger implements Logger {
   readonly #hasValuer: boolean;
@@ -78,16 +105,23 @@ export class PrefixLogger implements Logger {
     const prefix = this.prefix;
     const out = new Array<unknown>(prefix.length + rest.length);
     let ctx: ValuerContext | undefined;
+    let n = 0;
     for (let i = 0; i < prefix.length; i++) {
       const v = prefix[i];
       if (i % 2 === 1 && this.#hasValuer && typeof v === "function") {
         ctx ??= { level, value: readContext };
-        out[i] = runValuer(v as Valuer, ctx);
+        const value = runValuer(v as Valuer, ctx);
+        if (value === omitted) {
+          n--; // The key written just before goes too.
+          continue;
+        }
+        out[n++] = value;
       } else {
-        out[i] = v;
+        out[n++] = v;
       }
     }
-    for (let i = 0; i < rest.length; i++) out[prefix.length + i] = rest[i];
+    for (let i = 0; i < rest.length; i++) out[n++] = rest[i];
+    if (n !== out.length) out.length = n;
     return out;
   }
 

@@ -30,6 +30,7 @@
  */
 export { type Level, levelKey, levels, parseLevel } from "./level.ts";
 export {
+  logGenerated,
   type Logger,
   logRecord,
   type ValueKey,

@@ -28,8 +28,8 @@ export function batchWriter(sink: Sink): BatchWriter {
   };
   const deno = g.Deno?.[sink];
   if (deno !== undefined && typeof deno.write === "function") {
-    const encoder = new TextEncoder();
-    return (lines) => writeAll(deno, encoder.encode(lines.join("\n") + "\n"));
+    const chunk = new ChunkWriter(deno);
+    return (lines) => chunk.write(lines);
   }
   const node = g.process?.[sink];
   if (node !== undefined && typeof node.write === "function") {
@@ -61,4 +61,35 @@ function writeEach(
 async function writeAll(stream: DenoStream, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await stream.write(bytes.subarray(offset));
+}
+
+// A batch is joined and encoded straight into a reused buffer (encodeInto: no fresh byte array
+// per batch), then written; a batch larger than the buffer goes out in buffer-sized writes, so
+// the buffer stays bounded. It is reused only after the write of it settled (the line buffer
+// never starts a second write before the first one has).
+class ChunkWriter {
+  static readonly initial = 64 * 1024;
+  static readonly max = 1024 * 1024;
+  #buffer = new Uint8Array(ChunkWriter.initial);
+  readonly #encoder = new TextEncoder();
+
+  constructor(private readonly stream: DenoStream) {}
+
+  async write(lines: readonly string[]): Promise<void> {
+    const text = lines.join("\n") + "\n";
+    if (text.length > this.#buffer.length && this.#buffer.length < ChunkWriter.max) {
+      let size = this.#buffer.length;
+      while (size < text.length && size < ChunkWriter.max) size *= 2;
+      this.#buffer = new Uint8Array(size);
+    }
+    const buffer = this.#buffer;
+    for (let offset = 0; offset < text.length;) {
+      const { read, written } = this.#encoder.encodeInto(
+        offset === 0 ? text : text.slice(offset),
+        buffer,
+      );
+      offset += read;
+      await writeAll(this.stream, buffer.subarray(0, written));
+    }
+  }
 }

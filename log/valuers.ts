@@ -3,7 +3,7 @@
 import { appInfoKey } from "../internal/appinfo.ts";
 import { traceContextKey } from "../internal/trace.ts";
 import { callSite } from "./caller.ts";
-import type { Valuer } from "./logger.ts";
+import { isGenerated, omitted, type Valuer } from "./logger.ts";
 
 /** The time of each record, ISO 8601 in UTC by default (Kratos's `DefaultTimestamp`). */
 export function timestamp(format?: (date: Date) => string): Valuer {
@@ -25,9 +25,12 @@ export function timestamp(format?: (date: Date) => string): Valuer {
 /**
  * `dir/file.ts:line` of the code that logged (Kratos's `DefaultCaller`). Captured only for
  * records that pass filters; `skip` skips further frames when your own wrapper calls the logger.
+ * Lines the logging middleware writes for each call carry no caller (it would always name the
+ * middleware; `operation` names the handler). Each capture reads the stack, which costs about as
+ * much as serving a small call: see the README before turning it on for hot paths.
  */
 export function caller(skip = 0): Valuer {
-  return () => callSite(skip);
+  return () => isGenerated() ? omitted : callSite(skip);
 }
 
 /** The trace id of the current call, `""` outside a traced call. */

@@ -16,6 +16,12 @@ export interface WriterOptions {
   readonly maxBufferedLines?: number;
   /** Called when the sink or formatter fails (default: one report on the console). */
   readonly onError?: (err: unknown) => void;
+  /**
+   * How long lines may wait to be written together, in ms: 5 by default for `"stdout"` and
+   * `"stderr"` (a write per request costs more than the request's line), 0 for a function sink
+   * (its lines go at the end of each turn). `flush()` writes at once.
+   */
+  readonly batchWindowMs?: number;
 }
 
 /** A logger that writes lines to a sink. */
@@ -27,6 +33,7 @@ export interface WriterLogger extends Logger {
 }
 
 const defaultMaxBufferedLines = 8192;
+const defaultWindowMs = 5;
 
 /**
  * Kratos's `log.NewStdLogger`, non-blocking: formats records as logfmt or JSON lines and writes
@@ -40,11 +47,16 @@ export function createLogger(options: WriterOptions = {}): WriterLogger {
   }
   const sink = options.sink ?? "stdout";
   const discard = sink === "discard";
+  const windowMs = options.batchWindowMs ?? (typeof sink === "string" ? defaultWindowMs : 0);
+  if (!Number.isFinite(windowMs) || windowMs < 0) {
+    throw new RangeError(`log: batchWindowMs must be a non-negative number, got ${windowMs}`);
+  }
   const buffer = new LineBuffer(
     batchWriter(sink),
     max,
     (dropped) => format("warn", ["msg", "log buffer full, lines dropped", "dropped", dropped]),
     options.onError ?? reportOnce(),
+    windowMs,
   );
   const take = (level: Level, keyvals: unknown[]): void => {
     if (discard || keyvals.length === 0) return;

@@ -1,9 +1,13 @@
 // Turning a bearer token into claims or a typed 401: JWT verification with jose against a
 // shared secret, a key, or a remote JWKS, or a verify function of the application's own; and a
 // bounded cache of verdicts, so a client that reuses its token pays for one signature check.
-import { createRemoteJWKSet, importJWK, type JWTPayload, jwtVerify } from "jose";
+import type { JWTPayload, jwtVerify } from "jose";
 import { AtreusError, internal, serviceUnavailable, unauthorized } from "../errors/mod.ts";
+import { lazy } from "../internal/lazy.ts";
 import type { CallRequest } from "../transport/mod.ts";
+
+// Loaded by the first token to verify, so a server that never checks one never loads jose.
+const jose = /* @__PURE__ */ lazy(() => import("jose"));
 
 /** Registered JWT claims, plus any others the token carries. */
 export interface Claims {
@@ -153,7 +157,7 @@ function jwt(
   now: () => number,
   fail: Fail,
 ): TokenVerifier {
-  let key: Key;
+  let key: Key | (() => Promise<Key>);
   let remote = false;
   let algorithms = checks.algorithms === undefined ? undefined : [...checks.algorithms];
   if ("secret" in verify) {
@@ -162,11 +166,17 @@ function jwt(
   } else if ("key" in verify) {
     key = publicKey(verify.key);
   } else if ("jwks" in verify) {
-    key = createRemoteJWKSet(jwksUrl(verify.jwks), {
-      timeoutDuration: verify.timeoutMs ?? 5_000,
-      cooldownDuration: verify.cooldownMs ?? 30_000,
-      cacheMaxAge: verify.cacheMaxAgeMs ?? 600_000,
-    });
+    const url = jwksUrl(verify.jwks);
+    let keySet: Promise<Key> | undefined;
+    // Built once jose is loaded; the key set then caches and refreshes the keys itself.
+    key = () =>
+      keySet ??= jose().then((j) =>
+        j.createRemoteJWKSet(url, {
+          timeoutDuration: verify.timeoutMs ?? 5_000,
+          cooldownDuration: verify.cooldownMs ?? 30_000,
+          cacheMaxAge: verify.cacheMaxAgeMs ?? 600_000,
+        })
+      );
     remote = true;
   } else {
     throw new TypeError(
@@ -184,9 +194,12 @@ function jwt(
     requiredClaims: checks.requiredClaims === undefined ? undefined : [...checks.requiredClaims],
     clockTolerance: tolerance,
   };
+  const keyOf = remote ? key as () => Promise<Key> : undefined;
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, key, { ...base, currentDate: new Date(now()) });
+      const j = await jose();
+      const k = keyOf === undefined ? key as Key : await keyOf();
+      const { payload } = await j.jwtVerify(token, k, { ...base, currentDate: new Date(now()) });
       return Object.freeze(payload as JWTPayload & Claims);
     } catch (error) {
       throw classify(error, remote, fail);
@@ -280,7 +293,9 @@ function publicKey(key: CryptoKey | JsonWebKey): Key {
   }
   let imported: Promise<CryptoKey | Uint8Array> | undefined;
   return ((header: { alg?: string }) => {
-    imported ??= importJWK(jwk as Parameters<typeof importJWK>[0], jwk.alg ?? header.alg).catch(
+    imported ??= jose().then((j) =>
+      j.importJWK(jwk as Parameters<typeof j.importJWK>[0], jwk.alg ?? header.alg)
+    ).catch(
       (error) => {
         imported = undefined;
         throw internal("AUTH_KEY_INVALID", "the token verification key cannot be imported")

@@ -3,7 +3,7 @@
 // once, when they end.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fromError, GrpcCode } from "../errors/mod.ts";
-import { getLogger, type Level, type Logger, logRecord } from "../log/mod.ts";
+import { getLogger, type Level, logGenerated, type Logger } from "../log/mod.ts";
 import {
   type CallRequest,
   kindOf,
@@ -71,7 +71,7 @@ function logging(side: "server" | "client", logger: Logger, options: LoggingOpti
     ];
     if (messages !== undefined) kv.push("messages", messages);
     if (e !== undefined) kv.push("error", e.message);
-    logRecord(logger, level, kv);
+    logGenerated(logger, level, kv);
   };
   return (next) => (req) => {
     const start = performance.now();

@@ -3,7 +3,6 @@
 // Instead of a background ticker, a reading older than the interval is refreshed when asked,
 // with the decay applied once per interval that passed: the same curve, no timer to keep a
 // process alive or to leak from a test, and it works where timers outside a request do not.
-import process from "node:process";
 
 /** CPU time used by the process so far, in µs (the shape of `process.cpuUsage()`). */
 export interface CpuUsage {
@@ -69,7 +68,10 @@ function total(u: CpuUsage): number {
 }
 
 function nativeUsage(): (() => CpuUsage) | undefined {
-  const cpuUsage = (process as { cpuUsage?: () => CpuUsage } | undefined)?.cpuUsage;
+  // The global, read only when a sampler is made: importing node:process would load Deno's
+  // process module for every server that imports the middleware, limiter or not.
+  const process = (globalThis as { process?: { cpuUsage?: () => CpuUsage } }).process;
+  const cpuUsage = process?.cpuUsage;
   if (typeof cpuUsage !== "function") return undefined;
   try {
     // Workers' node:process compat has the function but no CPU clock behind it.

@@ -2,7 +2,7 @@
 // error for the caller, with the stack logged and never sent.
 import { ConnectError } from "@connectrpc/connect";
 import { fromError, internal, isAtreusError } from "../errors/mod.ts";
-import { getLogger, type Logger } from "../log/mod.ts";
+import { getLogger, logGenerated, type Logger } from "../log/mod.ts";
 import type { CallRequest, CallResponse, Middleware } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
 
@@ -25,8 +25,7 @@ export function recovery(options: RecoveryOptions = {}): Middleware {
   const recover = (error: unknown, req: CallRequest): unknown => {
     // ConnectError's instanceof also accepts errors from another copy of Connect-ES.
     if (isAtreusError(error) || error instanceof ConnectError) return error;
-    logger.log(
-      "error",
+    logGenerated(logger, "error", [
       "msg",
       "panic recovered",
       "operation",
@@ -35,7 +34,7 @@ export function recovery(options: RecoveryOptions = {}): Middleware {
       fromError(error).message,
       "stack",
       error instanceof Error ? error.stack ?? "" : "",
-    );
+    ]);
     return handle(error, req);
   };
   // Promise chaining rather than async/await: one promise per call instead of two on this

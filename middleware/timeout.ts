@@ -9,6 +9,7 @@ import {
   remainingMs,
 } from "../transport/mod.ts";
 import { operation } from "./chain.ts";
+import { expireAfter, type Expiry } from "../internal/expiry.ts";
 
 /** A deadline for every call, or per operation with a default. */
 export type TimeoutPolicy =
@@ -36,7 +37,8 @@ export function timeout(policy: TimeoutPolicy): Middleware {
       controller.abort(
         new ConnectError(`${operation(req)} exceeded its ${ms} ms deadline`, Code.DeadlineExceeded),
       );
-    const timer = setTimeout(expire, budget);
+    // The operation's own budget is the same for every call: those share one timer.
+    const timer = budget === ms ? expireAfter(ms, expire) : ownTimer(expire, budget);
     const signal = AbortSignal.any([req.signal, controller.signal]);
     const expired = new Promise<never>((_, reject) =>
       controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
@@ -47,14 +49,14 @@ export function timeout(policy: TimeoutPolicy): Middleware {
     try {
       const res = await Promise.race([next({ ...req, signal } as CallRequest), expired]);
       if (!res.stream) {
-        clearTimeout(timer);
+        timer.cancel();
         return res;
       }
       // The stream keeps the deadline until it ends, fails, is let go of, or the call is
       // aborted; each read waits on the deadline with a listener of its own, removed after it.
       const it = res.message[Symbol.asyncIterator]();
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         req.signal.removeEventListener("abort", done);
       };
       req.signal.addEventListener("abort", done, { once: true });
@@ -86,7 +88,7 @@ export function timeout(policy: TimeoutPolicy): Middleware {
         },
       };
     } catch (error) {
-      clearTimeout(timer);
+      timer.cancel();
       throw error;
     }
   };
@@ -120,4 +122,9 @@ export function deadline(): Middleware {
     const signal = AbortSignal.any([req.signal, AbortSignal.timeout(ms)]);
     return next({ ...req, signal } as CallRequest);
   };
+}
+
+function ownTimer(expire: () => void, ms: number): Expiry {
+  const timer = setTimeout(expire, ms);
+  return { cancel: () => clearTimeout(timer) };
 }

@@ -4,14 +4,25 @@
 // protos) and as buf.validate.Violations (readable by protovalidate clients).
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { pathToString } from "@bufbuild/protobuf/reflect";
-import { createValidator, type Validator, violationsToProto } from "@bufbuild/protovalidate";
+import type { Validator } from "@bufbuild/protovalidate";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   BadRequest_FieldViolationSchema,
   BadRequestSchema,
   ErrorInfoSchema,
 } from "../internal/gen/google/rpc/error_details_pb.ts";
-import type { CallRequest, Middleware, ProtoMessage } from "../transport/mod.ts";
+import type {
+  CallRequest,
+  CallResponse,
+  Middleware,
+  Next,
+  ProtoMessage,
+} from "../transport/mod.ts";
+import { lazy } from "../internal/lazy.ts";
+
+// Loaded by the first call, so a server that never validates never loads protovalidate.
+const protovalidate = /* @__PURE__ */ lazy(() => import("@bufbuild/protovalidate"));
+type Protovalidate = Awaited<ReturnType<typeof protovalidate>>;
 
 /** Options of `validate`. */
 export interface ValidateOptions {
@@ -21,29 +32,57 @@ export interface ValidateOptions {
 
 /** Validates every request message (each message of a request stream, too). */
 export function validate(options: ValidateOptions = {}): Middleware {
-  const validator = createValidator({ failFast: options.failFast ?? false });
+  let lib: Protovalidate | undefined;
+  let validator: Validator | undefined;
+  let ready: Promise<unknown> | undefined;
+  const load = () =>
+    ready ??= protovalidate().then((m) => {
+      lib = m;
+      validator = m.createValidator({ failFast: options.failFast ?? false });
+    }, (error) => {
+      ready = undefined;
+      throw error;
+    });
   return (next) => (req) => {
     const schema = req.method.input as unknown as DescMessage;
     // Plain HTTP routes carry no proto message to validate.
     if (!Array.isArray(schema.fields)) return next(req);
-    if (!req.stream) {
-      check(validator, schema, req.message);
-      return next(req);
+    if (validator === undefined) {
+      return load().then(() => validateThen(next, req, lib!, validator!, schema));
     }
-    const messages = req.message;
-    return next({
-      ...req,
-      message: (async function* () {
-        for await (const m of messages) {
-          check(validator, schema, m);
-          yield m;
-        }
-      })(),
-    } as CallRequest);
+    return validateThen(next, req, lib!, validator, schema);
   };
 }
 
-function check(validator: Validator, schema: DescMessage, message: ProtoMessage): void {
+function validateThen(
+  next: Next,
+  req: CallRequest,
+  lib: Protovalidate,
+  validator: Validator,
+  schema: DescMessage,
+): Promise<CallResponse> {
+  if (!req.stream) {
+    check(lib, validator, schema, req.message);
+    return next(req);
+  }
+  const messages = req.message;
+  return next({
+    ...req,
+    message: (async function* () {
+      for await (const m of messages) {
+        check(lib, validator, schema, m);
+        yield m;
+      }
+    })(),
+  } as CallRequest);
+}
+
+function check(
+  lib: Protovalidate,
+  validator: Validator,
+  schema: DescMessage,
+  message: ProtoMessage,
+): void {
   const result = validator.validate(schema, message as never);
   if (result.kind === "valid") return;
   if (result.kind === "error") {
@@ -62,7 +101,7 @@ function check(validator: Validator, schema: DescMessage, message: ProtoMessage)
       reason: v.ruleId,
     })
   );
-  const [violations, violationsSchema] = violationsToProto(result.violations);
+  const [violations, violationsSchema] = lib.violationsToProto(result.violations);
   const summary = fieldViolations.map((v) => `${v.field}: ${v.description}`).join("; ");
   throw new ConnectError(
     `invalid ${schema.typeName}: ${summary}`,

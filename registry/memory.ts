@@ -2,11 +2,11 @@
 // object is the Registrar and the Discovery, so pass one `memory()` to both sides.
 import { RegistryError } from "./errors.ts";
 import { copyInstance, validateInstance, validateName } from "./instance.ts";
-import type { Registry, ServiceInstance } from "./registry.ts";
+import type { Catalog, Registry, ServiceInstance } from "./registry.ts";
 import { type Producer, type Publish, startWatcher, WatcherSet } from "./watcher.ts";
 
 /** An in-process registry. */
-export interface MemoryRegistry extends Registry {
+export interface MemoryRegistry extends Registry, Catalog {
   /** Every registered instance of every service (a copy). */
   all(): ServiceInstance[];
 }
@@ -64,6 +64,11 @@ export function memory(): MemoryRegistry {
         checkOpen();
         validateName(name, "memory registry");
         return startWatcher(name, list(name), subscribe(name), watchers, signal);
+      }),
+    services: () =>
+      settle(() => {
+        checkOpen();
+        return [...services].filter(([, byId]) => byId.size > 0).map(([name]) => name).sort();
       }),
     all() {
       return [...services.values()].flatMap((byId) => [...byId.values()].map(copyInstance));

@@ -2,13 +2,15 @@
  * Service registry and discovery: the Kratos contracts (`Registrar`, `Discovery`, `Watcher`)
  * and adapters for an in-process registry, etcd, Consul and Nacos, all over `fetch`.
  *
- * The etcd adapter is tested against a real etcd server. Consul and Nacos cannot run in the
- * project's test environment, so their adapters are tested against stateful fakes that follow
- * the documented HTTP APIs (and Kratos's exact payloads), not against real servers.
+ * The etcd adapter is tested against real etcd servers (3.4 and 3.6), the Consul adapter
+ * against a real Consul agent (1.14). Nacos cannot run in the project's test environment, so
+ * its adapter is tested against a stateful fake that follows the documented HTTP API (and
+ * Kratos's exact payloads), not against a real server.
  *
  * @module
  */
 export type {
+  Catalog,
   Discovery,
   FetchLike,
   Registrar,

@@ -47,6 +47,18 @@ export interface Registry extends Registrar, Discovery {
   close(): Promise<void>;
 }
 
+/**
+ * Lists the services a registry holds, for tools that show a whole fleet (`atreus console`).
+ * Every adapter of this package implements it beside `Registry`.
+ */
+export interface Catalog {
+  /**
+   * The names `watch()` accepts for every service the registry knows right now, sorted. A
+   * service without instances may still be listed (Nacos keeps empty services).
+   */
+  services(signal?: AbortSignal): Promise<string[]>;
+}
+
 /** The `fetch` an adapter uses; inject one for TLS settings, auth, proxies or tests. */
 export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
 

@@ -41,7 +41,14 @@ export {
   serverTransportKey,
   type TransportInfo,
 } from "./info.ts";
-export { type Endpointer, isEndpointer, type Server, type ServerContext } from "./server.ts";
+export {
+  type Endpointer,
+  type HealthReporter,
+  isEndpointer,
+  reportsHealth,
+  type Server,
+  type ServerContext,
+} from "./server.ts";
 export type { RpcServerOptions, ServiceRegistration } from "./rpc.ts";
 export { deadlineKey, remainingMs, requestTimeoutMs } from "./deadline.ts";
 export { brotli, type CompressionCodec, deflate, gzip } from "./compression.ts";

@@ -1,5 +1,6 @@
 // Builds the RPC table shared by the HTTP and gRPC servers: one Connect-ES router per server
 // over the same registrations, plus the transport-level middleware every call passes through.
+import { ExpiryQueue } from "../internal/expiry.ts";
 import {
   Code,
   ConnectError,
@@ -116,6 +117,11 @@ function registryOf(types: readonly MessageDesc[] | undefined): Registry | undef
   return createRegistry(...(types as unknown as DescMessage[]));
 }
 
+/** Releases what the routes hold between calls (the deadline timer); for a server's stop. */
+export function closeRoutes(routes: ReadonlyMap<string, RpcRoute>): void {
+  for (const route of routes.values()) route.plan?.options.expiries.close();
+}
+
 /** One routable RPC. */
 export interface RpcRoute {
   /** Request path, `/pkg.Service/Method`. */
@@ -192,6 +198,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     calls: new Set<AbortController>(),
     jsonRead: { ignoreUnknownFields: true, registry: options.registry },
     jsonWrite: { registry: options.registry },
+    expiries: new ExpiryQueue(options.timeoutMs, { keepIdle: true }),
   };
   // One listener per server, not one per call: at the stop deadline every call in flight is
   // aborted with the shutdown reason.
@@ -233,7 +240,7 @@ export async function invokeRoute(
   route: RpcRoute,
   request: UniversalServerRequest,
   values: ContextValues,
-  onBodyEnd?: () => void,
+  onBodyEnd?: (abandoned: boolean) => void,
 ): Promise<UniversalServerResponse> {
   const response = await runWithValues(
     values,

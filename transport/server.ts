@@ -1,4 +1,5 @@
 // The lifecycle contracts every server implements (Kratos's transport.Server and Endpointer).
+import type { HealthStatus } from "./health/mod.ts";
 import type { AppInfo } from "./info.ts";
 
 /** What `App` hands a server when starting or stopping it. */
@@ -27,4 +28,16 @@ export interface Endpointer {
 export function isEndpointer(server: unknown): server is Endpointer {
   return typeof server === "object" && server !== null &&
     typeof (server as Partial<Endpointer>).endpoint === "function";
+}
+
+/** A server reporting its health (both built-in servers), which the app turns NOT_SERVING. */
+export interface HealthReporter {
+  /** The server's health, as `grpc.health.v1.Health` and `/readyz` report it. */
+  readonly health: HealthStatus;
+}
+
+/** Whether a server reports its health. */
+export function reportsHealth(server: unknown): server is HealthReporter {
+  const health = (server as Partial<HealthReporter> | null)?.health;
+  return typeof health?.markDraining === "function";
 }

@@ -1,5 +1,6 @@
-// Load generators from Debian: wrk for HTTP/1.1, h2load for HTTP/2 (gRPC). Each run reports
-// requests per second and latency percentiles.
+// Load generators: wrk for HTTP/1.1 and h2load for HTTP/2 (Debian), and ghz for gRPC (a
+// grpc-go client, built by tools/setup.sh). Each run reports requests per second and latency
+// percentiles.
 import { pin, ROOT } from "./runtime.ts";
 
 /** One measurement. */
@@ -130,6 +131,70 @@ export async function h2load(
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** ghz, built from the Go module proxy by tools/setup.sh. */
+export const GHZ: string = `${ROOT}tools/go/bin/ghz`;
+
+/** A gRPC call for ghz: the method and its request in protojson. */
+export interface GrpcCall {
+  /** `package.Service/Method`. */
+  readonly call: string;
+  /** The request as JSON. */
+  readonly json: string;
+}
+
+let protoset: Promise<string> | undefined;
+
+// ghz needs the schema; the benchmark servers do not all serve reflection, so buf builds a
+// descriptor set of helloworld once.
+function helloworldProtoset(): Promise<string> {
+  return protoset ??= (async () => {
+    const file = await Deno.makeTempFile({ prefix: "atreus-ghz-", suffix: ".binpb" });
+    const out = await new Deno.Command(`${ROOT}tools/node_modules/.bin/buf`, {
+      args: ["build", "-o", file, "--path", "api/helloworld/v1/greeter.proto"],
+      cwd: `${ROOT}examples/helloworld`,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`buf build failed:\n${new TextDecoder().decode(out.stderr)}`);
+    return file;
+  })();
+}
+
+/**
+ * Runs ghz for `seconds` over `connections` connections with `connections × streams` calls in
+ * flight (as h2load -c -m); calls still running when the time is up are not counted.
+ */
+export async function ghz(
+  port: number,
+  call: GrpcCall,
+  seconds: number,
+  connections = 50,
+  streams = 10,
+): Promise<Sample> {
+  const text = await exec([
+    GHZ,
+    "--insecure",
+    "--protoset",
+    await helloworldProtoset(),
+    "--call",
+    call.call,
+    "-d",
+    call.json,
+    `--connections=${connections}`,
+    `--concurrency=${connections * streams}`,
+    `--duration=${seconds}s`,
+    "--duration-stop=ignore",
+    "--format=json",
+    `127.0.0.1:${port}`,
+  ]);
+  const report = JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1));
+  const latency = (p: number) =>
+    (report.latencyDistribution ?? []).find((d: { percentage: number }) => d.percentage === p)
+      ?.latency / 1e6;
+  const ok = report.statusCodeDistribution?.OK ?? 0;
+  return { rps: report.rps, p50: latency(50), p99: latency(99), errors: report.count - ok };
 }
 
 /** The root of the repository, for scripts that need data files. */

@@ -2,6 +2,7 @@
 import * as http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { announce } from "./listen.ts";
 import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
 
 const server = http2.createServer(
@@ -9,5 +10,5 @@ const server = http2.createServer(
 );
 server.listen(0, "127.0.0.1", () => {
   const addr = server.address();
-  console.log(`listening ${typeof addr === "object" && addr ? addr.port : 0}`);
+  announce(typeof addr === "object" && addr ? addr.port : 0);
 });

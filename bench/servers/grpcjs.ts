@@ -7,6 +7,7 @@ import {
   HelloReplySchema,
   HelloRequestSchema,
 } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { announce } from "./listen.ts";
 
 const method = Greeter.method.sayHello;
 const server = new grpc.Server();
@@ -26,5 +27,5 @@ server.addService({
 });
 server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => {
   if (err) throw err;
-  console.log(`listening ${port}`);
+  announce(port);
 });

@@ -19,10 +19,14 @@ while (!ws) {
   const m = value.match(/ws:\/\/[^\s]+/);
   if (m) ws = m[0];
 }
+// The script's own stderr (e.g. the port a bench server prints) is passed on.
 (async () => {
   for (;;) {
-    const { done } = await reader.read();
+    const { value, done } = await reader.read();
     if (done) break;
+    if (!value.includes("Debugger") && !value.includes("inspector")) {
+      await Deno.stderr.write(new TextEncoder().encode(value));
+    }
   }
 })();
 const socket = new WebSocket(ws);

@@ -2,6 +2,7 @@
 // exit code. Everything else lives in the command modules, which are usable without it.
 import { relative } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { startConsole } from "./console/mod.ts";
 import { CliError, USAGE } from "./errors.ts";
 import { generate } from "./gen.ts";
 import { commandHelp, overview } from "./help.ts";
@@ -59,6 +60,8 @@ async function dispatch(args: readonly string[], io: CliIO): Promise<number> {
       return await protoCommand(rest, io);
     case "run":
       return await runCommand(rest, io);
+    case "console":
+      return await consoleCommand(rest, io);
     default:
       throw new CliError(`unknown command "${command}"`, USAGE);
   }
@@ -148,13 +151,49 @@ async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
   });
 }
 
+async function consoleCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const parsed = parse("console", args, {
+    registry: { type: "string" },
+    endpoints: { type: "string", multiple: true },
+    listen: { type: "string" },
+    "allow-calls": { type: "boolean" },
+    token: { type: "string" },
+  }, 0);
+  if (parsed === undefined) return usage("console", io);
+  const { values } = parsed;
+  const endpoints = values.endpoints as unknown as string[] | undefined;
+  const console = await startConsole({
+    registry: stringFlag(values.registry),
+    endpoints,
+    listen: stringFlag(values.listen),
+    allowCalls: values["allow-calls"] === true,
+    token: stringFlag(values.token) ?? (Deno.env.get("ATREUS_CONSOLE_TOKEN") || undefined),
+  });
+  const calls = values["allow-calls"] === true ? "calls allowed" : "calls disabled (--allow-calls)";
+  io.out(`atreus console: serving ${console.url} (${console.source}; ${calls})`);
+  // Stop on the first SIGINT/SIGTERM; the console holds no work worth draining for.
+  const { promise: stop, resolve } = Promise.withResolvers<Deno.Signal>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const listeners = signals.map((s) => [s, () => resolve(s)] as const);
+  for (const [s, f] of listeners) Deno.addSignalListener(s, f);
+  try {
+    const signal = await stop;
+    io.err(`atreus console: ${signal}, stopping`);
+  } finally {
+    for (const [s, f] of listeners) Deno.removeSignalListener(s, f);
+    await console.close();
+  }
+  io.out("atreus console: stopped");
+  return 0;
+}
+
 function usage(command: string, io: CliIO): number {
   io.out(commandHelp[command]);
   return 0;
 }
 
 interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -190,6 +229,6 @@ function parse(
   return parsed;
 }
 
-function stringFlag(value: string | boolean | undefined): string | undefined {
+function stringFlag(value: string | boolean | string[] | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;
 }

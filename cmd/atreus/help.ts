@@ -31,6 +31,22 @@ SIGTERM stop it gracefully (a second one stops it at once); the exit code is the
   --dir       the project directory (default: .)
   --no-watch  run once, without restarting on changes
   --watch-dir the directory watched for changes (default: the project's)`,
+  console:
+    `atreus console (--registry <url> | --endpoints <[name=]url[,url…]>…) [--listen <host:port>]
+               [--allow-calls] [--token <token>]
+
+Serves a web page showing every service in the registry with its instances (live from the
+registry's watch), their health (grpc.health.v1, or /readyz), their API from server reflection,
+their metrics (/metrics) as small live charts, and a form to try a call.
+
+  --registry     etcd://host:port[/namespace], consul://host:port[?token=&dc=],
+                 nacos://host:port[?namespace=&group=&token=]; etcd+https:// etc. for TLS
+  --endpoints    fixed instances instead of a registry, one per flag: [name=]url[,url…]
+                 (host:port alone means grpc://host:port)
+  --listen       address of the page (default 127.0.0.1:7070; beyond loopback needs a token)
+  --allow-calls  let the page call services (off by default)
+  --token        guard the page, its API and events with this bearer token (also
+                 ATREUS_CONSOLE_TOKEN); open the printed URL with ?token=<token> once`,
   version: `atreus version
 
 Prints the version of the CLI.`,
@@ -49,6 +65,7 @@ Commands:
   gen                  generate code from the project's protos (buf)
   proto add <file>     add a proto to the project
   run                  run the project's main.ts, restarting on changes
+  console              a web console of the services in a registry
   version              print the version
   help [<command>]     print this help or a command's
 

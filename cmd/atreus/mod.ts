@@ -1,6 +1,6 @@
 /**
  * The atreus CLI as a library: scaffold a service in the Kratos layout, generate its code with
- * buf, add protos and run it with restarts on change. Each command of `atreus` is a function
+ * buf, add protos, run it with restarts on change, and watch a fleet in a web console. Each command of `atreus` is a function
  * here; {@linkcode main} is the CLI itself.
  *
  * @example
@@ -30,6 +30,7 @@ export {
 export { type NewOptions, newProject, type NewResult } from "./new.ts";
 export { addProto, type ProtoAddOptions, type ProtoAddResult, protoPackage } from "./proto_add.ts";
 export { type RunOptions, runProject } from "./run.ts";
+export { type ConsoleOptions, type ConsoleServer, startConsole } from "./console/mod.ts";
 export { type AtreusSource, defaultAtreus, resolveAtreus } from "./project_config.ts";
 export { version } from "./version.ts";
 

@@ -5,15 +5,7 @@
 // level follows configs/ live: edit `log.level` and the running service picks it up.
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { Hono } from "hono";
-import { durationMs } from "@bufbuild/protobuf/wkt";
-import { App } from "../../mod.ts";
-import type { Server } from "../../transport/mod.ts";
-import * as log from "../../log/mod.ts";
-import { LogLevel, LogSchema } from "./gen/conf/conf_pb.ts";
-import { loadConfig } from "./internal/conf/load.ts";
-import { newGrpcServer, newHttpServer, services } from "./internal/server/server.ts";
-import { addWebRoutes } from "./internal/server/web.ts";
+import { newHelloworld } from "./internal/app/app.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -25,54 +17,10 @@ const { values: flags } = parseArgs({
   },
 });
 
-const levels: Record<number, log.Level> = {
-  [LogLevel.DEBUG]: "debug",
-  [LogLevel.INFO]: "info",
-  [LogLevel.WARN]: "warn",
-  [LogLevel.ERROR]: "error",
-};
-let level: log.Level = "info";
-const logger = log.filter(
-  log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp(), "caller", log.caller()),
-  { drop: (l) => log.levels.indexOf(l) < log.levels.indexOf(level) },
-);
-
-const { bootstrap, config } = await loadConfig({
-  path: flags.conf,
-  onError: (error) => logger.log("error", "msg", "config change rejected", "error", error.message),
+const app = await newHelloworld({
+  conf: flags.conf,
+  http: flags.http,
+  grpc: flags.grpc,
+  stopTimeoutMs: Number(flags["stop-timeout"]),
 });
-const subscription = await config.subscribe("log", LogSchema, (conf) => {
-  const next = levels[conf.level] ?? "info";
-  // Logged at the old level's threshold or above, so the change itself is always visible.
-  logger.log(level === "debug" ? "debug" : "warn", "msg", "log level changed", "level", next);
-  level = next;
-});
-level = levels[subscription.current.level] ?? "info";
-
-const timeout = bootstrap.server?.http?.timeout;
-const conf = {
-  httpAddress: flags.http ?? bootstrap.server?.http?.addr ?? "0.0.0.0:8000",
-  grpcAddress: flags.grpc ?? bootstrap.server?.grpc?.addr ?? "0.0.0.0:9000",
-  timeoutMs: timeout && durationMs(timeout),
-};
-const registrations = services();
-const web = new Hono();
-addWebRoutes(web);
-const servers: Server[] = [newHttpServer(conf, registrations, web)];
-if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations));
-
-const app = new App({
-  name: "helloworld",
-  version: "v1.0.0",
-  logger,
-  servers,
-  stopTimeout: Number(flags["stop-timeout"]),
-  afterStart: ({ app }) => console.log(`helloworld serving ${app.endpoints.join(" ")}`),
-  beforeStop: () => console.log("helloworld stopping"),
-  afterStop: async () => {
-    await config.close();
-    console.log("helloworld stopped");
-  },
-});
-
 await app.run();

@@ -8,7 +8,7 @@ import { call, json } from "../http.ts";
 import { keepAlive, KeeperSet } from "../keeper.ts";
 import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
 import { startPollingWatcher } from "../poll.ts";
-import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import type { Catalog, Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { WatcherSet } from "../watcher.ts";
 import { fromHealthEntry, registration, ttlCheckId } from "./payload.ts";
 
@@ -35,10 +35,10 @@ export interface ConsulOptions extends AdapterOptions {
 }
 
 /**
- * A registry on a Consul agent's HTTP API. Tested against a stateful fake that follows the
- * documented API, not a real Consul (none can run in the project's test environment).
+ * A registry on a Consul agent's HTTP API, tested against a real `consul agent -dev` (1.14). An
+ * agent that denies by default answers discovery without a `token` with no instances at all.
  */
-export function consul(options: ConsulOptions): Registry {
+export function consul(options: ConsulOptions): Registry & Catalog {
   const base = baseUrl(options?.address, "consul", "address");
   const interval = positiveOption(options.healthCheckInterval, 10, "consul", "healthCheckInterval");
   const payload = {
@@ -181,6 +181,19 @@ export function consul(options: ConsulOptions): Registry {
         watchers,
         signal,
       );
+    },
+
+    async services(signal) {
+      const what = "consul catalog services";
+      const result = await call(client, what, `${base}/v1/catalog/services?${dc.slice(1)}`, {
+        signal,
+      });
+      const body = json(result, what);
+      if (body === null || typeof body !== "object" || Array.isArray(body)) {
+        throw new RegistryError("bad_response", `${what}: expected a JSON object`);
+      }
+      // "consul" is the agent's own service, not one of the fleet's.
+      return Object.keys(body).filter((name) => name !== "consul").sort();
     },
 
     async close() {

@@ -4,7 +4,7 @@ import { RegistryError } from "../errors.ts";
 import { encodeInstance, validateInstance, validateName } from "../instance.ts";
 import { keepAlive, KeeperSet } from "../keeper.ts";
 import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
-import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import type { Catalog, Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { startWatcher, WatcherSet } from "../watcher.ts";
 import { EtcdGateway } from "./gateway.ts";
 import { followService, listService, ServiceState } from "./watch.ts";
@@ -30,7 +30,7 @@ export interface EtcdOptions extends AdapterOptions {
  * A registry on etcd's v3 JSON gateway. Keys are `{namespace}/{name}/{id}` and values the JSON
  * Go Kratos writes, byte for byte, so Go and TypeScript services discover each other.
  */
-export function etcd(options: EtcdOptions): Registry {
+export function etcd(options: EtcdOptions): Registry & Catalog {
   const endpoint = baseUrl(options?.endpoint, "etcd", "endpoint");
   const namespace = (options.namespace ?? "/microservices").replace(/\/+$/, "");
   if (!namespace.startsWith("/")) {
@@ -118,6 +118,17 @@ export function etcd(options: EtcdOptions): Registry {
         watchers,
         signal,
       );
+    },
+
+    async services(signal) {
+      // Keys are {namespace}/{name}/{id}; anything else under the namespace is not ours.
+      const { kvs } = await gateway.range(`${namespace}/`, signal, true);
+      const names = new Set<string>();
+      for (const { key } of kvs) {
+        const parts = key.slice(namespace.length + 1).split("/");
+        if (parts.length === 2 && parts[0] !== "" && parts[1] !== "") names.add(parts[0]);
+      }
+      return [...names].sort();
     },
 
     async close() {

@@ -129,14 +129,22 @@ export class EtcdGateway {
     await this.#post("/kv/deleterange", { key: toBase64(key) }, signal);
   }
 
-  /** Every key under `prefix`, and the store revision they were read at. */
+  /**
+   * Every key under `prefix`, and the store revision they were read at; `keysOnly` leaves the
+   * values out (they come back empty).
+   */
   async range(
     prefix: string,
     signal?: AbortSignal,
+    keysOnly = false,
   ): Promise<{ revision: bigint; kvs: KeyValue[] }> {
     const answer = await this.#post(
       "/kv/range",
-      { key: toBase64(prefix), range_end: toBase64(prefixEnd(prefix)) },
+      {
+        key: toBase64(prefix),
+        range_end: toBase64(prefixEnd(prefix)),
+        ...(keysOnly ? { keys_only: true } : {}),
+      },
       signal,
     );
     const kvs = Array.isArray(answer.kvs) ? answer.kvs.map(keyValue) : [];

@@ -14,7 +14,7 @@ import { call, json } from "../http.ts";
 import { keepAlive, KeeperSet } from "../keeper.ts";
 import { type AdapterOptions, baseUrl, commonOptions, positiveOption } from "../options.ts";
 import { startPollingWatcher } from "../poll.ts";
-import type { Registry, ServiceInstance, Watcher } from "../registry.ts";
+import type { Catalog, Registry, ServiceInstance, Watcher } from "../registry.ts";
 import { WatcherSet } from "../watcher.ts";
 
 /** Options of `nacos()` (request bound default 5 000 ms). */
@@ -52,7 +52,7 @@ interface NacosInstance {
  * A registry on Nacos's v1 HTTP open API. Tested against a stateful fake that follows the
  * documented API, not a real Nacos (none can run in the project's test environment).
  */
-export function nacos(options: NacosOptions): Registry {
+export function nacos(options: NacosOptions): Registry & Catalog {
   const base = baseUrl(options?.address, "nacos", "address");
   const group = options.group ?? "DEFAULT_GROUP";
   const cluster = options.cluster ?? "DEFAULT";
@@ -238,11 +238,34 @@ export function nacos(options: NacosOptions): Registry {
       );
     },
 
+    async services(signal) {
+      const names: string[] = [];
+      // Paged like the v1 API; a page shorter than asked for is the last one.
+      for (let page = 1;; page++) {
+        const what = `nacos service list (page ${page})`;
+        const result = await call(
+          client,
+          what,
+          url("/service/list", { pageNo: page, pageSize: SERVICE_PAGE, groupName: group }),
+          { signal },
+        );
+        const body = json(result, what) as { doms?: unknown } | null;
+        if (!body || typeof body !== "object" || !Array.isArray(body.doms)) {
+          throw new RegistryError("bad_response", `${what}: expected an object with doms`);
+        }
+        for (const dom of body.doms) if (typeof dom === "string" && dom !== "") names.push(dom);
+        if (body.doms.length < SERVICE_PAGE) return [...new Set(names)].sort();
+      }
+    },
+
     async close() {
       await Promise.all([keepers.stopAll(), watchers.stopAll()]);
     },
   };
 }
+
+// Services per page of /service/list.
+const SERVICE_PAGE = 500;
 
 /** Maps a host of `/instance/list` to an instance, like Kratos's Nacos registry. */
 function fromHost(

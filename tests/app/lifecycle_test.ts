@@ -172,3 +172,36 @@ Deno.test("app info and endpoints are visible to handlers", async () => {
   assert.equal(reply, "greeter v9 1");
   assert.equal(app.id, "id-1");
 });
+
+Deno.test("health turns NOT_SERVING when stopping begins, before beforeStop and deregistration", async () => {
+  const log: string[] = [];
+  const server = createHttpServer({ address: "127.0.0.1:0", services: [] });
+  const readiness = async () => {
+    const res = await fetch(`${server.endpoint().href}readyz`);
+    return `${res.status} ${(await res.json()).status}`;
+  };
+  const app = new App({
+    name: "svc",
+    signals: false,
+    servers: [server],
+    registrar: {
+      register: () => Promise.resolve(),
+      deregister() {
+        log.push(`deregister: ${server.health.get()}`);
+        return Promise.resolve();
+      },
+    },
+    afterStart: async ({ app }) => {
+      log.push(`afterStart: ${await readiness()}`);
+      queueMicrotask(() => void (app as App).stop());
+    },
+    // The server still accepts connections here, so a probe dialling afresh sees the state.
+    beforeStop: async () => void log.push(`beforeStop: ${await readiness()}`),
+  });
+  await app.run();
+  assert.deepEqual(log, [
+    "afterStart: 200 SERVING",
+    "beforeStop: 503 NOT_SERVING",
+    "deregister: NOT_SERVING",
+  ]);
+});

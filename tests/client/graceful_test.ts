@@ -3,7 +3,8 @@
 // no call fails. Discovery is slowed down so calls keep reaching the stopping instance after it
 // deregistered — the case retries exist for.
 import assert from "node:assert/strict";
-import { type Discovery, memory, type Watcher } from "../../registry/mod.ts";
+import { memory } from "../../registry/mod.ts";
+import { delayedDiscovery } from "../support/discovery.ts";
 import { retry } from "../../middleware/mod.ts";
 import { type ClientProtocol, createClient, type Middleware } from "../../transport/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
@@ -11,26 +12,6 @@ import { startEcho, until } from "./support.ts";
 
 const PROPAGATION_MS = 150;
 const WORKERS = 8;
-
-/** Discovery that delivers every list `ms` late, like a registry far away. */
-function delayed(inner: Discovery, ms: number): Discovery {
-  return {
-    getService: (name) => inner.getService(name),
-    async watch(name, signal): Promise<Watcher> {
-      const w = await inner.watch(name, signal);
-      let first = true;
-      return {
-        async next() {
-          const list = await w.next();
-          if (!first) await new Promise((r) => setTimeout(r, ms));
-          first = false;
-          return list;
-        },
-        stop: () => w.stop(),
-      };
-    },
-  };
-}
 
 for (const protocol of ["connect", "grpc"] as ClientProtocol[]) {
   Deno.test(`${protocol}: stopping one of two instances mid-load fails no call`, async () => {
@@ -54,7 +35,7 @@ for (const protocol of ["connect", "grpc"] as ClientProtocol[]) {
     };
     const client = createClient(Echo, {
       endpoint: "discovery:///echo",
-      discovery: delayed(registry, PROPAGATION_MS),
+      discovery: delayedDiscovery(registry, PROPAGATION_MS),
       protocol,
       middleware: [retry({ maxAttempts: 3 }), countAttempts],
     });

@@ -1,22 +1,37 @@
-// The consul source against a stateful fake of Consul's KV API (no Consul can run here): load,
-// blocking-query watch, deletes, broken values, failures, ACL tokens.
+// The consul source against a real `consul agent -dev` (v1.14.4, tests/support/consul.ts) with
+// ACLs on, behind a recording proxy that also injects HTTP failures: load, blocking-query watch,
+// deletes, broken values, failures, ACL tokens, datacenters. Every case here is one a real agent
+// produces, so no fake of the KV API is left.
 import assert from "node:assert/strict";
 import { ConfigError, consul, createConfig } from "../../config/mod.ts";
-import { startFakeConsulKv } from "./fake_consul_kv.ts";
+import { type ConsulAgent, recordingProxy, startConsul } from "../support/consul.ts";
 import { Events, recordingLogger, waitUntil } from "./helpers.ts";
 
+const TOKEN = "secret";
+
+/** Writes (or, with `null`, deletes) a key as any other Consul client would. */
+async function kv(agent: ConsulAgent, key: string, value: string | null, token = TOKEN) {
+  const res = await fetch(`${agent.address}/v1/kv/${key}`, {
+    method: value === null ? "DELETE" : "PUT",
+    body: value ?? undefined,
+    headers: { "x-consul-token": token },
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
 Deno.test("consul: recursive load, blocking watch, deletes, broken values, failures", async () => {
-  const fake = startFakeConsulKv({ token: "secret", datacenter: "eu1" });
-  fake.put("app/cfg/", null);
-  fake.put("app/cfg/00-base.yaml", "server:\n  addr: ':8000'\nlog:\n  level: info\n");
-  fake.put("app/cfg/10-override.json", '{"server": {"addr": ":8080"}}');
-  fake.put("app/other.yaml", "log: {level: other}\n");
+  const agent = await startConsul({ managementToken: TOKEN, datacenter: "eu1" });
+  const proxy = recordingProxy(agent.address);
+  await kv(agent, "app/cfg/", "");
+  await kv(agent, "app/cfg/00-base.yaml", "server:\n  addr: ':8000'\nlog:\n  level: info\n");
+  await kv(agent, "app/cfg/10-override.json", '{"server": {"addr": ":8080"}}');
+  await kv(agent, "app/other.yaml", "log: {level: other}\n");
   const errors = new Events<ConfigError>();
   const config = createConfig({
     sources: [consul({
-      endpoint: fake.endpoint,
+      endpoint: proxy.address,
       prefix: "/app/cfg/",
-      token: "secret",
+      token: TOKEN,
       datacenter: "eu1",
       waitMs: 5_000,
       minIntervalMs: 0,
@@ -25,39 +40,43 @@ Deno.test("consul: recursive load, blocking watch, deletes, broken values, failu
     logger: recordingLogger(),
     retry: { initialMs: 10, maxMs: 50 },
   });
+  const blockingQueries = () =>
+    proxy.requests.filter((r) => new URL(r.url, "http://x").searchParams.has("index")).length;
   try {
     await config.load();
     assert.deepEqual(config.value("").raw(), { server: { addr: ":8080" }, log: { level: "info" } });
     assert.equal(config.explain("server.addr")?.location, "app/cfg/10-override.json");
-    const first = fake.requests[0];
-    assert.equal(first.url.pathname, "/v1/kv/app/cfg/");
-    assert.equal(first.url.searchParams.get("recurse"), "true");
-    assert.equal(first.url.searchParams.get("dc"), "eu1");
-    assert.equal(first.headers.get("x-consul-token"), "secret");
+    const first = proxy.requests[0];
+    const url = new URL(first.url, "http://x");
+    assert.equal(url.pathname, "/v1/kv/app/cfg/");
+    assert.equal(url.searchParams.get("recurse"), "true");
+    assert.equal(url.searchParams.get("dc"), "eu1");
+    assert.equal(first.headers.get("x-consul-token"), TOKEN);
 
     const levels = new Events<string>();
     config.watch("log.level", (v) => levels.push(v.string()));
     const addrs = new Events<string>();
     config.watch("server.addr", (v) => addrs.push(v.string()));
 
-    await fake.blocked();
-    const blocking = fake.requests.at(-1)!;
-    assert.ok(Number(blocking.url.searchParams.get("index")) > 0);
-    assert.equal(blocking.url.searchParams.get("wait"), "5000ms");
-    fake.put("app/cfg/00-base.yaml", "server:\n  addr: ':8000'\nlog:\n  level: debug\n");
+    await waitUntil(() => blockingQueries() > 0, "a blocking query");
+    const blocking = new URL(proxy.requests.at(-1)!.url, "http://x");
+    assert.ok(Number(blocking.searchParams.get("index")) > 0);
+    assert.equal(blocking.searchParams.get("wait"), "5000ms");
+    await kv(agent, "app/cfg/00-base.yaml", "server:\n  addr: ':8000'\nlog:\n  level: debug\n");
     assert.equal(await levels.take("watched change"), "debug");
 
-    fake.delete("app/cfg/10-override.json");
+    await kv(agent, "app/cfg/10-override.json", null);
     assert.equal(await addrs.take("watched delete"), ":8000");
 
-    fake.put("app/cfg/00-base.yaml", "log: [broken\n");
+    await kv(agent, "app/cfg/00-base.yaml", "log: [broken\n");
     const broken = await errors.take("parse error");
     assert.equal(broken.code, "parse");
     assert.ok(broken.message.includes("app/cfg/00-base.yaml: invalid yaml"), broken.message);
     assert.equal(config.value("log.level").string(), "debug");
 
-    fake.failNext(2);
-    fake.put("app/cfg/00-base.yaml", "log:\n  level: warn\n");
+    // The blocking query in flight still reaches the agent; the two after it fail.
+    proxy.failNext(2);
+    await kv(agent, "app/cfg/00-base.yaml", "log:\n  level: warn\n");
     const failure = await errors.take("HTTP failure");
     assert.equal(failure.code, "source");
     assert.match(
@@ -67,16 +86,18 @@ Deno.test("consul: recursive load, blocking watch, deletes, broken values, failu
     assert.equal(await levels.take("change after failures", 10_000), "warn");
   } finally {
     await config.close();
-    await fake.close();
+    await proxy.close();
+    await agent.close();
   }
 });
 
 Deno.test("consul: blocking queries that return unchanged cause no change", async () => {
-  const fake = startFakeConsulKv();
-  fake.put("svc/config.yaml", "n: 1\n");
+  const agent = await startConsul();
+  const proxy = recordingProxy(agent.address);
+  await kv(agent, "svc/config.yaml", "n: 1\n");
   const config = createConfig({
     sources: [
-      consul({ endpoint: fake.endpoint, prefix: "svc/config.yaml", waitMs: 50, minIntervalMs: 10 }),
+      consul({ endpoint: proxy.address, prefix: "svc/config.yaml", waitMs: 50, minIntervalMs: 10 }),
     ],
   });
   try {
@@ -84,49 +105,77 @@ Deno.test("consul: blocking queries that return unchanged cause no change", asyn
     assert.equal(config.value("n").number(), 1);
     const seen = new Events<number>();
     config.watch("n", (v) => seen.push(v.number()));
-    await waitUntil(() => fake.requests.length >= 5, "several blocking queries");
+    // Other keys changing bump the agent's index without touching ours.
+    await kv(agent, "elsewhere.yaml", "x: 1\n");
+    await waitUntil(() => proxy.requests.length >= 5, "several blocking queries");
     assert.deepEqual(seen.all, []);
-    fake.put("svc/config.yaml", "n: 2\n");
+    await kv(agent, "svc/config.yaml", "n: 2\n");
     assert.equal(await seen.take("change"), 2);
   } finally {
     await config.close();
-    await fake.close();
+    await proxy.close();
+    await agent.close();
   }
 });
 
-Deno.test("consul: ACL refusals, missing prefixes and bad options are clear errors", async () => {
-  const fake = startFakeConsulKv({ token: "secret" });
+Deno.test("consul: ACL refusals, missing prefixes, other datacenters and bad options are clear errors", async () => {
+  const agent = await startConsul({ managementToken: TOKEN });
   try {
-    fake.put("a/b.yaml", "x: 1\n");
-    const denied = createConfig({ sources: [consul({ endpoint: fake.endpoint, prefix: "a/" })] });
+    await kv(agent, "a/b.yaml", "x: 1\n");
+    // A token the agent does not know is refused outright.
+    const unknown = createConfig({
+      sources: [consul({ endpoint: agent.address, prefix: "a/", token: "nope" })],
+    });
     await assert.rejects(
-      denied.load(),
+      unknown.load(),
       (e: unknown) =>
         e instanceof ConfigError && e.code === "source" &&
-        e.message === "consul: list a/: HTTP 403 Permission denied: token lacks key:read",
+        e.message === "consul: list a/: HTTP 403 ACL not found",
     );
-    await denied.close();
+    await unknown.close();
+    // No token under a default-deny policy: the agent hides the keys (404, as if empty); the
+    // source says why instead of loading an empty config.
+    const anonymous = createConfig({
+      sources: [consul({ endpoint: agent.address, prefix: "a/" })],
+    });
+    await assert.rejects(
+      anonymous.load(),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === "source" &&
+        /^consul: list a\/: nothing readable, and the agent denies by default \(X-Consul-Default-Acl-Policy: deny\) while no token is set/
+          .test(e.message),
+    );
+    await anonymous.close();
 
     const empty = createConfig({
-      sources: [consul({ endpoint: fake.endpoint, prefix: "nothing/", token: "secret" })],
+      sources: [consul({ endpoint: agent.address, prefix: "nothing/", token: TOKEN })],
     });
     await empty.load();
     assert.deepEqual(empty.value("").raw(), {});
     await empty.close();
 
-    fake.put("a/plain", "x");
+    const elsewhere = createConfig({
+      sources: [consul({ endpoint: agent.address, prefix: "a/", token: TOKEN, datacenter: "zz" })],
+    });
+    await assert.rejects(
+      elsewhere.load(),
+      /^ConfigError: consul: list a\/: HTTP 500 No path to datacenter/,
+    );
+    await elsewhere.close();
+
+    await kv(agent, "a/plain", "x");
     const noExt = createConfig({
-      sources: [consul({ endpoint: fake.endpoint, prefix: "a/", token: "secret" })],
+      sources: [consul({ endpoint: agent.address, prefix: "a/", token: TOKEN })],
     });
     await assert.rejects(noExt.load(), /consul: cannot tell the format of key a\/plain/);
     await noExt.close();
 
     assert.throws(
-      () => consul({ endpoint: fake.endpoint, prefix: "/" }),
+      () => consul({ endpoint: agent.address, prefix: "/" }),
       /prefix must be a non-empty/,
     );
     assert.throws(() => consul({ endpoint: "consul:8500", prefix: "a" }), ConfigError);
   } finally {
-    await fake.close();
+    await agent.close();
   }
 });

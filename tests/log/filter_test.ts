@@ -103,10 +103,11 @@ Deno.test("filter rules, row by row", async () => {
   }
 });
 
-Deno.test("a filter over a with-prefix masks and tests the prefix too", async () => {
+Deno.test("a filter over a with-prefix masks the prefix too; drop sees the record's own", async () => {
   const { logger, lines } = collector();
   const seen: unknown[][] = [];
-  const l = filter(log.with(logger, "password", "p", "svc", () => "valued"), {
+  let valuerRuns = 0;
+  const l = filter(log.with(logger, "password", "p", "svc", () => (valuerRuns++, "valued")), {
     keys: ["password"],
     values: ["valued"],
     drop: (_level, kv) => {
@@ -114,11 +115,27 @@ Deno.test("a filter over a with-prefix masks and tests the prefix too", async ()
       return kv.includes("drop-me");
     },
   });
-  l.log("info", "msg", "hi");
+  l.log("info", "msg", "hi", "password", "x");
   l.log("info", "msg", "drop-me");
   await logger.flush();
-  assert.deepEqual(lines, ["level=INFO password=*** svc=*** msg=hi"]);
-  assert.deepEqual(seen[0], ["password", "p", "svc", "valued", "msg", "hi"], "before masking");
+  assert.deepEqual(lines, ["level=INFO password=*** svc=*** msg=hi password=***"]);
+  assert.deepEqual(seen, [["msg", "hi", "password", "x"], ["msg", "drop-me"]], "before masking");
+  assert.equal(valuerRuns, 1, "the dropped record ran no valuer");
+});
+
+Deno.test("a level function is asked per record and answers enabled()", async () => {
+  const { logger, lines } = collector();
+  let level: Level = "warn";
+  let valuerRuns = 0;
+  const l = filter(log.with(logger, "n", () => ++valuerRuns), { level: () => level });
+  l.log("info", "msg", "a");
+  assert.equal(l.enabled?.("info"), false);
+  level = "debug";
+  l.log("info", "msg", "b");
+  assert.equal(l.enabled?.("debug"), true);
+  await logger.flush();
+  assert.deepEqual(lines, ["level=INFO n=1 msg=b"]);
+  assert.equal(valuerRuns, 1);
 });
 
 Deno.test("a with-prefix over a filter is filtered as ordinary key/values", async () => {

@@ -164,3 +164,19 @@ Deno.test("a custom formatter is used, and one that throws costs only its line",
   assert.equal(errors.length, 1);
   assert.equal(logger.stats().failed, 1);
 });
+
+Deno.test("logfmt quotes values and mends keys for exactly the characters that end a token", () => {
+  // deno-lint-ignore no-control-regex
+  const special = /[\u0000-\u0020"=\u007f]/;
+  for (let c = 0; c < 0x10000; c++) {
+    const s = `a${String.fromCharCode(c)}b`;
+    const hit = special.test(s);
+    const line = formatLogfmt("info", [s, s]);
+    assert.equal(line.includes(` ${hit ? "a_b" : s}=`), true, `key U+${c.toString(16)}`);
+    assert.equal(
+      line.endsWith(`=${hit ? JSON.stringify(s) : s}`),
+      true,
+      `value U+${c.toString(16)}`,
+    );
+  }
+});

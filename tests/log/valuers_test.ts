@@ -41,6 +41,21 @@ Deno.test("caller(skip) skips a wrapper of the caller's own", async () => {
   assert.equal(lines[0], `level=INFO caller=${want[0]} msg=wrapped`);
 });
 
+Deno.test("a generated record leaves caller out; records around it keep theirs", async () => {
+  const { logger, lines } = collector();
+  const l = log.filter(log.with(logger, "caller", log.caller(), "k", "v"), { level: "info" });
+  const want: string[] = [];
+  l.log("info", "msg", "before"), want.push(here());
+  log.logGenerated(l, "info", ["msg", "generated"]);
+  l.log("info", "msg", "after"), want.push(here());
+  await logger.flush();
+  assert.deepEqual(lines, [
+    `level=INFO caller=${want[0]} k=v msg=before`,
+    "level=INFO k=v msg=generated",
+    `level=INFO caller=${want[1]} k=v msg=after`,
+  ]);
+});
+
 Deno.test("valuers run per record; plain functions in a call's key/values do not", async () => {
   const { logger, lines } = collector();
   let n = 0;

@@ -160,3 +160,27 @@ Deno.test("a sink that throws (even undefined) and an onError that throws never 
   assert.match(String(errors[1]), /log sink failed/);
   assert.deepEqual(logger.stats(), { written: 1, dropped: 0, failed: 2, pending: 0 });
 });
+
+Deno.test({
+  name: "a batch window holds lines until it ends, a quarter-full buffer, or flush()",
+  sanitizeOps: true,
+  fn: async () => {
+    const received: string[] = [];
+    const logger = createLogger({
+      sink: (l) => void received.push(l),
+      batchWindowMs: 60_000,
+      maxBufferedLines: 8,
+    });
+    const turn = () => new Promise((r) => setTimeout(r, 0));
+    logger.log("info", "n", 1);
+    await turn();
+    assert.deepEqual(received, [], "held for the window");
+    await logger.flush();
+    assert.deepEqual(received, ["level=INFO n=1"], "flush writes at once");
+    logger.log("info", "n", 2);
+    logger.log("info", "n", 3);
+    await turn();
+    assert.deepEqual(received.slice(1), ["level=INFO n=2", "level=INFO n=3"], "quarter full");
+    assert.throws(() => createLogger({ batchWindowMs: -1 }), RangeError);
+  },
+});

@@ -5,7 +5,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import type { Buffer } from "node:buffer";
 import { deadline, logging, recovery, timeout, validate } from "../../middleware/mod.ts";
-import { createLogger } from "../../log/mod.ts";
+import { caller, createLogger, with as withKeyvals } from "../../log/mod.ts";
 import { fromError, is, notFound } from "../../errors/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import {
@@ -71,9 +71,12 @@ Deno.test("recovery: an unexpected throw becomes a bare internal error; serving 
 });
 
 Deno.test("logging: one line per call with kind, component, operation, code, reason, latency", async () => {
-  const { logger, lines } = captureLogger();
+  const { logger: writer, lines } = captureLogger();
+  // caller() names the code that logged; the middleware's own lines leave it out.
+  const logger = withKeyvals(writer, "caller", caller());
   const impl = {
     sayHello(req: { name: string }) {
+      if (req.name === "ann") logger.log("info", "msg", "handler line");
       if (req.name === "ghost") {
         throw notFound("USER_NOT_FOUND", "no such user").withMetadata({ name: "ghost" });
       }
@@ -95,6 +98,10 @@ Deno.test("logging: one line per call with kind, component, operation, code, rea
     const client_ = lines.filter((l) => l.includes("kind=client"));
     assert.equal(server.length, 3, lines.join("\n"));
     assert.equal(client_.length, 3, lines.join("\n"));
+    assert.deepEqual(
+      lines.filter((l) => l.includes("caller=")).map((l) => l.replace(/:\d+ /, ":N ")),
+      ['level=INFO caller=middleware/behaviour_test.ts:N msg="handler line"'],
+    );
     assert.match(
       server[0],
       /^level=INFO kind=server component=connect operation=\/helloworld\.v1\.Greeter\/SayHello args=helloworld\.v1\.HelloRequest code=0 reason="" latency=[\d.e-]+$/,

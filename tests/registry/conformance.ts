@@ -5,6 +5,7 @@
 // reason in its name, so it shows up in the report instead of passing silently.
 import assert from "node:assert/strict";
 import {
+  type Catalog,
   type Registry,
   RegistryError,
   type RegistryEvent,
@@ -15,7 +16,7 @@ import { eventually, uniqueName, watchUntil } from "./wait.ts";
 /** A running backend for one test. */
 export interface Backend {
   /** A new adapter on this backend: one per simulated process. */
-  registry(onEvent?: (e: RegistryEvent) => void): Registry;
+  registry(onEvent?: (e: RegistryEvent) => void): Registry & Catalog;
   /** Restarts the backend (undefined when the adapter has no backend to restart). */
   restart?(): Promise<void>;
   /** Shuts the backend down. */
@@ -150,6 +151,41 @@ export function runConformance(target: ConformanceTarget): void {
       } finally {
         await watcher.stop();
       }
+    } finally {
+      await registry.close();
+    }
+  });
+
+  test("services() lists every service with instances, under the names watch() takes", async (backend) => {
+    const registry = backend.registry();
+    try {
+      const name = uniqueName();
+      const a = make(name, 1);
+      const other = make(`${name}x`, 2);
+      const before = await registry.services();
+      assert.ok(!before.includes(view(a).service), `${view(a).service} listed before it exists`);
+      await registry.register(a);
+      await registry.register(other);
+      let listed: string[] = [];
+      await eventually(
+        async () => {
+          listed = await registry.services();
+          return listed.includes(view(a).service) && listed.includes(view(other).service);
+        },
+        target.changeMs,
+        "both services listed",
+      );
+      assert.deepEqual(listed, listed.toSorted(), "sorted");
+      assert.ok(!listed.includes(view(make(`${name}-absent`, 3)).service));
+      // Every listed name is one watch() accepts: here, the first list holds our instance.
+      const watcher = await registry.watch(view(a).service);
+      try {
+        assert.deepEqual(ids(await watcher.next()), [view(a).instance.id]);
+      } finally {
+        await watcher.stop();
+      }
+      await registry.deregister(a);
+      await registry.deregister(other);
     } finally {
       await registry.close();
     }

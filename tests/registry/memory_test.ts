@@ -16,6 +16,7 @@ runConformance({
         deregister: (i, s) => shared.deregister(i, s),
         getService: (n, s) => shared.getService(n, s),
         watch: (n, s) => shared.watch(n, s),
+        services: (s) => shared.services(s),
         close: () => Promise.resolve(),
       }),
       async close() {

@@ -7,6 +7,7 @@ export class Child {
   readonly #waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly #done: Promise<Deno.CommandStatus>;
   #exitCode: number | undefined;
+  #writes: Promise<void> = Promise.resolve();
   readonly name: string;
 
   constructor(name: string, cmd: string, args: string[], options: Deno.CommandOptions = {}) {
@@ -31,14 +32,21 @@ export class Child {
     return this.#exitCode;
   }
 
-  /** Writes to the child's stdin (spawn it with `{ stdin: "piped" }`). */
-  async write(text: string): Promise<void> {
-    const writer = this.#child.stdin.getWriter();
-    try {
-      await writer.write(new TextEncoder().encode(text));
-    } finally {
-      writer.releaseLock();
-    }
+  /**
+   * Writes to the child's stdin (spawn it with `{ stdin: "piped" }`); concurrent writes are
+   * queued, so each text arrives whole.
+   */
+  write(text: string): Promise<void> {
+    const write = this.#writes.then(async () => {
+      const writer = this.#child.stdin.getWriter();
+      try {
+        await writer.write(new TextEncoder().encode(text));
+      } finally {
+        writer.releaseLock();
+      }
+    });
+    this.#writes = write.catch(() => {});
+    return write;
   }
 
   /** Process id. */

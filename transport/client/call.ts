@@ -21,7 +21,9 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { createMethodUrl, runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
+import { createMethodUrl, runStreamingCall } from "@connectrpc/connect/protocol";
+import { create, isMessage } from "@bufbuild/protobuf";
+import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
 import { childValues, currentValues, runWithValues } from "../../internal/context.ts";
 import { serviceUnavailable, toConnectError } from "../../errors/mod.ts";
 import {
@@ -61,10 +63,17 @@ export interface CallPlan {
   readonly source?: NodeSource;
   /** Whether `close()` was called. */
   closed(): boolean;
+  /** Deadlines of `unaryTimeoutMs` (the common one), on one timer; closed with the client. */
+  readonly expiries?: ExpiryQueue;
 }
 
 /** The transport that runs `plan`'s middleware and balances each attempt. */
 export function balancedTransport(plan: CallPlan): Transport {
+  // The middleware around a unary attempt, composed once (Connect-ES composes it per call).
+  const unaryChain = plan.interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
+    (next, interceptor) => interceptor(next as never) as never,
+    (req) => attemptUnary(plan, req),
+  );
   // The endpoint never changes, so each method's URL is built once.
   const urls = new WeakMap<DescMethod, string>();
   const methodUrl = (method: DescMethod) => {
@@ -89,23 +98,36 @@ export function balancedTransport(plan: CallPlan): Transport {
         : timeoutMs > 0
         ? timeoutMs
         : undefined;
-      return inDeadlineScope(ms, (left) =>
-        runUnaryCall<I, O>({
-          interceptors: plan.interceptors,
-          signal,
-          timeoutMs: left,
-          req: {
-            stream: false,
-            service: method.parent,
-            method,
-            requestMethod: "POST",
-            url: methodUrl(method),
-            header: protocolHeader(plan.protocol, method, plan.binary, header),
-            contextValues: contextValues ?? createContextValues(),
-            message,
-          },
-          next: (req) => attemptUnary(plan, req),
-        }));
+      const scoped = plan.interceptors.length > 0;
+      return inDeadlineScope(ms, (left) => {
+        // A closed client's calls fail at once; they must not arm its shared timer again.
+        const call = callSignal(signal, left, plan.closed() ? undefined : plan.expiries);
+        const req: UnaryRequest<I, O> = {
+          stream: false,
+          service: method.parent,
+          method,
+          requestMethod: "POST",
+          url: methodUrl(method),
+          header: protocolHeader(plan.protocol, method, plan.binary, header),
+          contextValues: contextValues ?? createContextValues(),
+          message: isMessage(message, method.input)
+            ? message
+            : create(method.input, message as MessageInitShape<I>),
+          signal: call.signal,
+        };
+        if (!scoped && left !== undefined) unscopedDeadlines.set(req, Date.now() + left);
+        return (unaryChain(req as unknown as UnaryRequest) as Promise<UnaryResponse<I, O>>)
+          .then((res) => {
+            call.end();
+            return res;
+          }, (error) => {
+            call.end();
+            // As Connect-ES's runUnaryCall words it: an aborted call fails with the reason.
+            throw call.signal.aborted
+              ? ConnectError.from(call.signal.reason, Code.Canceled)
+              : ConnectError.from(error);
+          });
+      }, scoped);
     },
     stream<I extends DescMessage, O extends DescMessage>(
       method: DescMethodStreaming<I, O>,
@@ -169,6 +191,45 @@ function withThrow<T>(input: AsyncIterable<T>): AsyncIterable<T> {
 }
 
 /**
+ * The signal of a unary call, which middleware and the node's transport see: it aborts when the
+ * caller's signal does or the deadline passes. Unlike Connect-ES's runUnaryCall, the call's own
+ * deadline is not a timer per call (the client's common deadline shares one, see
+ * internal/expiry.ts), and the signal is not aborted when the call succeeds (an abort builds a
+ * DOMException); the node's transport still cleans up after itself.
+ */
+function callSignal(
+  user: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  expiries: ExpiryQueue | undefined,
+): { signal: AbortSignal; end(): void } {
+  const controller = new AbortController();
+  const onUser = () => controller.abort(user!.reason);
+  if (user !== undefined) {
+    if (user.aborted) onUser();
+    else user.addEventListener("abort", onUser, { once: true });
+  }
+  let expiry: Expiry | undefined;
+  if (timeoutMs !== undefined) {
+    const expire = () =>
+      controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+    if (timeoutMs <= 0) expire();
+    else if (expiries !== undefined && timeoutMs === expiries.budgetMs) {
+      expiry = expiries.add(expire);
+    } else {
+      const timer = setTimeout(expire, timeoutMs);
+      expiry = { cancel: () => clearTimeout(timer) };
+    }
+  }
+  return {
+    signal: controller.signal,
+    end() {
+      expiry?.cancel();
+      user?.removeEventListener("abort", onUser);
+    },
+  };
+}
+
+/**
  * Runs `fn` in a request scope whose deadline is the sooner of `timeoutMs` and the deadline of
  * the call being served (so a downstream call never outlives its caller), making it visible to
  * middleware through `remainingMs()`.
@@ -176,6 +237,7 @@ function withThrow<T>(input: AsyncIterable<T>): AsyncIterable<T> {
 function inDeadlineScope<T>(
   timeoutMs: number | undefined,
   fn: (timeoutMs: number | undefined) => T,
+  scoped = true,
 ): T {
   const inherited = remainingMs();
   const ms = inherited === undefined
@@ -184,14 +246,21 @@ function inDeadlineScope<T>(
     ? inherited
     : Math.min(timeoutMs, inherited);
   if (ms === undefined) return fn(undefined);
+  // Without middleware nothing but the attempt reads the deadline: it gets it from the request
+  // (see attemptTimeout), and the call saves opening a request scope.
+  if (!scoped) return fn(ms);
   const values = childValues(currentValues());
   values.set(deadlineKey, Date.now() + ms);
   return runWithValues(values, () => fn(ms));
 }
 
+// Deadlines (epoch ms) of calls made without a request scope (a client without middleware).
+const unscopedDeadlines = new WeakMap<object, number>();
+
 /** The deadline left for this attempt, refusing to start one that has none left. */
-function attemptTimeout(): number | undefined {
-  const left = remainingMs();
+function attemptTimeout(req: object): number | undefined {
+  const deadline = unscopedDeadlines.get(req);
+  const left = deadline === undefined ? remainingMs() : Math.max(0, deadline - Date.now());
   if (left === undefined) return undefined;
   if (left <= 0) throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
   return Math.max(1, Math.floor(left));
@@ -214,7 +283,7 @@ async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): 
   // Checked once a node is known (discovery may have made the call wait), before it is used.
   let timeoutMs: number | undefined;
   try {
-    timeoutMs = attemptTimeout();
+    timeoutMs = attemptTimeout(req);
   } catch (error) {
     picked.done({});
     throw error;
@@ -301,18 +370,37 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
   const res = await callNode(
     attempt,
     req.signal,
-    (transport, timeoutMs) =>
-      transport.unary(
+    (transport, timeoutMs) => {
+      // The call's signal already ends the attempt at its deadline: the node's transport gets
+      // no timeout of its own (which would be a second timer per call), only the header that
+      // tells the server the time left.
+      if (timeoutMs !== undefined) setTimeoutHeader(req.header, plan.protocol, timeoutMs);
+      return transport.unary(
         req.method,
         req.signal,
-        timeoutMs,
-        req.header,
+        undefined,
+        // As a plain record: the transport copies it into Headers of its own, and on Deno
+        // copying from a record costs a fraction of copying from Headers.
+        headerRecord(req.header),
         req.message,
         req.contextValues,
-      ),
+      );
+    },
   );
   attempt.finish();
   return res;
+}
+
+function headerRecord(header: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  header.forEach((value, key) => (record[key] = value));
+  return record;
+}
+
+// The header Connect-ES's transports write for a timeout.
+function setTimeoutHeader(header: Headers, protocol: ClientProtocol, ms: number): void {
+  if (protocol === "connect") header.set("connect-timeout-ms", String(ms));
+  else header.set("grpc-timeout", `${ms}m`);
 }
 
 async function attemptStream<I extends DescMessage, O extends DescMessage>(

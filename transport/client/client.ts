@@ -1,5 +1,6 @@
 // createClient: a typed Connect-ES client whose calls are balanced over the nodes of an
 // endpoint — a registry service, a fixed address list, or one URL.
+import { ExpiryQueue } from "../../internal/expiry.ts";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient as createConnectClient, type Interceptor } from "@connectrpc/connect";
 import { helper } from "../../log/mod.ts";
@@ -338,9 +339,14 @@ export function createClient<S extends ServiceDesc>(
 
   let closed = false;
   let closing: Promise<void> | undefined;
+  const unaryTimeoutMs = options.timeout === 0 ? undefined : options.timeout ?? 2_000;
+  const expiries = unaryTimeoutMs === undefined
+    ? undefined
+    : new ExpiryQueue(unaryTimeoutMs, { keepIdle: true });
   const close = () =>
     closing ??= (async () => {
       closed = true;
+      expiries?.close();
       await source?.stop();
       pool.close();
     })();
@@ -349,7 +355,8 @@ export function createClient<S extends ServiceDesc>(
     service: name,
     protocol,
     binary: options.useBinaryFormat ?? true,
-    unaryTimeoutMs: options.timeout === 0 ? undefined : options.timeout ?? 2_000,
+    unaryTimeoutMs,
+    expiries,
     interceptors: [...(options.middleware ?? [])] as unknown as Interceptor[],
     routesOnMetadata: options.filtersUseMetadata ?? false,
     selector,

@@ -12,6 +12,7 @@ import type { HealthStatus } from "../health/mod.ts";
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import {
   buildRoutes,
+  closeRoutes,
   invokeRoute,
   rpcOptionsOf,
   type RpcRoute,
@@ -194,6 +195,7 @@ export class GrpcServer implements Server, Endpointer {
     } finally {
       force.removeEventListener("abort", onForce);
       this.#server = undefined;
+      closeRoutes(this.#routes);
     }
   }
 

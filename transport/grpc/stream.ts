@@ -2,7 +2,6 @@
 // unary fast path leaves to Connect-ES (streams, other content types). The stream API replaces
 // the compat request/response, which is slower and whose completion event Deno never emits.
 import type * as http2 from "node:http2";
-import { setImmediate } from "node:timers";
 import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { ContextValues } from "../types.ts";
 import { toObject } from "./headers.ts";
@@ -176,7 +175,8 @@ export class WriteBatch {
     if (this.#size >= FLUSH_BYTES) return this.flush();
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => {
+      // The global (Node, Deno, Bun): importing node:timers would put it in a Worker's bundle.
+      (globalThis as unknown as { setImmediate(fn: () => void): void }).setImmediate(() => {
         this.#scheduled = false;
         const pending = this.flush();
         // Kept for the next add to await; the catch only stops an unobserved rejection.

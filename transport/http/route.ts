@@ -107,7 +107,10 @@ export function wrapRoute<C extends RouteContext>(
       service,
       requestMethod: request.method,
       url: request.url,
-      signal: request.signal,
+      // Not request.signal: on Deno.serve reading it warns, and it aborts after every
+      // successful response (legacy behaviour). A plain route, like a unary call on the fast
+      // path, is cut short by its deadline or the server's stop, not by its client leaving.
+      signal: neverAborted,
       header: request.headers,
       contextValues: values,
     };
@@ -132,3 +135,5 @@ export function wrapRoute<C extends RouteContext>(
     }
   };
 }
+
+const neverAborted = new AbortController().signal;

@@ -4,8 +4,7 @@
 import type { Registry } from "@bufbuild/protobuf";
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { cors as honoCors } from "hono/cors";
-import { Code, ConnectError, cors as connectCors } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
@@ -26,6 +25,7 @@ import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import {
   buildRoutes,
+  closeRoutes,
   DEFAULT_READ_MAX_BYTES,
   invokeRoute,
   rpcOptionsOf,
@@ -38,6 +38,7 @@ import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
 import { encodedInit, TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
+import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { addSwaggerUi } from "./docs.ts";
 import {
   type Binding,
@@ -53,6 +54,11 @@ import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
 import { serviceUnavailable, toJson } from "../../errors/mod.ts";
 
+export type { CorsOptions };
+
+// The reason a call's signal aborts with when its client let go of the response.
+const clientGone = new ConnectError("the client went away", Code.Canceled);
+
 // What a REST call gets while the server drains.
 const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down");
 
@@ -63,20 +69,6 @@ const draining = serviceUnavailable("UNAVAILABLE", "the server is shutting down"
 export interface HonoApp {
   /** Hono's fetch entry point. */
   fetch(request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
-}
-
-/** CORS policy for browser clients (Connect and gRPC-Web header lists are always included). */
-export interface CorsOptions {
-  /** Allowed origin(s), or a function returning the origin to allow. */
-  readonly origin: string | readonly string[] | ((origin: string) => string | undefined | null);
-  /** Allow credentials. */
-  readonly credentials?: boolean;
-  /** Preflight cache lifetime in seconds (default 7200). */
-  readonly maxAge?: number;
-  /** Extra request headers to allow. */
-  readonly allowHeaders?: readonly string[];
-  /** Extra response headers to expose. */
-  readonly exposeHeaders?: readonly string[];
 }
 
 /** Options of `createHttpServer`. */
@@ -149,22 +141,31 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     const rpc = rpcOptionsOf(options, served.services, this.#shutdown.signal);
     this.#registry = rpc.registry;
     this.#routes = buildRoutes(rpc);
-    if (options.cors) this.#hono.use("*", corsMiddleware(options.cors));
+    const rpcPaths = new Set([...this.#routes.values()].map((r) => r.path));
+    const cors = options.cors ? corsPolicy(options.cors, (path) => rpcPaths.has(path)) : undefined;
+    if (cors) this.#hono.use("*", cors.middleware);
     if (options.health !== false) addProbes(this.#hono as unknown as ProbeRouter, this.health);
     for (const route of this.#routes.values()) {
       // One handler per RPC path (not one per verb plus a fallback): Hono then runs a single
       // handler per call. Wrong verbs are answered in the RPC's terms instead of a bare 404.
+      // CORS headers of a non-preflight call come with the reply (see cors.ts).
       const allowed = route.allowedMethods;
-      this.#hono.all(
-        route.path,
-        (c) =>
-          allowed.includes(c.req.method) ? this.#serveRpc(c, route) : methodNotAllowed(
-            allowed,
-            c.req.method,
-            route.path,
-            c.req.raw.headers.get("content-type"),
-          ),
-      );
+      this.#hono.all(route.path, (c) => {
+        const origin = cors?.readsOrigin ? c.req.raw.headers.get("origin") : null;
+        const extra = cors?.headersFor(origin);
+        if (!allowed.includes(c.req.method)) {
+          return withCorsHeaders(
+            methodNotAllowed(
+              allowed,
+              c.req.method,
+              route.path,
+              c.req.raw.headers.get("content-type"),
+            ),
+            extra,
+          );
+        }
+        return this.#serveRpc(c, route, extra, cors?.plainHeadersFor(origin));
+      });
     }
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
     if (options.openapi) this.#addOpenApi(options.openapi === true ? {} : options.openapi);
@@ -289,6 +290,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       ]);
     } finally {
       force.removeEventListener("abort", onForce);
+      closeRoutes(this.#routes);
     }
   }
 
@@ -392,19 +394,29 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
   }
 
-  async #serveRpc(c: Context, route: RpcRoute): Promise<Response> {
+  async #serveRpc(
+    c: Context,
+    route: RpcRoute,
+    extra: CorsHeaders | undefined,
+    plainExtra: CorsHeaders | undefined,
+  ): Promise<Response> {
     const request = c.req.raw;
     const contentType = request.headers.get("content-type");
     const kind = request.method === "GET" ? "connect" : kindOf(contentType);
-    if (kind === "grpc") return grpcNeedsTrailers(route.operation, this.#listenerName());
+    if (kind === "grpc") {
+      return withCorsHeaders(grpcNeedsTrailers(route.operation, this.#listenerName()), extra);
+    }
     if (this.#inflight.draining) {
-      return rpcError(kind, 503, Code.Unavailable, "the server is shutting down");
+      return withCorsHeaders(
+        rpcError(kind, 503, Code.Unavailable, "the server is shutting down"),
+        extra,
+      );
     }
     let query: URLSearchParams | undefined;
     if (request.method === "GET") {
       const url = new URL(request.url);
       const bad = checkConnectGet(url);
-      if (bad) return bad;
+      if (bad) return withCorsHeaders(bad, extra);
       query = url.searchParams;
     }
     const info: MutableTransportInfo = {
@@ -418,7 +430,14 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     };
     const values = serverCallValues(info, this.#app);
     if (route.unary !== undefined) {
-      const call = { request, values, info, query };
+      const call = {
+        request,
+        values,
+        info,
+        query,
+        extraHeaders: extra,
+        plainExtraHeaders: plainExtra,
+      };
       const fast = kind === "connect"
         ? serveConnectUnary(route.unary, call)
         : serveGrpcWebUnary(route.unary, call);
@@ -433,6 +452,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     }
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
+    // The call's signal aborts when the client lets go of the response before its end (the
+    // runtime cancels the body), never because a response completed: Deno.serve's
+    // request.signal also aborts after every successful response (its legacy behaviour, which
+    // warns when the signal is so much as read), so on Deno it is not read at all. Elsewhere
+    // it joins in, for a client that leaves while the handler has not answered yet.
+    const gone = new AbortController();
     let response;
     try {
       response = await invokeRoute(
@@ -440,11 +465,22 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
         // Fetch hides the HTTP version, and Connect-ES uses it only to refuse bidi streams on
         // HTTP/1.x. Declaring 2.0 lets bidi through: full duplex over h2c (buf curl's
         // reflection), half duplex (every request message first) over HTTP/1.1 and Workers.
-        universalServerRequestFromFetch(request, { httpVersion: "2.0" }),
+        universalServerRequestFromFetch({
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          body: request.body,
+          signal: this.#runtime === "deno"
+            ? gone.signal
+            : AbortSignal.any([request.signal, gone.signal]),
+        } as Request, { httpVersion: "2.0" }),
         values,
         // The call stays in flight until its body is written (streams), not just until the
         // handler returned.
-        () => inflight.leave(),
+        (abandoned) => {
+          inflight.leave();
+          if (abandoned) gone.abort(clientGone);
+        },
       );
     } catch (error) {
       inflight.leave();
@@ -453,35 +489,22 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (response.body === undefined) inflight.leave();
     if (response.status === 415) {
       await response.body?.[Symbol.asyncIterator]().return?.();
-      return unsupportedMediaType(contentType);
+      return withCorsHeaders(unsupportedMediaType(contentType), extra);
     }
     // Connect unary replies Connect-ES compressed carry content-encoding (streams do not).
     if (response.header?.has("content-encoding")) {
       const body = universalServerResponseToFetch(response).body;
-      return new Response(body, encodedInit(response.status, new Headers(response.header)));
+      return withCorsHeaders(
+        new Response(body, encodedInit(response.status, new Headers(response.header))),
+        extra,
+      );
     }
-    return universalServerResponseToFetch(response);
+    return withCorsHeaders(universalServerResponseToFetch(response), extra);
   }
 
   #listenerName(): string {
     return this.#listener?.name ?? (this.#runtime === "workerd" ? "Workers" : "a Fetch server");
   }
-}
-
-function corsMiddleware(options: CorsOptions) {
-  const origin = typeof options.origin === "function"
-    ? (o: string) => (options.origin as (o: string) => string | undefined | null)(o)
-    : typeof options.origin === "string"
-    ? options.origin
-    : [...options.origin];
-  return honoCors({
-    origin,
-    credentials: options.credentials,
-    maxAge: options.maxAge ?? 7200,
-    allowMethods: [...connectCors.allowedMethods],
-    allowHeaders: [...connectCors.allowedHeaders, ...(options.allowHeaders ?? [])],
-    exposeHeaders: [...connectCors.exposedHeaders, ...(options.exposeHeaders ?? [])],
-  });
 }
 
 function describe(error: unknown): string {

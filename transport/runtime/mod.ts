@@ -7,12 +7,17 @@ export { aborted, clientAuth } from "./listener.ts";
 export type { FetchHandler, Listener, ListenFn, ListenOptions, TlsOptions } from "./listener.ts";
 export { listenDeno } from "./deno.ts";
 export { listenBun } from "./bun.ts";
-export { listenNode } from "./node.ts";
 import { detectRuntime } from "./detect.ts";
 import { listenBun } from "./bun.ts";
 import { listenDeno } from "./deno.ts";
-import { listenNode } from "./node.ts";
 import type { ListenFn } from "./listener.ts";
+
+/**
+ * Binds a `node:http` (+ h2c) server, or `node:https` with TLS. Its module (and node:http,
+ * node:buffer, node:process with it) loads on the first call, so Deno and Bun never load it.
+ */
+export const listenNode: ListenFn = (handler, options) =>
+  import("./node.ts").then((m) => m.listenNode(handler, options));
 
 /** The native listener for the current runtime, or `undefined` on Workers (fetch only). */
 export function nativeListener(): ListenFn | undefined {

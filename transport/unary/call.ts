@@ -5,7 +5,8 @@
 // trailers are only muxed when written.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isAtreusError, toConnectError } from "../../errors/mod.ts";
-import { dropCallScoped, markCallScoped, runWithValues } from "../../internal/context.ts";
+import { dropCallScoped, markCallScoped, runScoped } from "../../internal/context.ts";
+import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
 import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
@@ -86,10 +87,10 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     contextValues: values,
   };
   try {
-    const work = runWithValues(values, () => plan.invoke(req));
+    const work = runScoped(values, () => plan.invoke(req));
     const res = bound === undefined
       ? await work
-      : await withDeadline(work, bound, requested, controller);
+      : await withDeadline(work, bound, requested, controller, plan.options.expiries);
     if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
     adoptReplyHeader(input.info, res.header);
     return res;
@@ -104,25 +105,34 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
   }
 }
 
+// The server's own timeout is the same for every call, so those deadlines share one timer
+// (internal/expiry.ts); a shorter one a client asked for gets a timer of its own.
 function withDeadline<T>(
   work: Promise<T>,
   bound: number,
   requested: number | undefined,
   controller: AbortController,
+  expiries: ExpiryQueue,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const expire = () => {
       const error = deadlineExpired(bound, requested === bound);
       controller.abort(error);
       reject(error);
-    }, bound);
+    };
+    let expiry: Expiry | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (requested === bound) timer = setTimeout(expire, bound);
+    else expiry = expiries.add(expire);
     work.then(
       (value) => {
-        clearTimeout(timer);
+        if (expiry !== undefined) expiry.cancel();
+        else clearTimeout(timer);
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
+        if (expiry !== undefined) expiry.cancel();
+        else clearTimeout(timer);
         reject(error);
       },
     );

@@ -15,7 +15,14 @@ import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage } from "../types.ts";
 import { messageOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
-import { encodedInit, maybeWritten, TrackedHeaders } from "./headers.ts";
+import {
+  addHeaders,
+  encodedInit,
+  type ExtraHeaders,
+  headWith,
+  maybeWritten,
+  TrackedHeaders,
+} from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const JSON_TYPES = new Set([
@@ -40,6 +47,10 @@ export interface ConnectCall {
   readonly info: MutableTransportInfo;
   /** The query of a GET, when the caller already parsed the URL. */
   readonly query?: URLSearchParams;
+  /** Headers every answer carries (CORS), shared and never mutated. */
+  readonly extraHeaders?: ExtraHeaders;
+  /** The ones an untouched successful reply carries (default `extraHeaders`). */
+  readonly plainExtraHeaders?: ExtraHeaders;
 }
 
 /** Serves a Connect unary call, or returns `undefined` to let Connect-ES handle the request. */
@@ -135,12 +146,16 @@ async function serve(
     if (untouched) {
       return new Response(body as string | Uint8Array<ArrayBuffer>, {
         status,
-        headers: contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD,
+        headers: headWith(
+          contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD,
+          call.plainExtraHeaders ?? call.extraHeaders,
+        ),
       });
     }
     if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
   }
   const headers = !maybeWritten(outTrailer) ? outHeader : trailerMux(outHeader, outTrailer);
+  addHeaders(headers, call.extraHeaders);
   // A string body lets the runtime take its fast path (and set Content-Length itself).
   return new Response(
     body as string | Uint8Array<ArrayBuffer>,

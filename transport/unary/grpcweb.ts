@@ -14,7 +14,7 @@ import { asConnectError, runUnary } from "./call.ts";
 import type { ConnectCall } from "./connect.ts";
 import { envelope, envelopeWith, readSingleEnvelope } from "./envelope.ts";
 import { concatBytes } from "../../internal/bytes.ts";
-import { maybeWritten, TrackedHeaders } from "./headers.ts";
+import { addHeaders, headWith, maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 
 const PROTO = "application/grpc-web+proto";
@@ -106,10 +106,14 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   if (outHeader instanceof TrackedHeaders && !outHeader.written) {
     return new Response(body as Uint8Array<ArrayBuffer>, {
       status: 200,
-      headers: binary ? PROTO_HEAD : JSON_HEAD,
+      headers: headWith(
+        binary ? PROTO_HEAD : JSON_HEAD,
+        call.plainExtraHeaders ?? call.extraHeaders,
+      ),
     });
   }
   if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
+  addHeaders(outHeader, call.extraHeaders);
   return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: outHeader });
 }
 

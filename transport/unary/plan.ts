@@ -15,6 +15,7 @@ import {
   type MethodSerializationLookup,
 } from "@connectrpc/connect/protocol";
 import { createContextKey } from "../../internal/context.ts";
+import type { ExpiryQueue } from "../../internal/expiry.ts";
 import type { CompressionCodec } from "../compression.ts";
 import { binaryEncoder } from "./binary.ts";
 import { envelopeWith } from "./envelope.ts";
@@ -64,6 +65,8 @@ export interface PlanOptions {
   readonly jsonRead: Partial<JsonReadOptions>;
   /** How JSON replies are written (Any types). */
   readonly jsonWrite: Partial<JsonWriteOptions>;
+  /** Expiries of calls bounded by the server's own timeout, on one timer (closed at stop). */
+  readonly expiries: ExpiryQueue;
 }
 
 /** Everything needed to serve one unary method without Connect-ES's pipeline. */

@@ -13,8 +13,8 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { App } from "../../../mod.ts";
 import { createLogger } from "../../../log/mod.ts";
 import {
-  createGrpcServer,
   brotli,
+  createGrpcServer,
   createHttpServer,
   deflate,
   gzip,

@@ -2,7 +2,7 @@
 // HTTP (Connect, gRPC-Web and the google.api.http REST routes), registered in etcd, with
 // recovery, tracing and metadata middleware; Relay calls the next hop through discovery.
 // Run in process with `startAtreus`, or as a process (for signals):
-//   deno run -A tests/interop/kratos/atreus_peer.ts --etcd URL --name N --id I
+//   deno run -A tests/interop/kratos/atreus_peer.ts --etcd URL --name N --id I [--delay-ms D]
 // which prints `READY {"id","endpoints"}` once registered.
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
@@ -46,6 +46,8 @@ export interface AtreusPeerOptions {
   readonly grpcAddress?: string;
   /** Serve gRPC with TLS (registered as grpcs://). */
   readonly grpcTls?: { readonly cert: string; readonly key: string };
+  /** How long SayHello takes, so calls are in flight when the app stops (default 0). */
+  readonly sayHelloDelayMs?: number;
   /** Signals that stop the app (default none in process). */
   readonly signals?: readonly string[] | false;
 }
@@ -65,9 +67,12 @@ export interface AtreusPeer {
 type GreeterImpl = ServiceImpl<typeof Greeter>;
 type Client = ReturnType<typeof createClient<typeof Greeter>>;
 
-function greeter(id: string, next: (route: Route) => Client): GreeterImpl {
+function greeter(id: string, next: (route: Route) => Client, delayMs: number): GreeterImpl {
   return {
-    sayHello: (req) => ({ message: `Hello ${req.name}`, server: id }),
+    async sayHello(req) {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return { message: `Hello ${req.name}`, server: id };
+    },
     fail(req) {
       if (req.grpcCode !== 0) throw new ConnectError(req.message, req.grpcCode);
       throw newError(req.code, req.reason, req.message).withMetadata({ ...req.metadata });
@@ -112,7 +117,7 @@ export async function startAtreus(options: AtreusPeerOptions): Promise<AtreusPee
     }
     return c;
   };
-  const services = [[Greeter, greeter(options.id, next)]] as const;
+  const services = [[Greeter, greeter(options.id, next, options.sayHelloDelayMs ?? 0)]] as const;
   const middleware = [recovery(), tracing.server({ tracerProvider: provider }), metadata.server()];
   let ready: (endpoints: readonly string[]) => void;
   const registered = new Promise<readonly string[]>((r) => ready = r);
@@ -164,6 +169,7 @@ if (import.meta.main) {
       name: { type: "string" },
       id: { type: "string" },
       ttl: { type: "string", default: "15" },
+      "delay-ms": { type: "string", default: "0" },
     },
   });
   const peer = await startAtreus({
@@ -171,6 +177,7 @@ if (import.meta.main) {
     name: values.name!,
     id: values.id!,
     ttl: Number(values.ttl),
+    sayHelloDelayMs: Number(values["delay-ms"]),
     signals: ["SIGTERM", "SIGINT"],
   });
   console.log(`READY ${JSON.stringify({ id: values.id, endpoints: peer.endpoints })}`);

@@ -1,26 +1,19 @@
-// A stateful fake of the Consul agent HTTP API, for contract tests (no Consul can run here).
-// It follows the documented behaviour the adapter relies on:
+// A stateful fake of the Consul agent HTTP API, kept only for what a real agent cannot produce:
+// catalog entries its own validation refuses to store (a tagged address that is not a string).
+// Everything else runs against `consul agent -dev` (tests/support/consul.ts). It follows what
+// Consul 1.14.4 does, answers and messages included:
 // - PUT /v1/agent/service/register: Name required, ID defaults to Name, checks start critical
 //   unless given a Status; TTL checks turn critical when not updated within their TTL; TCP
 //   checks really connect; DeregisterCriticalServiceAfter removes a service critical that long.
-// - PUT /v1/agent/check/update/:id {Status,Output} and /v1/agent/check/pass/:id; unknown → 404.
-// - PUT /v1/agent/service/deregister/:id; unknown → 404 ("Unknown service ID").
+// - PUT /v1/agent/check/update/:id {Status,Output} and /v1/agent/check/pass/:id; unknown → 404
+//   (`Unknown check ID "…". Ensure that the check ID is passed, not the check name.`).
+// - PUT /v1/agent/service/deregister/:id; unknown → 404 (`Unknown service ID "…". Ensure that
+//   the service ID is passed, not the service name.`).
 // - GET /v1/health/service/:name?passing&index&wait: entries {Node,Service,Checks}, the
 //   X-Consul-Index header, blocking until the index passes `index` or `wait` elapses.
 //   Consul adds lan_ipv4/wan_ipv4 tagged addresses itself.
-// `restart()` models an agent that comes back without its state (a replaced container).
 
-/** A request the fake received. */
-export interface SeenRequest {
-  /** Method. */
-  readonly method: string;
-  /** Path with query. */
-  readonly url: string;
-  /** Body text. */
-  readonly body: string;
-  /** Headers. */
-  readonly headers: Headers;
-}
+import { record, type RecordedRequest } from "../../support/consul.ts";
 
 interface Check {
   readonly def: Record<string, string>;
@@ -39,15 +32,7 @@ export interface FakeConsul {
   /** Base URL. */
   readonly address: string;
   /** Every request so far. */
-  readonly requests: SeenRequest[];
-  /** Current index. */
-  index(): number;
-  /** Drops all state and the listener, then listens again on the same port. */
-  restart(): Promise<void>;
-  /** Stops listening (requests then fail to connect) until `start()`. */
-  stop(): Promise<void>;
-  /** Listens again. */
-  start(): void;
+  readonly requests: RecordedRequest[];
   /** Shuts down. */
   close(): Promise<void>;
 }
@@ -58,10 +43,13 @@ const seconds = (value: string | undefined) => {
   return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
 };
 
-/** Starts the fake on 127.0.0.1 (random port); `token` makes it require X-Consul-Token. */
-export function startFakeConsul(options: { token?: string } = {}): FakeConsul {
-  const requests: SeenRequest[] = [];
-  let services = new Map<string, Service>();
+/**
+ * Starts the fake on 127.0.0.1 (random port). Unlike a real agent it stores a registration whose
+ * fields have the wrong JSON types (the agent answers 400 "Request decode failed").
+ */
+export function startFakeConsul(): FakeConsul {
+  const requests: RecordedRequest[] = [];
+  const services = new Map<string, Service>();
   let index = 1;
   let waiters: (() => void)[] = [];
   let server: Deno.HttpServer | undefined;
@@ -204,17 +192,7 @@ export function startFakeConsul(options: { token?: string } = {}): FakeConsul {
   };
 
   const handle = async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
-    const body = await req.text();
-    requests.push({
-      method: req.method,
-      url: url.pathname + url.search,
-      body,
-      headers: req.headers,
-    });
-    if (options.token && req.headers.get("x-consul-token") !== options.token) {
-      return new Response("ACL not found", { status: 403 });
-    }
+    const { url, body } = await record(req, requests);
     const path = url.pathname;
     let m;
     if (req.method === "PUT" && path === "/v1/agent/service/register") {
@@ -227,12 +205,22 @@ export function startFakeConsul(options: { token?: string } = {}): FakeConsul {
     if (req.method === "PUT" && (m = /^\/v1\/agent\/service\/deregister\/(.+)$/.exec(path))) {
       return removeService(decodeURIComponent(m[1]))
         ? new Response(null, { status: 200 })
-        : new Response("Unknown service ID", { status: 404 });
+        : new Response(
+          `Unknown service ID ${JSON.stringify(decodeURIComponent(m[1]))}. Ensure that the ` +
+            "service ID is passed, not the service name.",
+          { status: 404 },
+        );
     }
     if (req.method === "PUT" && (m = /^\/v1\/agent\/check\/(update|pass)\/(.+)$/.exec(path))) {
       const id = decodeURIComponent(m[2]);
       const check = [...services.values()].map((s) => s.checks.get(id)).find(Boolean);
-      if (!check) return new Response(`Unknown check ID "${id}"`, { status: 404 });
+      if (!check) {
+        return new Response(
+          `Unknown check ID ${JSON.stringify(id)}. Ensure that the check ID is passed, not the ` +
+            "check name.",
+          { status: 404 },
+        );
+      }
       if (!check.def.TTL) {
         return new Response("CheckID does not have associated TTL", { status: 500 });
       }
@@ -244,7 +232,7 @@ export function startFakeConsul(options: { token?: string } = {}): FakeConsul {
           return new Response("Request decode failed", { status: 400 });
         }
         if (!["passing", "warning", "critical"].includes(status)) {
-          return new Response("Invalid check status", { status: 400 });
+          return new Response(`Invalid check status: '${status}'`, { status: 400 });
         }
       }
       setStatus(check, status);
@@ -272,16 +260,6 @@ export function startFakeConsul(options: { token?: string } = {}): FakeConsul {
   return {
     address: `http://127.0.0.1:${port}`,
     requests,
-    index: () => index,
-    async restart() {
-      await stop();
-      for (const s of services.values()) for (const c of s.checks.values()) clearTimeout(c.timer);
-      services = new Map();
-      index = 1;
-      start();
-    },
-    stop,
-    start,
     async close() {
       await stop();
       for (const s of services.values()) for (const c of s.checks.values()) clearTimeout(c.timer);

@@ -5,6 +5,8 @@
 //   code 20404 when the instance is unknown;
 // - DELETE /nacos/v1/ns/instance → "ok";
 // - GET /nacos/v1/ns/instance/list → {name:"GROUP@@svc", hosts:[…], cacheMillis, …};
+// - GET /nacos/v1/ns/service/list?pageNo&pageSize&groupName → {count, doms:[names]}: every
+//   service the namespace ever had, with or without instances (Nacos keeps empty services);
 // - an ephemeral instance without beats turns unhealthy after the heartbeat timeout and is
 //   deleted after the ip-delete timeout (15 s / 30 s on a real server; configurable here).
 // Service names are stored as `GROUP@@name`; a name given without `@@` takes `groupName`.
@@ -64,6 +66,8 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
   const deleteAfter = options.ipDeleteTimeoutMs ?? 30_000;
   const requests: SeenNacosRequest[] = [];
   let hosts = new Map<string, Host>();
+  // namespace|GROUP@@name of every service registered since the last restart.
+  let services = new Set<string>();
   let server: Deno.HttpServer | undefined;
   let port = 0;
   let sweeper: ReturnType<typeof setInterval> | undefined;
@@ -109,6 +113,7 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
         return bad("metadata is not a JSON object");
       }
       const serviceName = qualified(name, params.get("groupName"));
+      services.add(`${ns}|${serviceName}`);
       hosts.set(keyOf(ns, serviceName, cluster, ip, p), {
         instanceId: `${ip}#${p}#${cluster}#${serviceName}`,
         ip,
@@ -200,6 +205,22 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
         valid: true,
       });
     }
+    if (url.pathname === "/nacos/v1/ns/service/list" && req.method === "GET") {
+      const pageNo = Number(params.get("pageNo"));
+      const pageSize = Number(params.get("pageSize"));
+      if (!(pageNo >= 1) || !(pageSize >= 1)) {
+        return bad("Param 'pageNo' and 'pageSize' are required.");
+      }
+      const group = params.get("groupName") || "DEFAULT_GROUP";
+      const doms = [...services]
+        .filter((key) => key.startsWith(`${ns}|${group}@@`))
+        .map((key) => key.slice(`${ns}|${group}@@`.length))
+        .sort();
+      return Response.json({
+        count: doms.length,
+        doms: doms.slice((pageNo - 1) * pageSize, pageNo * pageSize),
+      });
+    }
     return new Response("not found", { status: 404 });
   };
 
@@ -219,6 +240,7 @@ export function startFakeNacos(options: FakeNacosOptions = {}): FakeNacos {
     async restart() {
       await stop();
       hosts = new Map();
+      services = new Set();
       start();
     },
     close: stop,

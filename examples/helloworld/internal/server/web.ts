@@ -1,7 +1,10 @@
 // Serves the browser demo (web/index.html and its bundle) from the HTTP server: an example of
 // plain Hono routes living next to the RPC routes.
 import type { Hono } from "hono";
-import { readFile } from "node:fs/promises";
+
+// Loaded by the first page request: a service that never serves the page never loads node:fs.
+const readFile = async (url: URL, encoding: "utf8") =>
+  (await import("node:fs/promises")).readFile(url, encoding);
 
 /** Adds `GET /` (the page) and `GET /app.js` (the bundle from `deno task build:web`). */
 export function addWebRoutes(app: Hono): void {
