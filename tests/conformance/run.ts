@@ -71,7 +71,7 @@ export function parseArgs(args: readonly string[]): Selection {
 
 /** Every run, filtered by `selection`. */
 export function selectRuns(selection: Selection): PlannedRun[] {
-  const all: PlannedRun[] = [...serverRuns, ...(clientRuns as PlannedRun[])];
+  const all: PlannedRun[] = [...serverRuns, ...clientRuns];
   return all.filter((r) =>
     (!selection.ci || r.ci) &&
     (selection.runtimes.length === 0 || selection.runtimes.includes(r.runtime)) &&
