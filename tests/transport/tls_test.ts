@@ -4,13 +4,12 @@
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createGrpcServer, createHttpServer } from "../../transport/mod.ts";
+import { createGrpcServer, createHttpServer, type TlsOptions } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { testCertificates } from "../support/certs.ts";
 
-Deno.test("HTTPS and gRPC over TLS", async () => {
-  const { ca, cert, key } = await testCertificates();
-  const tls = { cert, key };
+// Both servers on `tls`, started, serving Greeter.
+async function servers(tls: TlsOptions) {
   const services = [[Greeter, {
     sayHello: (r: { name: string }) => ({ message: `Hello ${r.name}` }),
   }]] as const;
@@ -18,6 +17,13 @@ Deno.test("HTTPS and gRPC over TLS", async () => {
   const grpc = createGrpcServer({ address: "127.0.0.1:0", services, tls });
   await http.start();
   await grpc.start();
+  return { http, grpc };
+}
+
+Deno.test("HTTPS and gRPC over TLS", async () => {
+  const { ca, cert, key } = await testCertificates();
+  const tls = { cert, key };
+  const { http, grpc } = await servers(tls);
   const client = Deno.createHttpClient({ caCerts: [ca] });
   try {
     assert.equal(http.endpoint().protocol, "https:");
@@ -45,13 +51,7 @@ Deno.test("HTTPS and gRPC over TLS", async () => {
 Deno.test("mutual TLS: both servers refuse clients without a certificate from tls.ca", async () => {
   const { ca, cert, key, clientCert, clientKey } = await testCertificates();
   const tls = { cert, key, ca };
-  const services = [[Greeter, {
-    sayHello: (r: { name: string }) => ({ message: `Hello ${r.name}` }),
-  }]] as const;
-  const http = createHttpServer({ address: "127.0.0.1:0", services, tls });
-  const grpc = createGrpcServer({ address: "127.0.0.1:0", services, tls });
-  await http.start();
-  await grpc.start();
+  const { http, grpc } = await servers(tls);
   const withCert = Deno.createHttpClient({ caCerts: [ca], cert: clientCert, key: clientKey });
   const withoutCert = Deno.createHttpClient({ caCerts: [ca] });
   try {

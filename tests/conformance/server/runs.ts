@@ -37,15 +37,16 @@ const CI_SELECT = [
 // On Connect-ES's handler only unary calls take another path than on the fast path.
 const CI_SELECT_CONNECT_ES = ["**/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/**"];
 
-// @hono/node-server, the Node listener's adapter, ends the HTTP/1.1 connection (or the h2
-// stream) of a reply sent before its request body was read whole once its short drain runs
-// out; a client still writing that body, or reusing the connection, sees it cut
-// (honojs/node-server#246). Only the message-size cases answer that early.
+// @hono/node-server, the Node listener's adapter, drains the request body of a reply sent before
+// the body was read whole (its fix for honojs/node-server#246) for at most 500 ms, then ends the
+// HTTP/1.1 connection; on HTTP/2 it resets the stream two turns after the reply. A client still
+// writing that body, or reusing the connection, sees it cut when the machine's load slows it past
+// that window. Only the message-size cases answer that early.
 const honoNodeDrain = {
   signature:
     /unexpected EOF|broken pipe|connection reset by peer|use of closed network connection|PROTOCOL_ERROR; received from peer/,
-  reason: "@hono/node-server cuts a connection whose request body was not read whole " +
-    "(honojs/node-server#246)",
+  reason: "@hono/node-server cuts a request body still arriving 500 ms after the reply " +
+    "(its drain for honojs/node-server#246)",
 };
 
 function entry(runtime: "deno" | "bun" | "node"): string[] {
