@@ -15,8 +15,9 @@ export interface PlannedRun extends SuiteRun {
   /** `--run` patterns of the CI subset (absent: every case). */
   readonly ciSelect?: readonly string[];
   /**
-   * A runtime bug that can hit any case of this run: a failed case whose message matches
-   * `signature` is run once more, and counts as passed only if it passes then.
+   * A runtime bug (or a race under load) that can hit cases of this run: a failed case whose
+   * name and message (`<name>\n<message>`) match `signature` is run once more, and counts as
+   * passed only if it passes then.
    */
   readonly flaky?: { readonly signature: RegExp; readonly reason: string };
 }
@@ -39,7 +40,9 @@ export async function runPlanned(
   const select = options.select ?? (options.ci ? run.ciSelect : undefined);
   const first = await runSuite(run, { select });
   const flaky = run.flaky;
-  const hit = flaky ? first.failures.filter((f) => flaky.signature.test(f.message)) : [];
+  const hit = flaky
+    ? first.failures.filter((f) => flaky.signature.test(`${f.name}\n${f.message}`))
+    : [];
   // More than a handful is no longer the known bug striking now and then: report it as is.
   if (first.error !== undefined || hit.length === 0 || hit.length > 50) {
     return { ...first, retried: [] };
