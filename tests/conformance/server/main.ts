@@ -5,11 +5,10 @@
 // Reads one size-delimited ServerCompatRequest from stdin, starts an Atreus server on
 // 127.0.0.1 (TLS and client certificates when asked), writes a size-delimited
 // ServerCompatResponse to stdout and serves until SIGTERM. Logs go to stderr, which the runner
-// shows when the process fails. With `COUNTS_FILE` set, the calls each protocol served are
-// written there on stop, so a run can prove which unary path answered.
+// shows when the process fails. `--fast-path false` serves every unary call through
+// Connect-ES's handler instead of Atreus's fast path.
 import process from "node:process";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { HandlerContext } from "@connectrpc/connect";
 import { App } from "../../../mod.ts";
 import { createLogger } from "../../../log/mod.ts";
 import {
@@ -51,14 +50,9 @@ if (request.useTls) {
   };
 }
 
-// Calls per protocol, to show which path served them.
-const counts = new Map<string, number>();
-const onCall = (ctx: HandlerContext) =>
-  counts.set(ctx.protocolName, (counts.get(ctx.protocolName) ?? 0) + 1);
-
 const options = {
   address: "127.0.0.1:0",
-  services: [[ConformanceService, conformanceService(onCall)]] as const,
+  services: [[ConformanceService, conformanceService()]] as const,
   compression: [gzip, brotli, deflate],
   tls,
   fastPath,
@@ -91,14 +85,6 @@ const app = new App({
         pemCert: request.useTls ? request.serverCreds!.cert : new Uint8Array(0),
       },
     ));
-  },
-  afterStop: async () => {
-    const file = process.env.COUNTS_FILE;
-    if (file) {
-      const { appendFileSync } = await import("node:fs");
-      const line = JSON.stringify({ server: kind, fastPath, counts: Object.fromEntries(counts) });
-      appendFileSync(file, line + "\n");
-    }
   },
 });
 await app.run();

@@ -38,21 +38,16 @@ export const requestTypes = [
   BidiStreamRequestSchema,
 ] as const;
 
-/** The service implementation; `onCall` sees the protocol of every call (for path counters). */
-export function conformanceService(
-  onCall: (ctx: HandlerContext) => void = () => {},
-): Partial<ServiceImpl<typeof ConformanceService>> {
+/** The service implementation. */
+export function conformanceService(): Partial<ServiceImpl<typeof ConformanceService>> {
   return {
     unary(req, ctx) {
-      onCall(ctx);
       return unaryReply(req.responseDefinition, [pack(UnaryRequestSchema, req)], ctx);
     },
     idempotentUnary(req, ctx) {
-      onCall(ctx);
       return unaryReply(req.responseDefinition, [pack(IdempotentUnaryRequestSchema, req)], ctx);
     },
     async clientStream(requests, ctx) {
-      onCall(ctx);
       let definition: UnaryResponseDefinition | undefined;
       const received: Any[] = [];
       for await (const req of requests) {
@@ -63,7 +58,6 @@ export function conformanceService(
       return unaryReply(definition, received, ctx);
     },
     async *serverStream(req, ctx) {
-      onCall(ctx);
       const definition = req.responseDefinition;
       const received = [pack(ServerStreamRequestSchema, req)];
       if (definition === undefined) return;
@@ -78,7 +72,6 @@ export function conformanceService(
       throwDefined(definition, requestInfo(ctx, received), definition.responseData.length);
     },
     async *bidiStream(requests, ctx) {
-      onCall(ctx);
       let definition: StreamResponseDefinition | undefined;
       let fullDuplex = false;
       let first = true;
