@@ -1,6 +1,7 @@
 // The runner's framing on stdin/stdout: a 4-byte big-endian length, then that many bytes of one
 // protobuf message. node:process, so the same code runs on Deno, Bun and Node.
 import process from "node:process";
+import { concatBytes } from "../../../internal/bytes.ts";
 
 /** Reads one size-delimited message from stdin. */
 export async function readDelimited(): Promise<Uint8Array> {
@@ -10,7 +11,7 @@ export async function readDelimited(): Promise<Uint8Array> {
     chunks.push(chunk);
     size += chunk.byteLength;
     if (size < 4) continue;
-    const all = concat(chunks, size);
+    const all = concatBytes(chunks, size);
     const length = new DataView(all.buffer, all.byteOffset, 4).getUint32(0);
     if (size >= 4 + length) return all.subarray(4, 4 + length);
   }
@@ -23,14 +24,4 @@ export function writeDelimited(message: Uint8Array): void {
   new DataView(out.buffer).setUint32(0, message.byteLength);
   out.set(message, 4);
   process.stdout.write(out);
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
