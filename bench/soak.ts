@@ -118,7 +118,7 @@ const live: Record<"a" | "b", Instance> = {
 await Promise.all([live.a.ready(), live.b.ready()]);
 const retired: Instance[] = [];
 
-const discovery = etcd({ endpoint: server.endpoint, ttl: 5, onEvent() {} });
+const discovery = etcd({ endpoint: server.endpoint, ttlMs: 5_000, onEvent() {} });
 const client = createClient(Greeter, {
   endpoint: "discovery:///soak",
   discovery,

@@ -3,6 +3,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { kindOf } from "./info.ts";
 import type { TransportKind } from "./types.ts";
 
 /** A gRPC Trailers-Only response: the status travels in the headers, the body is empty. */
@@ -80,25 +81,42 @@ export function grpcNeedsTrailers(operation: string, runtime: string): Response 
   );
 }
 
-/** Describes the media types an RPC route accepts, for 415 answers. */
+// A plain-text answer: for requests whose protocol is unknown (or not Connect), a JSON body would
+// claim to be a Connect error, and gRPC clients never read the body of a non-200 answer.
+function plainText(status: number, message: string, headers: Record<string, string> = {}) {
+  return new Response(message, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+/**
+ * Describes the media types an RPC route accepts, for 415 answers: plain text, since the
+ * request's content type says nothing about which protocol it meant to speak.
+ */
 export function unsupportedMediaType(contentType: string | null): Response {
   const message = `unsupported content-type ${JSON.stringify(contentType ?? "")}: want ` +
     "application/json or application/proto (Connect unary), application/connect+json|proto " +
     "(Connect streaming), application/grpc-web[+proto|+json] or application/grpc[+proto|+json]";
-  return connectError(415, Code.Unknown, message);
+  return plainText(415, message);
 }
 
-/** The answer for a verb the route does not allow (e.g. GET on a method with side effects). */
+/**
+ * The answer for a verb the route does not allow (e.g. GET on a method with side effects): a
+ * Connect error for Connect requests, plain text for gRPC and gRPC-Web ones, whose clients map
+ * the 405 status to Unknown without reading the body.
+ */
 export function methodNotAllowed(
   allowed: readonly string[],
   method: string,
   path: string,
+  contentType: string | null,
 ): Response {
-  const res = connectError(
-    405,
-    Code.Unknown,
-    `method ${method} not allowed on ${path}; allowed: ${allowed.join(", ")}`,
-  );
+  const message = `method ${method} not allowed on ${path}; allowed: ${allowed.join(", ")}`;
+  if (method !== "GET" && kindOf(contentType) !== "connect") {
+    return plainText(405, message, { allow: allowed.join(", ") });
+  }
+  const res = connectError(405, Code.Unknown, message);
   res.headers.set("allow", allowed.join(", "));
   return res;
 }

@@ -117,7 +117,9 @@ export const brotli: CompressionCodec = {
     return await new Promise((resolve, reject) =>
       z.brotliDecompress(bytes, options, (e, out) => {
         if (e === null) return resolve(new Uint8Array(out));
-        if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        // Node, Deno and Bun say ERR_BUFFER_TOO_LARGE; workerd throws a bare RangeError
+        // ("Memory limit exceeded"), and a plain Error for bad data.
+        if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
           return reject(
             new ConnectError(
               `message size is bigger than ${readMaxBytes} bytes after decompression`,

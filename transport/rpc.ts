@@ -16,11 +16,17 @@ import type {
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import {
+  createRegistry,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type Registry,
+} from "@bufbuild/protobuf";
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
 import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
-import type { Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
+import type { MessageDesc, Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
 import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
 import { deadlineExpired, deadlineKey, requestTimeoutMs, unaryBound } from "./deadline.ts";
 import { isAtreusError, toConnectError } from "../errors/mod.ts";
@@ -49,6 +55,8 @@ export interface RpcOptions {
   readonly shutdownSignal: AbortSignal;
   /** Serve unary calls on Atreus's fast path (default true); false keeps Connect-ES's handler. */
   readonly fastPath?: boolean;
+  /** The registry of `jsonTypes`, built once. */
+  readonly registry?: Registry;
 }
 
 const MiB = 1024 * 1024;
@@ -74,6 +82,12 @@ export interface RpcServerOptions {
    * Connect-ES's own handler, which the fast path is tested against.
    */
   readonly fastPath?: boolean;
+  /**
+   * Message types `google.protobuf.Any` fields may hold in JSON bodies (Connect and gRPC-Web
+   * `+json`): the `…Schema` exports of generated code. Binary needs none; without them a JSON
+   * request or reply carrying an Any fails, naming the type.
+   */
+  readonly jsonTypes?: readonly MessageDesc[];
 }
 
 /** The RPC options of a server, with the defaults both servers share. */
@@ -91,7 +105,16 @@ export function rpcOptionsOf(
     compression: options.compression === false ? [] : (options.compression ?? [gzip]),
     shutdownSignal,
     fastPath: options.fastPath,
+    registry: registryOf(options.jsonTypes),
   };
+}
+
+function registryOf(types: readonly MessageDesc[] | undefined): Registry | undefined {
+  if (types === undefined) return undefined;
+  if (!Array.isArray(types) || !types.every((t) => t?.kind === "message")) {
+    throw new TypeError("jsonTypes must be an array of message descriptors (…Schema exports)");
+  }
+  return createRegistry(...(types as unknown as DescMessage[]));
 }
 
 /** Releases what the routes hold between calls (the deadline timer); for a server's stop. */
@@ -135,6 +158,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     writeMaxBytes: options.writeMaxBytes,
     acceptCompression: [...options.compression],
     shutdownSignal: options.shutdownSignal,
+    jsonOptions: options.registry ? { registry: options.registry } : undefined,
   });
   const seen = new Set<string>();
   const specs = new Map<string, MethodImplSpec>();
@@ -172,6 +196,8 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     timeoutMs: options.timeoutMs,
     shutdownSignal: options.shutdownSignal,
     calls: new Set<AbortController>(),
+    jsonRead: { ignoreUnknownFields: true, registry: options.registry },
+    jsonWrite: { registry: options.registry },
     expiries: new ExpiryQueue(options.timeoutMs, { keepIdle: true }),
   };
   // One listener per server, not one per call: at the stop deadline every call in flight is

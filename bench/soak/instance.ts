@@ -22,9 +22,9 @@ const app = new App({
   name: "soak",
   version: "v1",
   servers: [http, grpc],
-  registrar: etcd({ endpoint, ttl: 5, retryInitialMs: 100, timeoutMs: 1_000 }),
+  registrar: etcd({ endpoint, ttlMs: 5_000, backoff: { initialMs: 100 }, timeoutMs: 1_000 }),
   logger,
-  stopTimeout: 10_000,
+  stopTimeoutMs: 10_000,
   afterStart: () => console.error(`soak instance ${id} serving`),
 });
 

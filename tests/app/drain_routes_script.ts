@@ -55,7 +55,7 @@ web.post("/echo", (c: Context) => {
 const app = new App({
   name: "drain-routes",
   servers: [server],
-  stopTimeout: 20_000,
+  stopTimeoutMs: 20_000,
   afterStart: () => console.log(`serving ${server.endpoint().href}`),
 });
 await app.run();

@@ -15,11 +15,11 @@ import { etcd, type Registry, type Watcher } from "../../registry/mod.ts";
 import { retry } from "../../middleware/mod.ts";
 import { createClient } from "../../transport/mod.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
-import { startEcho } from "../client/support.ts";
+import { startEcho } from "../support/client.ts";
 import { startEtcdCluster } from "../support/etcd_cluster.ts";
 import { Child } from "../support/process.ts";
 import { root } from "../support/tools.ts";
-import { watchUntil } from "./wait.ts";
+import { watchUntil } from "../support/wait.ts";
 
 const TTL = 3; // seconds; etcd's default election timeout is 1 s
 const SERVICE = `chaos-${crypto.randomUUID().slice(0, 8)}`;
@@ -101,7 +101,13 @@ Deno.test("etcd cluster chaos: leader killed and restarted, an instance SIGKILLe
     await Promise.all([a.waitFor(/serving/, 30_000), b.waitFor(/serving/, 30_000)]);
 
     const discovery = (endpoint: string) => {
-      const r = etcd({ endpoint, ttl: TTL, retryInitialMs: 100, timeoutMs: 1_000, onEvent() {} });
+      const r = etcd({
+        endpoint,
+        ttlMs: TTL * 1000,
+        backoff: { initialMs: 100 },
+        timeoutMs: 1_000,
+        onEvent() {},
+      });
       registries.push(r);
       return r;
     };

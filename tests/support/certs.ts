@@ -1,5 +1,5 @@
 // Throwaway TLS material for tests, made with openssl: a CA, a server certificate it signed for
-// localhost and 127.0.0.1 (rustls refuses a CA used as the server's own certificate), and a
+// localhost and 127.0.0.1 (and names a test asks for; rustls refuses a CA used as the server's own certificate), and a
 // client certificate from the same CA for mutual TLS.
 import { run } from "./process.ts";
 
@@ -17,8 +17,13 @@ export interface TestCertificates {
   readonly clientKey: string;
 }
 
-/** Makes a fresh CA, server and client certificate, valid for a day. */
-export async function testCertificates(): Promise<TestCertificates> {
+/**
+ * Makes a fresh CA, server and client certificate, valid for a day; the server certificate also
+ * names `dnsNames` (a peer that verifies it against a service name, not the address).
+ */
+export async function testCertificates(
+  dnsNames: readonly string[] = [],
+): Promise<TestCertificates> {
   const dir = await Deno.makeTempDir({ prefix: "atreus-certs-" });
   try {
     const ssl = async (...args: string[]) => {
@@ -63,7 +68,8 @@ export async function testCertificates(): Promise<TestCertificates> {
     await sign(
       "server",
       "/CN=localhost",
-      "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+      "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=" +
+        ["DNS:localhost", "IP:127.0.0.1", ...dnsNames.map((n) => `DNS:${n}`)].join(",") + "\n",
     );
     await sign("client", "/CN=client", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
     const read = (f: string) => Deno.readTextFile(`${dir}/${f}`);

@@ -104,6 +104,11 @@ const impl = {
         ctx.responseHeader.set("x-custom", "h");
         ctx.responseTrailer.set("x-trail", "t");
         return { message: "with headers" };
+      case "headers-error":
+        // Headers and trailers set before failing travel with the error (Connect: trailer-*).
+        ctx.responseHeader.set("x-custom", "h");
+        ctx.responseTrailer.set("x-trail", "t");
+        throw new ConnectError("failed after headers", Code.Aborted);
       case "big":
         return { message: "x".repeat(4096) };
       case "medium":
@@ -196,6 +201,7 @@ async function corpus(): Promise<Case[]> {
     { name: "connect atreus error", ...json("atreus") },
     { name: "connect untyped throw", ...json("throw") },
     { name: "connect headers and trailers", ...json("headers") },
+    { name: "connect headers and trailers, then an error", ...json("headers-error") },
     { name: "connect over readMaxBytes", ...json(big) },
     { name: "connect over writeMaxBytes", ...json("big") },
     {
@@ -266,6 +272,11 @@ async function corpus(): Promise<Case[]> {
     { name: "grpc-web error details", headers: web, body: grpcFrame(proto("details")) },
     { name: "grpc-web atreus error", headers: web, body: grpcFrame(proto("atreus")) },
     { name: "grpc-web headers and trailers", headers: web, body: grpcFrame(proto("headers")) },
+    {
+      name: "grpc-web headers and trailers, then an error",
+      headers: web,
+      body: grpcFrame(proto("headers-error")),
+    },
     { name: "grpc-web empty body", headers: web, body: new Uint8Array() },
     {
       name: "grpc-web truncated frame",
@@ -379,6 +390,7 @@ Deno.test("fast path and Connect-ES answer the gRPC corpus identically", async (
     ["grpc atreus error", g, grpcFrame(proto("atreus"))],
     ["grpc untyped throw", g, grpcFrame(proto("throw"))],
     ["grpc headers and trailers", g, grpcFrame(proto("headers"))],
+    ["grpc headers and trailers, then an error", g, grpcFrame(proto("headers-error"))],
     ["grpc empty body", g, new Uint8Array()],
     ["grpc truncated frame", g, grpcFrame(proto("cut")).subarray(0, 8)],
     ["grpc extra message", g, new Uint8Array([...grpcFrame(proto("a")), ...grpcFrame(proto("b"))])],

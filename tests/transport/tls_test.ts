@@ -1,68 +1,15 @@
 // TLS where the runtime supports it: HTTPS on the HTTP server and gRPC over TLS on the gRPC
-// server, with a self-signed certificate made for the test; endpoints advertise https/grpcs.
+// server, with certificates from a throwaway test CA (tests/support/certs.ts); endpoints advertise
+// https/grpcs.
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createGrpcServer, createHttpServer } from "../../transport/mod.ts";
+import { createGrpcServer, createHttpServer, type TlsOptions } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
-import { run } from "../support/process.ts";
+import { testCertificates } from "../support/certs.ts";
 
-// A test CA and a server certificate it signed (rustls refuses a CA used as the server's cert).
-async function certificates(): Promise<{ ca: string; cert: string; key: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "atreus-tls-" });
-  const ssl = async (...args: string[]) => {
-    const out = await run("openssl", args, { cwd: dir });
-    assert.equal(out.code, 0, out.stderr);
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await ssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=atreus test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  );
-  await ssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr");
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-  );
-  await ssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    "ext.cnf",
-    "-out",
-    "cert.pem",
-  );
-  const read = (f: string) => Deno.readTextFile(`${dir}/${f}`);
-  const pair = {
-    ca: await read("ca.pem"),
-    cert: await read("cert.pem"),
-    key: await read("key.pem"),
-  };
-  await Deno.remove(dir, { recursive: true });
-  return pair;
-}
-
-Deno.test("HTTPS and gRPC over TLS", async () => {
-  const { ca, cert, key } = await certificates();
-  const tls = { cert, key };
+// Both servers on `tls`, started, serving Greeter.
+async function servers(tls: TlsOptions) {
   const services = [[Greeter, {
     sayHello: (r: { name: string }) => ({ message: `Hello ${r.name}` }),
   }]] as const;
@@ -70,6 +17,13 @@ Deno.test("HTTPS and gRPC over TLS", async () => {
   const grpc = createGrpcServer({ address: "127.0.0.1:0", services, tls });
   await http.start();
   await grpc.start();
+  return { http, grpc };
+}
+
+Deno.test("HTTPS and gRPC over TLS", async () => {
+  const { ca, cert, key } = await testCertificates();
+  const tls = { cert, key };
+  const { http, grpc } = await servers(tls);
   const client = Deno.createHttpClient({ caCerts: [ca] });
   try {
     assert.equal(http.endpoint().protocol, "https:");
@@ -89,6 +43,36 @@ Deno.test("HTTPS and gRPC over TLS", async () => {
     assert.equal(reply.message, "Hello grpcs");
   } finally {
     client.close();
+    await http.stop();
+    await grpc.stop();
+  }
+});
+
+Deno.test("mutual TLS: both servers refuse clients without a certificate from tls.ca", async () => {
+  const { ca, cert, key, clientCert, clientKey } = await testCertificates();
+  const tls = { cert, key, ca };
+  const { http, grpc } = await servers(tls);
+  const withCert = Deno.createHttpClient({ caCerts: [ca], cert: clientCert, key: clientKey });
+  const withoutCert = Deno.createHttpClient({ caCerts: [ca] });
+  try {
+    const url = `${http.endpoint().href}helloworld/mtls`;
+    const res = await fetch(url, { client: withCert } as RequestInit);
+    assert.deepEqual(await res.json(), { message: "Hello mtls" });
+    const refused = await fetch(url, { client: withoutCert } as RequestInit).then(
+      async (r) => `answered ${r.status} ${await r.text()}`,
+      () => "refused",
+    );
+    assert.equal(refused, "refused", "no client certificate, no answer");
+    const call = (options: Record<string, string>) =>
+      createClient(
+        Greeter,
+        createGrpcTransport({ baseUrl: `https://${grpc.endpoint().host}`, nodeOptions: options }),
+      ).sayHello({ name: "grpcs" });
+    assert.equal((await call({ ca, cert: clientCert, key: clientKey })).message, "Hello grpcs");
+    await assert.rejects(call({ ca }), "the gRPC server refuses a client without a certificate");
+  } finally {
+    withCert.close();
+    withoutCert.close();
     await http.stop();
     await grpc.stop();
   }

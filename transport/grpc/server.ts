@@ -18,7 +18,7 @@ import {
   type RpcRoute,
   type RpcServerOptions,
 } from "../rpc.ts";
-import { aborted, type TlsOptions } from "../runtime/mod.ts";
+import { aborted, clientAuth, type TlsOptions } from "../runtime/mod.ts";
 import {
   DEFAULT_LIMITS,
   type Http2Limits,
@@ -127,12 +127,14 @@ export class GrpcServer implements Server, Endpointer {
         cause: error,
       });
     }
-    const server = this.#options.tls
+    const tls = this.#options.tls;
+    const server = tls
       ? http2mod.createSecureServer({
-        cert: this.#options.tls.cert,
-        key: this.#options.tls.key,
+        cert: tls.cert,
+        key: tls.key,
         allowHTTP1: false,
         ...nodeHttp2Options(this.#limits),
+        ...clientAuth(tls),
       })
       : http2mod.createServer(nodeHttp2Options(this.#limits));
     server.on(

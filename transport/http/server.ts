@@ -1,6 +1,7 @@
 // The HTTP server: a Hono app with one route per RPC (Connect and gRPC-Web on every runtime,
 // native gRPC answered with a clear Trailers-Only status), served by the runtime's native
 // listener — Deno.serve, Bun.serve, node:http — or exported as `fetch` on Workers.
+import type { Registry } from "@bufbuild/protobuf";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -43,7 +44,7 @@ import {
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { serveConnectUnary } from "../unary/connect.ts";
-import { TrackedHeaders } from "../unary/headers.ts";
+import { encodedInit, TrackedHeaders } from "../unary/headers.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { addSwaggerUi } from "./docs.ts";
@@ -129,6 +130,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #limits: ResolvedLimits;
   readonly #http2: ResolvedHttp2Limits;
   readonly #routes: Map<string, RpcRoute>;
+  readonly #registry: Registry | undefined;
   readonly #inflight = new InFlight();
   readonly #watches = new InFlight();
   readonly #shutdown = new AbortController();
@@ -150,7 +152,9 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.app = this.#hono as unknown as A;
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
-    this.#routes = buildRoutes(rpcOptionsOf(options, served.services, this.#shutdown.signal));
+    const rpc = rpcOptionsOf(options, served.services, this.#shutdown.signal);
+    this.#registry = rpc.registry;
+    this.#routes = buildRoutes(rpc);
     const rpcPaths = new Set([...this.#routes.values()].map((r) => r.path));
     const cors = options.cors ? corsPolicy(options.cors, (path) => rpcPaths.has(path)) : undefined;
     if (cors) this.#hono.use("*", cors.middleware);
@@ -164,7 +168,15 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
         const origin = cors?.readsOrigin ? c.req.raw.headers.get("origin") : null;
         const extra = cors?.headersFor(origin);
         if (!allowed.includes(c.req.method)) {
-          return withCorsHeaders(methodNotAllowed(allowed, c.req.method, route.path), extra);
+          return withCorsHeaders(
+            methodNotAllowed(
+              allowed,
+              c.req.method,
+              route.path,
+              c.req.raw.headers.get("content-type"),
+            ),
+            extra,
+          );
         }
         return this.#serveRpc(c, route, extra, cors?.plainHeadersFor(origin));
       });
@@ -357,6 +369,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       shutdownSignal: this.#shutdown.signal,
       readMaxBytes: this.#options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
       json,
+      jsonRead: { ignoreUnknownFields: true, registry: this.#registry },
+      jsonWrite: {
+        useProtoFieldName: json.useProtoFieldName ?? false,
+        alwaysEmitImplicit: json.emitDefaults ?? false,
+        registry: this.#registry,
+      },
     };
     const shapes = new Map<string, string>();
     for (const route of this.#routes.values()) {
@@ -501,6 +519,14 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (response.status === 415) {
       await response.body?.[Symbol.asyncIterator]().return?.();
       return withCorsHeaders(unsupportedMediaType(contentType), extra);
+    }
+    // Connect unary replies Connect-ES compressed carry content-encoding (streams do not).
+    if (response.header?.has("content-encoding")) {
+      const body = universalServerResponseToFetch(response).body;
+      return withCorsHeaders(
+        new Response(body, encodedInit(response.status, new Headers(response.header))),
+        extra,
+      );
     }
     return withCorsHeaders(universalServerResponseToFetch(response), extra);
   }

@@ -8,6 +8,7 @@ import {
   type DescMessage,
   fromJson,
   type JsonObject,
+  type JsonReadOptions,
   type JsonValue,
   ScalarType,
 } from "@bufbuild/protobuf";
@@ -17,7 +18,6 @@ import { type Binding, fieldAtPath } from "./rule.ts";
 
 const INTEGER = /^-?\d+$/;
 const UNSIGNED = /^\d+$/;
-const JSON_READ = { ignoreUnknownFields: true };
 
 // Well-known types whose JSON form is a string a query parameter can carry as is.
 const STRING_WKT = new Set([
@@ -43,6 +43,7 @@ export function bindRequest(
   params: Readonly<Record<string, string>>,
   query: URLSearchParams | undefined,
   body: string | undefined,
+  readOptions: Partial<JsonReadOptions>,
 ): ProtoMessage {
   const input = binding.method.input;
   let json: JsonObject = {};
@@ -76,7 +77,7 @@ export function bindRequest(
     setPath(json, input, path, scalarValue(field, `path variable {${path}}`, raw));
   }
   try {
-    return fromJson(input, json, JSON_READ) as ProtoMessage;
+    return fromJson(input, json, readOptions) as ProtoMessage;
   } catch (error) {
     throw badRequest("CODEC", `cannot read ${input.typeName}: ${(error as Error).message}`);
   }

@@ -2,7 +2,12 @@
 // "http", the RPC's operation), and answer with protojson — or, for server streams, with
 // Server-Sent Events or NDJSON. Errors are Kratos bodies `{code, reason, message, metadata}` with
 // the mapped HTTP status.
-import { type JsonValue, toJson } from "@bufbuild/protobuf";
+import {
+  type JsonReadOptions,
+  type JsonValue,
+  type JsonWriteOptions,
+  toJson,
+} from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import { createAsyncIterable, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import { fromError, toJson as errorJson } from "../../errors/mod.ts";
@@ -47,6 +52,10 @@ export interface RestHost {
   readonly readMaxBytes: number;
   /** JSON output options. */
   readonly json: RestJsonOptions;
+  /** How request bodies are read (unknown fields ignored; the server's `jsonTypes`). */
+  readonly jsonRead: Partial<JsonReadOptions>;
+  /** How replies are written (`json` turned into protobuf-es options, once). */
+  readonly jsonWrite: Partial<JsonWriteOptions>;
 }
 
 const JSON_TYPE = "application/json";
@@ -88,7 +97,7 @@ export async function serveRest(
       body = decoder.decode(bytes);
     }
     const query = request.url.includes("?") ? new URL(request.url).searchParams : undefined;
-    const input = bindRequest(binding, call.params, query, body);
+    const input = bindRequest(binding, call.params, query, body, host.jsonRead);
     if (streaming) return await serveStream(host, route, binding, call, input, media);
     const plan = route.plan!;
     const result = await runUnary({
@@ -116,10 +125,7 @@ export async function serveRest(
 }
 
 function output(host: RestHost, binding: Binding, message: ProtoMessage): JsonValue {
-  const json = toJson(binding.method.output, message as never, {
-    useProtoFieldName: host.json.useProtoFieldName ?? false,
-    alwaysEmitImplicit: host.json.emitDefaults ?? false,
-  });
+  const json = toJson(binding.method.output, message as never, host.jsonWrite);
   const field = binding.responseField;
   if (field === undefined) return json;
   const key = host.json.useProtoFieldName ? field.name : field.jsonName;

@@ -1,6 +1,6 @@
 // Bun listener: Bun.serve with cleartext HTTP/2 enabled, so gRPC clients reaching it get a
 // proper Trailers-Only answer instead of a protocol error.
-import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
+import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 
 interface BunServer {
   readonly port: number;
@@ -20,7 +20,9 @@ export function listenBun(handler: FetchHandler, options: ListenOptions): Promis
       hostname: options.hostname,
       port: options.port,
       http2: true,
-      ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
+      ...(options.tls
+        ? { tls: { cert: options.tls.cert, key: options.tls.key, ...clientAuth(options.tls) } }
+        : {}),
       fetch: (req: Request, srv: unknown) => handler(req, { server: srv }),
       error: (error: unknown) => {
         console.error("atreus: unhandled error in request handler", error);

@@ -1,8 +1,15 @@
 // Deno listener: Deno.serve (HTTP/1.1 and h2c on one port, the fastest HTTP path on Deno).
 import { aborted, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 
-/** Binds `Deno.serve`. */
+/**
+ * Binds `Deno.serve`. `Deno.serve` cannot ask for client certificates, so with `tls.ca`
+ * (mutual TLS) the node:http2 secure server of the Node listener serves instead.
+ */
 export function listenDeno(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
+  // Imported on demand, as mod.ts does: a worker bundle leaves node.ts out.
+  if (options.tls?.ca !== undefined) {
+    return import("./node.ts").then((m) => m.listenNode(handler, options));
+  }
   return new Promise((resolve, reject) => {
     let server: Deno.HttpServer<Deno.NetAddr>;
     try {

@@ -4,12 +4,17 @@ import type { ResolvedHttp2Limits, ResolvedLimits } from "./limits.ts";
 /** Fetch-style handler a listener feeds: `env` carries runtime bindings. */
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
-/** PEM-encoded certificate and key for TLS listeners. */
+/** PEM-encoded certificate and key for TLS listeners, and the CA of client certificates. */
 export interface TlsOptions {
   /** Certificate chain, PEM. */
   readonly cert: string;
   /** Private key, PEM. */
   readonly key: string;
+  /**
+   * CA certificate(s), PEM: when set, every client must present a certificate that chains to
+   * one of them (mutual TLS); connections without one are refused during the handshake.
+   */
+  readonly ca?: string;
 }
 
 /** Options for binding a listener. */
@@ -49,4 +54,12 @@ export function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true })
   );
+}
+
+/** node:tls options that require and verify client certificates when `tls.ca` is set. */
+export function clientAuth(
+  tls: TlsOptions,
+): { ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean } {
+  if (tls.ca === undefined) return {};
+  return { ca: tls.ca, requestCert: true, rejectUnauthorized: true };
 }

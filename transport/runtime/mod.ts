@@ -3,7 +3,7 @@
  * @module
  */
 export { detectRuntime, type RuntimeName } from "./detect.ts";
-export { aborted } from "./listener.ts";
+export { aborted, clientAuth } from "./listener.ts";
 export type { FetchHandler, Listener, ListenFn, ListenOptions, TlsOptions } from "./listener.ts";
 export { listenDeno } from "./deno.ts";
 export { listenBun } from "./bun.ts";

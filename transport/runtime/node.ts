@@ -7,7 +7,7 @@ import process from "node:process";
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
-import type { FetchHandler, Listener, ListenOptions } from "./listener.ts";
+import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 import { BodyDeadline } from "./body_deadline.ts";
 import {
   DEFAULT_HTTP2_LIMITS,
@@ -20,36 +20,54 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 // A connection that sends nothing decisive in this time is dropped (slow-loris guard).
 const SNIFF_TIMEOUT_MS = 10_000;
 
-/** Binds a `node:http` (+ h2c) server, or `node:https` with TLS. */
+/**
+ * Binds a `node:http` (+ h2c) server, or with TLS a `node:http2` secure server that also speaks
+ * HTTP/1.1 (ALPN picks; client certificates are required when `tls.ca` is set).
+ */
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
   const listener = getRequestListener((req: Request, env: unknown) => handler(req, env));
-  const limits = nodeHttpLimits(options.limits ?? DEFAULT_LIMITS);
-  const h1 = options.tls
-    ? (await import("node:https")).createServer(
-      { cert: options.tls.cert, key: options.tls.key, ...limits },
-      listener,
-    )
-    : (await import("node:http")).createServer(limits, listener);
-  const connections = new Connections(h1);
-  if (options.tls) {
-    h1.on("connection", (socket: Socket) => connections.add(socket));
-    return await bind(h1, options, "node:https", connections, new Set());
-  }
-  const h2 = (await import("node:http2")).createServer(
-    nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS),
-    listener as never,
-  );
-  // requestTimeoutMs for h2c streams too, as node:http enforces it on HTTP/1.1.
-  const bodies = new BodyDeadline((options.limits ?? DEFAULT_LIMITS).requestTimeoutMs, expire);
-  h2.on("stream", (stream: http2.ServerHttp2Stream) => bodies.watch(stream, undefined));
-  bodies.start();
+  const http2mod = await import("node:http2");
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const h2Options = nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS);
+  // requestTimeoutMs for HTTP/2 streams too, as node:http enforces it on HTTP/1.1.
+  const bodies = new BodyDeadline(limits.requestTimeoutMs, expire);
   const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (s: http2.ServerHttp2Session) => {
-    sessions.add(s);
-    s.once("close", () => sessions.delete(s));
-    s.on("error", () => {});
-  });
+  const track = (server: http2.Http2Server | http2.Http2SecureServer) => {
+    server.on("session", (s: http2.ServerHttp2Session) => {
+      sessions.add(s);
+      s.once("close", () => sessions.delete(s));
+      s.on("error", () => {});
+    });
+    server.on("stream", (stream: http2.ServerHttp2Stream) => bodies.watch(stream, undefined));
+  };
+  bodies.start();
+  if (options.tls) {
+    const tls = options.tls;
+    const server = http2mod.createSecureServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        allowHTTP1: true,
+        ...clientAuth(tls),
+        ...nodeHttpLimits(limits),
+        ...h2Options,
+      },
+      listener as never,
+    );
+    track(server);
+    server.once("close", () => bodies.stop());
+    const connections = new Connections(server as unknown as http.Server);
+    server.on("secureConnection", (socket: Socket & { alpnProtocol?: string | false }) => {
+      socket.setNoDelay(true);
+      if (socket.alpnProtocol !== "h2") connections.add(socket);
+    });
+    return await bind(server, options, "node:http2 (TLS, HTTP/1.1 + h2)", connections, sessions);
+  }
+  const h1 = (await import("node:http")).createServer(nodeHttpLimits(limits), listener);
+  const connections = new Connections(h1);
+  const h2 = http2mod.createServer(h2Options, listener as never);
+  track(h2);
   // node:http starts enforcing headersTimeout and requestTimeout when it starts listening; it
   // never does here (the sniffer listens and hands connections over), so it is told to.
   h1.emit("listening");
@@ -107,6 +125,8 @@ class Connections {
 
   constructor(server: http.Server) {
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      // HTTP/2 streams of a TLS server arrive here too; their sessions are drained apart.
+      if (req.httpVersionMajor !== 1) return;
       const socket = req.socket;
       this.#active.set(socket, (this.#active.get(socket) ?? 0) + 1);
       if (this.#draining) res.shouldKeepAlive = false;

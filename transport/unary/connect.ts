@@ -17,6 +17,7 @@ import { messageOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import {
   addHeaders,
+  encodedInit,
   type ExtraHeaders,
   headWith,
   maybeWritten,
@@ -31,8 +32,6 @@ const JSON_TYPES = new Set([
 ]);
 const PROTO_TYPE = "application/proto";
 const JSON_TYPE = "application/json";
-// Connect-ES ignores unknown JSON fields by default; so does the fast path.
-const JSON_READ = { ignoreUnknownFields: true };
 const encoder = new TextEncoder();
 const JSON_HEAD = { "content-type": JSON_TYPE };
 const PROTO_HEAD = { "content-type": PROTO_TYPE };
@@ -99,7 +98,10 @@ async function serve(
   let status = 200;
   let body: Uint8Array | string;
   let outHeader = responseHeader;
-  let outTrailer: Headers | undefined;
+  // Made here, not in runUnary, so the trailers a handler set before failing reach the error
+  // response too.
+  const responseTrailer = new TrackedHeaders();
+  let outTrailer: Headers = responseTrailer;
   try {
     if (compression?.error) throw compression.error;
     const timeout = parseTimeout(header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
@@ -115,6 +117,7 @@ async function serve(
       info: call.info,
       requestedTimeoutMs: timeout.timeoutMs,
       responseHeader,
+      responseTrailer,
     }, input);
     outHeader = result.header;
     outTrailer = result.trailer;
@@ -127,17 +130,19 @@ async function serve(
     body = errorToJsonBytes(error, {});
   }
   const respondCompression = compression?.response;
+  let compressed = false;
   if (respondCompression) {
     // Encoded once: the size test and the compressor read the same bytes.
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
     if (bytes.byteLength >= opts.compressMinBytes) {
       body = await respondCompression.compress(bytes);
       outHeader.set("content-encoding", respondCompression.name);
+      compressed = true;
     }
   }
   if (status === 200) {
     const untouched = outHeader instanceof TrackedHeaders && !outHeader.written &&
-      (outTrailer === undefined || !maybeWritten(outTrailer));
+      !maybeWritten(outTrailer);
     if (untouched) {
       return new Response(body as string | Uint8Array<ArrayBuffer>, {
         status,
@@ -149,12 +154,13 @@ async function serve(
     }
     if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
   }
-  const headers = outTrailer === undefined || !maybeWritten(outTrailer)
-    ? outHeader
-    : trailerMux(outHeader, outTrailer);
+  const headers = !maybeWritten(outTrailer) ? outHeader : trailerMux(outHeader, outTrailer);
   addHeaders(headers, call.extraHeaders);
   // A string body lets the runtime take its fast path (and set Content-Length itself).
-  return new Response(body as string | Uint8Array<ArrayBuffer>, { status, headers });
+  return new Response(
+    body as string | Uint8Array<ArrayBuffer>,
+    compressed ? encodedInit(status, headers) : { status, headers },
+  );
 }
 
 async function readInput(
@@ -196,7 +202,7 @@ async function readInput(
     );
   }
   try {
-    return fromJsonString(plan.method.input, text, JSON_READ) as ProtoMessage;
+    return fromJsonString(plan.method.input, text, plan.options.jsonRead) as ProtoMessage;
   } catch (e) {
     throw ConnectError.from(e, Code.InvalidArgument);
   }
@@ -212,7 +218,7 @@ function hasSmallLength(request: Request, limit: number): boolean {
 function writeJson(plan: UnaryPlan, message: ProtoMessage): string {
   let json: string;
   try {
-    json = toJsonString(plan.method.output, message as never);
+    json = toJsonString(plan.method.output, message as never, plan.options.jsonWrite);
   } catch (e) {
     throw ConnectError.from(e, Code.Internal);
   }

@@ -30,6 +30,15 @@ export function maybeWritten(trailer: Headers): boolean {
   return !(trailer instanceof TrackedHeaders) || trailer.written;
 }
 
+/**
+ * The init of a response whose body is already compressed (its `content-encoding` set):
+ * Workers otherwise compress the body again as that header names, unless told it is "manual".
+ * Other runtimes ignore the field.
+ */
+export function encodedInit(status: number, headers: Headers): ResponseInit {
+  return { status, headers, encodeBody: "manual" } as ResponseInit;
+}
+
 /** Headers every answer of a call carries (CORS), as one shared plain object per origin. */
 export type ExtraHeaders = Readonly<Record<string, string>>;
 

@@ -2,7 +2,14 @@
 // own, so parse/limit errors are identical), the bound implementation, and the middleware chain
 // composed around it.
 import { operationOf } from "../../internal/operation.ts";
-import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type JsonReadOptions,
+  type JsonWriteOptions,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
   createMethodSerializationLookup,
@@ -55,6 +62,10 @@ export interface PlanOptions {
   readonly shutdownSignal: AbortSignal;
   /** The abort controllers of calls in flight, aborted together at the stop deadline. */
   readonly calls: Set<AbortController>;
+  /** How JSON requests are read (unknown fields ignored, as Connect-ES does; Any types). */
+  readonly jsonRead: Partial<JsonReadOptions>;
+  /** How JSON replies are written (Any types). */
+  readonly jsonWrite: Partial<JsonWriteOptions>;
   /** Expiries of calls bounded by the server's own timeout, on one timer (closed at stop). */
   readonly expiries: ExpiryQueue;
 }
@@ -139,7 +150,8 @@ export function buildUnaryPlan(
     (next, m) => m(next),
     final,
   );
-  const serialization = createMethodSerializationLookup(method, undefined, undefined, {
+  const registry = options.jsonWrite.registry;
+  const serialization = createMethodSerializationLookup(method, undefined, { registry }, {
     readMaxBytes: options.readMaxBytes,
     writeMaxBytes: options.writeMaxBytes,
   });

@@ -5,24 +5,10 @@
  * the worker's fetch.
  * @module
  */
-import type { SuiteRun } from "../runs.ts";
+import type { PlannedRun } from "../suite.ts";
 import { BUN, NODE, root } from "../../support/tools.ts";
 
 const dir = `${root}tests/conformance/client/`;
-
-/**
- * A client run: a {@linkcode SuiteRun} plus what the harness needs to plan it (the same
- * optional fields as the harness's `PlannedRun`).
- */
-export interface ClientRun extends SuiteRun {
-  /** `--run` patterns of the CI subset (absent: every case). */
-  readonly ciSelect?: readonly string[];
-  /**
-   * A runtime bug that can hit any case of this run: a failed case whose message matches
-   * `signature` is run once more and counts as passed only if it passes then.
-   */
-  readonly flaky?: { readonly signature: RegExp; readonly reason: string };
-}
 
 // The CI subset: every suite, protocol, HTTP version and stream type, in three of the
 // codec × compression × TLS combinations (binary/identity/plain, JSON/gzip/TLS, binary/br/TLS),
@@ -65,7 +51,7 @@ const flakyDenoHttp2 = {
   reason: "Deno node:http2 stalls under load, or a timed case starved of CPU",
 };
 
-function local(runtime: "deno" | "node" | "bun"): ClientRun[] {
+function local(runtime: "deno" | "node" | "bun"): PlannedRun[] {
   return [
     {
       runtime,
@@ -91,7 +77,7 @@ function local(runtime: "deno" | "node" | "bun"): ClientRun[] {
 }
 
 /** The client-role runs, one per runtime and protocol family. */
-export const clientRuns: ClientRun[] = [
+export const clientRuns: PlannedRun[] = [
   ...local("deno"),
   ...local("node"),
   ...local("bun"),

@@ -12,7 +12,7 @@ import { freePort } from "../../support/process.ts";
 import { startAtreus } from "./atreus_peer.ts";
 import { Greeter } from "./gen/interop/v1/greeter_pb.ts";
 import { majors, startGoClient, startGoServer } from "./go_peers.ts";
-import { selfSigned } from "../../support/self_signed.ts";
+import { serverCertificate } from "../../support/self_signed.ts";
 
 for (const major of majors) {
   Deno.test(`kratos ${major} → atreus: a Go app in etcd is called through discovery:///`, async () => {
@@ -71,7 +71,7 @@ for (const major of majors) {
   Deno.test(`kratos ${major} ⇄ atreus: endpoints with query strings and grpcs:// parse both ways`, async () => {
     const server = await startEtcd(ETCD_36);
     // Kratos's resolver verifies the certificate against the service name, not the address.
-    const cert = await selfSigned(["ts-tls"]);
+    const cert = await serverCertificate(["ts-tls"]);
     const registry = etcd({ endpoint: server.endpoint });
     // Go registers TLS gRPC (grpcs://) plus endpoints carrying query strings.
     const goTls = await startGoServer(major, {
@@ -86,7 +86,7 @@ for (const major of majors) {
       id: "go-q-1",
       endpoints: ["grpc://127.0.0.1:1?isSecure=false&zone=a"],
     });
-    const goClient = await startGoClient(major, server.endpoint, { ca: cert.certFile });
+    const goClient = await startGoClient(major, server.endpoint, { ca: cert.caFile });
     let tsTls, tsQuery;
     try {
       const [tls] = await registry.getService("go-tls");

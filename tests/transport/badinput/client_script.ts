@@ -22,7 +22,7 @@ if (import.meta.main) {
   const base = process.env.HOSTILE!;
   const results: Record<string, string> = {};
   for (const protocol of ["connect", "grpc-web"] as const) {
-    const client = createClient(Greeter, { endpoint: base, protocol, timeout: 5_000 });
+    const client = createClient(Greeter, { endpoint: base, protocol, timeoutMs: 5_000 });
     for (const name of HOSTILE_CASES) {
       try {
         const got: string[] = [];

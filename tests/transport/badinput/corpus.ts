@@ -330,7 +330,8 @@ const unaryCases: Case[] = [
     async run(target) {
       const c = await post(target.http + SAY, "text/plain", "hello");
       assert.equal(c.status, 415);
-      assert.match(c.json.message!, /unsupported content-type "text\/plain"/);
+      assert.equal(c.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.match(c.text, /unsupported content-type "text\/plain"/);
       await stillServing(target);
     },
   },
@@ -401,6 +402,17 @@ const unaryCases: Case[] = [
       const post405 = await get(STREAM);
       assert.equal(post405.status, 405);
       assert.match((await post405.json()).message, /GET not allowed/);
+      // A gRPC-Web client maps a 405 to Unknown without reading the body: plain text, no JSON
+      // that would pass for a Connect error.
+      const web405 = await fetch(`${target.http}${SAY}`, {
+        method: "DELETE",
+        headers: { "content-type": "application/grpc-web+proto" },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      assert.equal(web405.status, 405);
+      assert.equal(web405.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.equal(web405.headers.get("allow"), "POST, GET");
+      assert.match(await web405.text(), /DELETE not allowed/);
       await stillServing(target);
     },
   },
