@@ -8,7 +8,7 @@ import {
   markCallScoped,
   runWithValues,
 } from "../internal/context.ts";
-import type { ContextKey } from "../transport/mod.ts";
+import type { ContextKey } from "../internal/contract.ts";
 import { Metadata } from "./metadata.ts";
 
 /** Context key of the metadata the server middleware captured from the incoming request. */

@@ -4,7 +4,7 @@
 // stops after one hop and `x-md-global-*` crosses all of them — with every value of a key, on
 // every protocol, for unary and streaming calls.
 import { currentValues } from "../internal/context.ts";
-import type { Middleware } from "../transport/mod.ts";
+import type { Middleware } from "../internal/contract.ts";
 import { clientMetadataKey, serverMetadataKey } from "./context.ts";
 import { appendHeaderValues, headerValues } from "./headers.ts";
 import { Metadata } from "./metadata.ts";

@@ -3,7 +3,7 @@
 // attaches a token. Failures are typed 401s whose reason tells the caller what to do.
 import { unauthorized } from "../errors/mod.ts";
 import { createContextKey, getValue } from "../internal/context.ts";
-import type { CallRequest, ContextKey, ContextValues, Middleware } from "../transport/mod.ts";
+import type { CallRequest, ContextKey, ContextValues, Middleware } from "../internal/contract.ts";
 import {
   type ClaimChecks,
   type Claims,

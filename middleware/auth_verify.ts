@@ -5,7 +5,7 @@ import type { JWTPayload, jwtVerify } from "jose";
 import { AtreusError, internal, serviceUnavailable, unauthorized } from "../errors/mod.ts";
 import { lazy } from "../internal/lazy.ts";
 import { nonNegative, nonNegativeInt } from "../internal/options.ts";
-import type { CallRequest } from "../transport/mod.ts";
+import type { CallRequest } from "../internal/contract.ts";
 
 // Loaded by the first token to verify, so a server that never checks one never loads jose.
 const jose = /* @__PURE__ */ lazy(() => import("jose"));

@@ -4,7 +4,7 @@
 import { type Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { fromError, GrpcCode, isAtreusError, toGrpcCode } from "../errors/mod.ts";
-import type { CallRequest, CallResponse, Next, ProtoMessage } from "../transport/mod.ts";
+import type { CallRequest, CallResponse, Next, ProtoMessage } from "../internal/contract.ts";
 
 /**
  * How a call ended: `undefined` error for success; `abandoned` when a response stream stopped

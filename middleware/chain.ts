@@ -1,7 +1,7 @@
 // Composing middleware: the first is outermost, like Connect-ES's interceptor arrays and
 // Kratos's middleware.Chain.
 import { operationOf } from "../internal/operation.ts";
-import type { CallRequest, Middleware, Next } from "../transport/mod.ts";
+import type { CallRequest, Middleware, Next } from "../internal/contract.ts";
 
 /** Composes middleware into one; the first runs outermost. */
 export function chain(...middleware: readonly Middleware[]): Middleware {

@@ -2,8 +2,14 @@
 // (optionally per operation × node). Only failures that say the backend is unwell count: a
 // client that keeps sending bad arguments must not shed its own healthy traffic.
 import { fromError, GrpcCode, serviceUnavailable, toConnectError } from "../errors/mod.ts";
-import { type Node, type NodeFilter, nodeKey } from "../selector/mod.ts";
-import { type Middleware, pickedNodeKey, pickFiltersKey } from "../transport/mod.ts";
+import {
+  type Node,
+  type NodeFilter,
+  nodeKey,
+  pickedNodeKey,
+  pickFiltersKey,
+} from "../selector/mod.ts";
+import type { Middleware } from "../internal/contract.ts";
 import { operation } from "./chain.ts";
 import { nonNegative, positive, positiveInt, ratio } from "../internal/options.ts";
 

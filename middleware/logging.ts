@@ -4,14 +4,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fromError, GrpcCode } from "../errors/mod.ts";
 import { getLogger, type Level, logGenerated, type Logger } from "../log/mod.ts";
-import {
-  type CallRequest,
-  kindOf,
-  type Middleware,
-  type ProtoMessage,
-  serverTransportKey,
-  type TransportInfo,
-} from "../transport/mod.ts";
+import type { CallRequest, Middleware, ProtoMessage } from "../internal/contract.ts";
+import { kindOf, serverTransportKey, type TransportInfo } from "../internal/transport_info.ts";
 import { operation } from "./chain.ts";
 import { endCode, observeCall } from "./call_outcome.ts";
 

@@ -4,13 +4,8 @@
 // Unlike Kratos's middleware, it records without being handed instruments.
 import { metrics as otelMetrics } from "@opentelemetry/api";
 import { fromError, GrpcCode } from "../errors/mod.ts";
-import {
-  type CallRequest,
-  kindOf,
-  type Middleware,
-  serverTransportKey,
-  type TransportKind,
-} from "../transport/mod.ts";
+import type { CallRequest, Middleware, TransportKind } from "../internal/contract.ts";
+import { kindOf, serverTransportKey } from "../internal/transport_info.ts";
 import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
 import {
   bindSeries,

@@ -41,7 +41,19 @@ export * as logging from "./logging.ts";
 export type { LoggingOptions } from "./logging.ts";
 export { validate, type ValidateOptions } from "./validate.ts";
 export { deadline, timeout, type TimeoutPolicy } from "./timeout.ts";
-export type { CallRequest, CallResponse, Middleware, Next } from "../transport/mod.ts";
+/** The middleware contract: what a middleware receives, calls and returns. */
+export type {
+  CallRequest,
+  CallRequestCommon,
+  CallResponse,
+  CallResponseCommon,
+  Middleware,
+  Next,
+  StreamCallRequest,
+  StreamCallResponse,
+  UnaryCallRequest,
+  UnaryCallResponse,
+} from "../internal/contract.ts";
 export {
   CIRCUIT_BREAKER_REASON,
   circuitBreaker,

@@ -2,7 +2,7 @@
 // and token buckets per key for quotas. A shed call fails fast with 429 / ResourceExhausted,
 // reason "RATELIMIT" (Kratos's), before the handler runs.
 import { tooManyRequests } from "../errors/mod.ts";
-import type { CallRequest, Middleware } from "../transport/mod.ts";
+import type { CallRequest, Middleware } from "../internal/contract.ts";
 import { observeCall } from "./call_outcome.ts";
 import { BbrLimiter, type BbrOptions, type Limiter } from "./ratelimit_bbr.ts";
 import { defaultCpuSampler } from "./ratelimit_cpu.ts";

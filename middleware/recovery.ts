@@ -3,7 +3,7 @@
 import { ConnectError } from "@connectrpc/connect";
 import { fromError, internal, isAtreusError } from "../errors/mod.ts";
 import { getLogger, logGenerated, type Logger } from "../log/mod.ts";
-import type { CallRequest, CallResponse, Middleware } from "../transport/mod.ts";
+import type { CallRequest, CallResponse, Middleware } from "../internal/contract.ts";
 import { operation } from "./chain.ts";
 
 /** Options of `recovery`. */

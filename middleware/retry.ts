@@ -9,17 +9,15 @@ import {
   backoffSettings,
   sleep as abortableSleep,
 } from "../internal/backoff.ts";
-import { type NodeFilter, nodeKey } from "../selector/mod.ts";
-import {
-  type CallRequest,
-  type CallResponse,
-  type Middleware,
-  pickedNodeKey,
-  pickFiltersKey,
-  type ProtoMessage,
-  remainingMs,
-  type StreamCallResponse,
-} from "../transport/mod.ts";
+import { type NodeFilter, nodeKey, pickedNodeKey, pickFiltersKey } from "../selector/mod.ts";
+import type {
+  CallRequest,
+  CallResponse,
+  Middleware,
+  ProtoMessage,
+  StreamCallResponse,
+} from "../internal/contract.ts";
+import { remainingMs } from "../internal/deadline.ts";
 import { operation } from "./chain.ts";
 import { positiveInt } from "../internal/options.ts";
 import { grpcCodeOf } from "./call_outcome.ts";

@@ -2,7 +2,7 @@
 // conventions for REST routes), computed once per method and reused: tracing and metrics sit
 // on every call, and building the same strings per call is waste.
 import { GrpcCode } from "../errors/mod.ts";
-import type { CallRequest, TransportKind } from "../transport/mod.ts";
+import type { CallRequest, TransportKind } from "../internal/contract.ts";
 
 /** Names of an RPC as semantic conventions and Kratos spell them. */
 export interface RpcNames {

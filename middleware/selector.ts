@@ -1,6 +1,6 @@
 // Kratos's selector middleware: apply middleware only to matching operations. Matchers are
 // compiled once at build time; regexes must match the whole operation.
-import type { CallRequest, Middleware, Next } from "../transport/mod.ts";
+import type { CallRequest, Middleware, Next } from "../internal/contract.ts";
 import { chain, operation } from "./chain.ts";
 
 /** Decides whether a call's operation is selected. */

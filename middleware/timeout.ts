@@ -1,13 +1,8 @@
 // Per-operation deadlines (Kratos's timeout option, per operation). The deadline lands in the
 // request context, so clients called while serving send only the time that is left.
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  type CallRequest,
-  deadlineKey,
-  type Middleware,
-  type ProtoMessage,
-  remainingMs,
-} from "../transport/mod.ts";
+import type { CallRequest, Middleware, ProtoMessage } from "../internal/contract.ts";
+import { deadlineKey, remainingMs } from "../internal/deadline.ts";
 import { operation } from "./chain.ts";
 import { expireAfter, type Expiry } from "../internal/expiry.ts";
 

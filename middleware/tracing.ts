@@ -18,13 +18,8 @@ import {
 import { fromError, GrpcCode } from "../errors/mod.ts";
 import { childValues, currentValues, getValue, runWithValues } from "../internal/context.ts";
 import { traceContextKey } from "../internal/trace.ts";
-import {
-  type CallRequest,
-  kindOf,
-  type Middleware,
-  serverTransportKey,
-  type TransportKind,
-} from "../transport/mod.ts";
+import type { CallRequest, Middleware, TransportKind } from "../internal/contract.ts";
+import { kindOf, serverTransportKey } from "../internal/transport_info.ts";
 import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
 import {
   clientServer,

@@ -17,7 +17,7 @@ import type {
   Middleware,
   Next,
   ProtoMessage,
-} from "../transport/mod.ts";
+} from "../internal/contract.ts";
 import { lazy } from "../internal/lazy.ts";
 
 // Loaded by the first call, so a server that never validates never loads protovalidate.

@@ -8,6 +8,7 @@
 export type { Balancer, BalancerOptions, DoneInfo, Picked } from "./balancer.ts";
 export { NoAvailableNodeError, SelectorError, type SelectorErrorCode } from "./errors.ts";
 export { type NodeFilter, type PickContext, version, where } from "./filter.ts";
+export { pickedNodeKey, pickFiltersKey } from "./peer.ts";
 export {
   createNode,
   DEFAULT_WEIGHT,

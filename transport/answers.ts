@@ -4,7 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { kindOf } from "./info.ts";
-import type { TransportKind } from "./types.ts";
+import type { TransportKind } from "../internal/contract.ts";
 
 /** A gRPC Trailers-Only response: the status travels in the headers, the body is empty. */
 export function grpcTrailersOnly(kind: "grpc" | "grpc-web", code: Code, message: string): Response {

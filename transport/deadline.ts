@@ -1,22 +1,10 @@
-// The call's deadline in the request context, so every downstream call made while serving it
-// can send the time that is left (deadline propagation, like gRPC's context deadlines).
+// The deadline rules of the servers: the timeout a request asks for, the bound of a unary call
+// and the error when it expires. The deadline itself is in internal/deadline.ts.
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createContextKey, getValue } from "../internal/context.ts";
-import type { ContextKey } from "./types.ts";
 
-/** Context key of the current call's deadline (epoch ms), `undefined` when unbounded. */
-export const deadlineKey: ContextKey<number | undefined> = createContextKey<number | undefined>(
-  undefined,
-  { description: "atreus deadline" },
-);
-
-/** Milliseconds left before the current call's deadline, or `undefined` without one. */
-export function remainingMs(): number | undefined {
-  const deadline = getValue(deadlineKey);
-  return deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-}
+export { deadlineKey, remainingMs } from "../internal/deadline.ts";
 
 /**
  * The timeout a request asks for, from `connect-timeout-ms` or `grpc-timeout`, in ms — parsed

@@ -1,43 +1,22 @@
 // Per-request transport information, carried in the request-scoped context like Kratos's
-// transport.FromServerContext. Servers create it; handlers and middleware read it.
-import { createContextKey, getValue, newValues } from "../internal/context.ts";
-import type { ContextKey, ContextValues, TransportKind } from "./types.ts";
+// transport.FromServerContext. Servers create it; handlers read it here, middleware through
+// internal/transport_info.ts.
+import { getValue, newValues } from "../internal/context.ts";
+import type { ContextKey, ContextValues } from "../internal/contract.ts";
 import { type AppInfo, appInfoKey as sharedAppInfoKey } from "../internal/appinfo.ts";
+import {
+  type MutableTransportInfo,
+  serverTransportKey,
+  type TransportInfo,
+} from "../internal/transport_info.ts";
 
 export type { AppInfo };
-
-/** What a server knows about the call it is serving. */
-export interface TransportInfo {
-  /** How the call arrived. */
-  readonly kind: TransportKind;
-  /** The server's endpoint, e.g. `grpc://10.0.0.5:9000` (empty on Workers). */
-  readonly endpoint: string;
-  /** The operation, `/pkg.Service/Method` (for plain HTTP routes: the one they opt into). */
-  readonly operation: string;
-  /** Incoming headers. */
-  readonly requestHeader: Headers;
-  /** Headers to send with the reply; set them here from handlers or middleware. */
-  readonly replyHeader: Headers;
-  /** The HTTP request, where the server has one as a Fetch `Request`. */
-  readonly request?: Request;
-  /** Runtime bindings of the request: Workers `env`, or `{ incoming, outgoing }` on Node. */
-  readonly env?: unknown;
-  /** For REST calls, the `google.api.http` path template that matched (Kratos's PathTemplate). */
-  readonly pathTemplate?: string;
-}
-
-/** Mutable reply-header slot: the server rebinds it to the real response headers once known. */
-export interface MutableTransportInfo extends TransportInfo {
-  /** Rebindable reply headers. */
-  replyHeader: Headers;
-}
-
-/** Context key of the server-side transport info. */
-export const serverTransportKey: ContextKey<MutableTransportInfo | undefined> = createContextKey<
-  MutableTransportInfo | undefined
->(undefined, {
-  description: "atreus server transport",
-});
+export {
+  kindOf,
+  type MutableTransportInfo,
+  serverTransportKey,
+  type TransportInfo,
+} from "../internal/transport_info.ts";
 
 /** Context key of the application info (shared with log/, which must not import transport/). */
 export const appInfoKey: ContextKey<AppInfo | undefined> = sharedAppInfoKey;
@@ -68,15 +47,6 @@ export function fromHandlerContext(
 /** The running application's info, from the request context. */
 export function appInfo(): AppInfo | undefined {
   return getValue(appInfoKey);
-}
-
-/** Classifies an RPC request by its content type (Connect GET has none). */
-export function kindOf(contentType: string | null): TransportKind {
-  if (contentType === null) return "connect";
-  const ct = contentType.trimStart().toLowerCase();
-  if (ct.startsWith("application/grpc-web")) return "grpc-web";
-  if (ct.startsWith("application/grpc")) return "grpc";
-  return "connect";
 }
 
 /**

@@ -74,7 +74,7 @@ export type {
   TransportKind,
   UnaryCallRequest,
   UnaryCallResponse,
-} from "./types.ts";
+} from "../internal/contract.ts";
 export {
   type CallOptions,
   type Client,

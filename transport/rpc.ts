@@ -26,7 +26,7 @@ import {
 import { bindIterable, type ContextValues, runWithValues } from "../internal/context.ts";
 import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
-import type { MessageDesc, Middleware, ProtoMessage, ServiceDesc } from "./types.ts";
+import type { MessageDesc, Middleware, ProtoMessage, ServiceDesc } from "../internal/contract.ts";
 import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
 import { deadlineExpired, deadlineKey, requestTimeoutMs, unaryBound } from "./deadline.ts";
 import { isAtreusError, toConnectError } from "../errors/mod.ts";

@@ -31,13 +31,14 @@ import {
   NoAvailableNodeError,
   type PickContext,
   type Picked,
+  pickedNodeKey,
+  pickFiltersKey,
   type Selector,
 } from "../../selector/mod.ts";
-import { deadlineKey, remainingMs } from "../deadline.ts";
+import { deadlineKey, remainingMs } from "../../internal/deadline.ts";
 import type { NodeSource } from "./discovery.ts";
 import { isNodeFailure, normalizeFailure } from "./failure.ts";
 import type { NodePool } from "./nodes.ts";
-import { pickedNodeKey, pickFiltersKey } from "./pick.ts";
 import { type ClientProtocol, protocolHeader } from "./protocol.ts";
 
 /** Everything a call needs from its client. */

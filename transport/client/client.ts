@@ -17,7 +17,7 @@ import {
 } from "../../selector/mod.ts";
 import { createRegistry, type DescMessage } from "@bufbuild/protobuf";
 import { type CompressionCodec, gzip } from "../compression.ts";
-import type { MessageDesc, Middleware, ServiceDesc } from "../types.ts";
+import type { MessageDesc, Middleware, ServiceDesc } from "../../internal/contract.ts";
 import { balancedTransport } from "./call.ts";
 import { type NodeSource, startDiscovery } from "./discovery.ts";
 import { parseEndpoint, type Target } from "./endpoint.ts";

@@ -19,7 +19,7 @@
  */
 export { type ClientOptions, createClient } from "./client.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
-export { pickedNodeKey, pickFiltersKey } from "./pick.ts";
+export { pickedNodeKey, pickFiltersKey } from "../../selector/mod.ts";
 export type { ClientProtocol } from "./protocol.ts";
 export type { ClientTlsOptions, HttpVersion } from "./engine.ts";
 export type {

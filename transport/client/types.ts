@@ -4,7 +4,7 @@
 // the method kinds, and the message shapes protoc-gen-es brands its descriptors with — so
 // `ServiceClient<typeof Greeter>` is the very type `Client<typeof Greeter>` is
 // (tests/client/types_test.ts checks both directions).
-import type { ContextValues, ProtoMessage } from "../types.ts";
+import type { ContextValues, ProtoMessage } from "../../internal/contract.ts";
 
 /** Options of one call; the same shape as Connect-ES's `CallOptions`. */
 export interface CallOptions {

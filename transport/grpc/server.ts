@@ -28,7 +28,7 @@ import {
   resolveHttp2Limits,
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import type { TransportKind } from "../types.ts";
+import type { TransportKind } from "../../internal/contract.ts";
 import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { BodyDeadline } from "../runtime/body_deadline.ts";

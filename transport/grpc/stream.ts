@@ -3,7 +3,7 @@
 // the compat request/response, which is slower and whose completion event Deno never emits.
 import type * as http2 from "node:http2";
 import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
-import type { ContextValues } from "../types.ts";
+import type { ContextValues } from "../../internal/contract.ts";
 import { toObject } from "./headers.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 

@@ -12,7 +12,7 @@ import type {
   Middleware,
   ServiceDesc,
   UnaryCallRequest,
-} from "../types.ts";
+} from "../../internal/contract.ts";
 
 /** The message type name middleware sees for a plain HTTP route's request. */
 export const HTTP_REQUEST_TYPE = "atreus.http.Request";

@@ -13,7 +13,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { badRequest } from "../../errors/mod.ts";
-import type { ProtoMessage } from "../types.ts";
+import type { ProtoMessage } from "../../internal/contract.ts";
 import { type Binding, fieldAtPath } from "./rule.ts";
 
 const INTEGER = /^-?\d+$/;

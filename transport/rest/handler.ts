@@ -15,7 +15,7 @@ import { bindIterable, type ContextValues, runWithValues } from "../../internal/
 import type { InFlight } from "../drain.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { RpcRoute } from "../rpc.ts";
-import type { ProtoMessage } from "../types.ts";
+import type { ProtoMessage } from "../../internal/contract.ts";
 import { messageOverflow, readBody } from "../unary/body.ts";
 import { runUnary } from "../unary/call.ts";
 import { bindRequest } from "./bind.ts";

@@ -3,7 +3,7 @@
 // enum schemas (protojson shapes), and the Kratos error body.
 import type { DescEnum, DescField, DescMessage, DescService } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
-import type { ServiceDesc } from "../types.ts";
+import type { ServiceDesc } from "../../internal/contract.ts";
 import { type CommentIndex, indexComments } from "./comments.ts";
 import { type Binding, bindingsOf, fieldAtPath } from "./rule.ts";
 import { type Segment, segmentsText } from "./template.ts";

@@ -10,7 +10,7 @@ import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
 import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
-import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../types.ts";
+import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../../internal/contract.ts";
 import { TrackedHeaders } from "./headers.ts";
 import { type CallState, callStateKey, type UnaryPlan } from "./plan.ts";
 

@@ -12,7 +12,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import type { CompressionCodec } from "../compression.ts";
 import type { MutableTransportInfo } from "../info.ts";
-import type { ContextValues, ProtoMessage } from "../types.ts";
+import type { ContextValues, ProtoMessage } from "../../internal/contract.ts";
 import { messageOverflow, readBody } from "./body.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import {

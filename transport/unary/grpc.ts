@@ -8,7 +8,7 @@ import { grpcStatusOk, parseTimeout, setTrailerStatus } from "@connectrpc/connec
 import { concatBytes } from "../../internal/bytes.ts";
 import type { CompressionCodec } from "../compression.ts";
 import type { MutableTransportInfo } from "../info.ts";
-import type { ContextValues } from "../types.ts";
+import type { ContextValues } from "../../internal/contract.ts";
 import { asConnectError, runUnary } from "./call.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow } from "./body.ts";

@@ -27,7 +27,7 @@ import type {
   Middleware,
   ProtoMessage,
   UnaryCallRequest,
-} from "../types.ts";
+} from "../../internal/contract.ts";
 
 /** Per-call state the final step of the chain needs to build the handler's context. */
 export interface CallState {

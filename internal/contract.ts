@@ -1,4 +1,7 @@
-// Atreus's public view of protobuf-es descriptors and of a call passing through middleware.
+// The middleware contract (Kratos's middleware.Handler and Middleware): what a call passing
+// through middleware looks like, and Atreus's public view of the protobuf-es descriptors it
+// carries. transport/ builds calls of this shape and middleware/ (and metadata/) wraps them;
+// both import it from here, so middleware never depends on transport.
 // These are structural subsets of the protobuf-es / Connect-ES types, declared here so public
 // signatures do not leak third-party types; values from generated code fit them as they are.
 

@@ -1,9 +1,12 @@
-// How client middleware talks to the node pick of an Atreus client. The middleware runs around
-// the pick (so retry can send each attempt to another node), and these two request-scoped
-// slots let it steer the next pick and learn which node an attempt went to.
-import { createContextKey } from "../../internal/context.ts";
-import type { Node, NodeFilter } from "../../selector/mod.ts";
-import type { ContextKey } from "../types.ts";
+// How client middleware talks to the node pick of an Atreus client (Kratos's selector peer
+// context). The middleware runs around the pick (so retry can send each attempt to another
+// node), and these two request-scoped slots let it steer the next pick and learn which node an
+// attempt went to. They live with the selector, not in transport/client/, because the
+// middleware that uses them must not import transport.
+import { createContextKey } from "../internal/context.ts";
+import type { NodeFilter } from "./filter.ts";
+import type { Node } from "./node.ts";
+import type { ContextKey } from "../internal/contract.ts";
 
 /**
  * Context key: extra node filters for the picks of this call, after the client's own. Client
