@@ -19,7 +19,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { getLogger, type Logger } from "../log/mod.ts";
-import type { TracerProviderLike } from "../middleware/mod.ts";
+import type { TracerProviderLike } from "../middleware/tracing/mod.ts";
 import { type ExportHealth, withExportHealth } from "./export_health.ts";
 
 /** Environment variables as `process.env` holds them. */

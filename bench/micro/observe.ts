@@ -12,7 +12,8 @@ import process from "node:process";
 import { createContextValues } from "@connectrpc/connect";
 import { ProxyTracerProvider } from "@opentelemetry/api";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
-import { createMetricsRegistry, metrics, tracing } from "../../middleware/mod.ts";
+import { createMetricsRegistry, metrics } from "../../middleware/metrics/mod.ts";
+import { tracing } from "../../middleware/tracing/mod.ts";
 import {
   type CallRequest,
   type CallResponse,

@@ -8,16 +8,11 @@ import process from "node:process";
 import { trace } from "@opentelemetry/api";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
 import { createHttpServer, type Middleware } from "../../transport/mod.ts";
-import {
-  auth,
-  createMetricsRegistry,
-  logging,
-  metrics,
-  ratelimit,
-  recovery,
-  tracing,
-  validate,
-} from "../../middleware/mod.ts";
+import { logging, ratelimit, recovery } from "../../middleware/mod.ts";
+import { auth } from "../../middleware/auth/mod.ts";
+import { createMetricsRegistry, metrics } from "../../middleware/metrics/mod.ts";
+import { tracing } from "../../middleware/tracing/mod.ts";
+import { validate } from "../../middleware/validate/mod.ts";
 import * as metadata from "../../metadata/mod.ts";
 import * as log from "../../log/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";

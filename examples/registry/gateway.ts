@@ -9,16 +9,9 @@ import { Hono } from "hono";
 import { App } from "../../mod.ts";
 import * as log from "../../log/mod.ts";
 import * as metadata from "../../metadata/mod.ts";
-import {
-  circuitBreaker,
-  createMetricsRegistry,
-  logging,
-  metrics,
-  metricsHandler,
-  recovery,
-  retry,
-  tracing,
-} from "../../middleware/mod.ts";
+import { circuitBreaker, logging, recovery, retry } from "../../middleware/mod.ts";
+import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware/metrics/mod.ts";
+import { tracing } from "../../middleware/tracing/mod.ts";
 import { setupTracing } from "../../otel/mod.ts";
 import { etcd } from "../../registry/mod.ts";
 import {

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
-import { auth, selector } from "../../middleware/mod.ts";
+import { selector } from "../../middleware/mod.ts";
+import { auth } from "../../middleware/auth/mod.ts";
 import { code, forbidden, InvalidOptionError, reason } from "../../errors/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, type TestServers, transports } from "../support/servers.ts";

@@ -13,7 +13,7 @@ import {
   MeterProvider,
   MetricReader,
 } from "@opentelemetry/sdk-metrics";
-import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware/mod.ts";
+import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware/metrics/mod.ts";
 import { internal, notFound } from "../../errors/mod.ts";
 import { createHttpServer } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";

@@ -28,8 +28,10 @@ async function probe(): Promise<ProbeResult> {
     "@opentelemetry/sdk-trace"
   );
   const { SpanKind } = await import("@opentelemetry/api");
-  const { auth, createMetricsRegistry, metrics, processCpuSampler, ratelimit, tracing } =
-    await import("../../middleware/mod.ts");
+  const { processCpuSampler, ratelimit } = await import("../../middleware/mod.ts");
+  const { auth } = await import("../../middleware/auth/mod.ts");
+  const { createMetricsRegistry, metrics } = await import("../../middleware/metrics/mod.ts");
+  const { tracing } = await import("../../middleware/tracing/mod.ts");
   const { createGrpcServer, createHttpServer } = await import("../../transport/mod.ts");
   const { reason } = await import("../../errors/mod.ts");
   const { Greeter } = await import("../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts");
@@ -121,8 +123,10 @@ function workerSource(root: string): string {
 import { Hono } from "hono";
 import { SignJWT } from "jose";
 import { createHttpServer } from ${at("transport/mod.ts")};
-import { auth, createMetricsRegistry, metrics, metricsHandler, processCpuSampler, ratelimit, tracing }
-  from ${at("middleware/mod.ts")};
+import { processCpuSampler, ratelimit } from ${at("middleware/mod.ts")};
+import { auth } from ${at("middleware/auth/mod.ts")};
+import { createMetricsRegistry, metrics, metricsHandler } from ${at("middleware/metrics/mod.ts")};
+import { tracing } from ${at("middleware/tracing/mod.ts")};
 import { Greeter } from ${at("examples/helloworld/gen/helloworld/v1/greeter_pb.ts")};
 const secret = "worker-secret";
 const registry = createMetricsRegistry();

@@ -10,12 +10,13 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { type Context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { logging, tracing } from "../../middleware/mod.ts";
+import { logging } from "../../middleware/mod.ts";
+import { tracing } from "../../middleware/tracing/mod.ts";
 import {
   formatTraceparent,
   parseTraceparent,
   W3CTraceState,
-} from "../../middleware/tracing_propagation.ts";
+} from "../../middleware/tracing/propagation.ts";
 import { createLogger, spanId, traceId, with as withKeyvals } from "../../log/mod.ts";
 import { internal, notFound } from "../../errors/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";

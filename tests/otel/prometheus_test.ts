@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Hono } from "hono";
-import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware/mod.ts";
+import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware/metrics/mod.ts";
 import { notFound } from "../../errors/mod.ts";
 import { createGrpcServer, createHttpServer } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";

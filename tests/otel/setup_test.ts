@@ -7,7 +7,7 @@ import { ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { setupTracing } from "../../otel/mod.ts";
 import { withExportHealth } from "../../otel/export_health.ts";
-import { tracing } from "../../middleware/mod.ts";
+import { tracing } from "../../middleware/tracing/mod.ts";
 import { createLogger, flush, type Logger } from "../../log/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, transports } from "../support/servers.ts";

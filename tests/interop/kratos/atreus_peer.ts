@@ -11,7 +11,8 @@ import type { TracerProvider } from "@opentelemetry/sdk-trace";
 import { App } from "../../../mod.ts";
 import { newError } from "../../../errors/mod.ts";
 import * as metadata from "../../../metadata/mod.ts";
-import { recovery, retry, tracing } from "../../../middleware/mod.ts";
+import { recovery, retry } from "../../../middleware/mod.ts";
+import { tracing } from "../../../middleware/tracing/mod.ts";
 import { etcd, type Registry } from "../../../registry/mod.ts";
 import {
   createClient,

@@ -9,15 +9,14 @@ import {
 import { Greeter } from "../../gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../service/greeter.ts";
 import { Hono } from "hono";
+import { logging, recovery } from "../../../../middleware/mod.ts";
 import {
   createMetricsRegistry,
-  logging,
   metrics,
   metricsHandler,
   type MetricsRegistry,
-  recovery,
-  tracing,
-} from "../../../../middleware/mod.ts";
+} from "../../../../middleware/metrics/mod.ts";
+import { tracing } from "../../../../middleware/tracing/mod.ts";
 import * as metadata from "../../../../metadata/mod.ts";
 import type { Middleware } from "../../../../transport/mod.ts";
 

@@ -1,16 +1,21 @@
 // Bearer-token authentication in the shape of Kratos's jwt middleware: the server verifies
 // `authorization: Bearer <jwt>` and puts the claims in the request context; the client
 // attaches a token. Failures are typed 401s whose reason tells the caller what to do.
-import { unauthorized } from "../errors/mod.ts";
-import { createContextKey, getValue } from "../internal/context.ts";
-import type { CallRequest, ContextKey, ContextValues, Middleware } from "../internal/contract.ts";
+import { unauthorized } from "../../errors/mod.ts";
+import { createContextKey, getValue } from "../../internal/context.ts";
+import type {
+  CallRequest,
+  ContextKey,
+  ContextValues,
+  Middleware,
+} from "../../internal/contract.ts";
 import {
   type ClaimChecks,
   type Claims,
   createVerifier,
   TOKEN_MISSING,
   type Verifier,
-} from "./auth_verify.ts";
+} from "./verify.ts";
 
 export {
   type ClaimChecks,
@@ -21,7 +26,7 @@ export {
   TOKEN_MISSING,
   type Verifier,
   type VerifyFunction,
-} from "./auth_verify.ts";
+} from "./verify.ts";
 
 /** Options of `auth.server()`. */
 export interface AuthServerOptions extends ClaimChecks {

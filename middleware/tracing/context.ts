@@ -1,8 +1,8 @@
 // The span of the call being served (or made), in the request context. Without an
 // OpenTelemetry context manager registered, `context.active()` knows nothing of the server
 // span; this key is how a client call made while serving finds its parent.
-import { createContextKey } from "../internal/context.ts";
-import type { ContextKey } from "../internal/contract.ts";
+import { createContextKey } from "../../internal/context.ts";
+import type { ContextKey } from "../../internal/contract.ts";
 
 /**
  * The parts of an OpenTelemetry `Span` handlers use: ids, attributes, events. The span

@@ -10,15 +10,15 @@ import {
   BadRequest_FieldViolationSchema,
   BadRequestSchema,
   ErrorInfoSchema,
-} from "../internal/gen/google/rpc/error_details_pb.ts";
+} from "../../internal/gen/google/rpc/error_details_pb.ts";
 import type {
   CallRequest,
   CallResponse,
   Middleware,
   Next,
   ProtoMessage,
-} from "../internal/contract.ts";
-import { lazy } from "../internal/lazy.ts";
+} from "../../internal/contract.ts";
+import { lazy } from "../../internal/lazy.ts";
 
 // Loaded by the first call, so a server that never validates never loads protovalidate.
 const protovalidate = /* @__PURE__ */ lazy(() => import("@bufbuild/protovalidate"));

@@ -15,12 +15,12 @@ import {
   trace,
   type Tracer,
 } from "@opentelemetry/api";
-import { fromError, GrpcCode } from "../errors/mod.ts";
-import { childValues, currentValues, getValue, runWithValues } from "../internal/context.ts";
-import { traceContextKey } from "../internal/trace.ts";
-import type { CallRequest, Middleware, TransportKind } from "../internal/contract.ts";
-import { kindOf, serverTransportKey } from "../internal/transport_info.ts";
-import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
+import { fromError, GrpcCode } from "../../errors/mod.ts";
+import { childValues, currentValues, getValue, runWithValues } from "../../internal/context.ts";
+import { traceContextKey } from "../../internal/trace.ts";
+import type { CallRequest, Middleware, TransportKind } from "../../internal/contract.ts";
+import { kindOf, serverTransportKey } from "../../internal/transport_info.ts";
+import { connectCodeName, endCode, httpEndStatus, observeCall } from "../call_outcome.ts";
 import {
   clientServer,
   grpcCodeName,
@@ -30,12 +30,12 @@ import {
   type RpcSystem,
   rpcSystem,
   urlScheme,
-} from "./rpc_semconv.ts";
-import { activeSpanKey, type SpanHandle } from "./tracing_context.ts";
-import { headerPropagation, type PropagatorLike } from "./tracing_propagation.ts";
+} from "../rpc_semconv.ts";
+import { activeSpanKey, type SpanHandle } from "./context.ts";
+import { headerPropagation, type PropagatorLike } from "./propagation.ts";
 
-export type { SpanHandle } from "./tracing_context.ts";
-export type { PropagatorLike } from "./tracing_propagation.ts";
+export type { SpanHandle } from "./context.ts";
+export type { PropagatorLike } from "./propagation.ts";
 
 /** Anything with OpenTelemetry's `TracerProvider.getTracer` (an SDK's provider). */
 export interface TracerProviderLike {

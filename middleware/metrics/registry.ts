@@ -1,7 +1,7 @@
 // An in-process metrics registry with the instrument calls of an OpenTelemetry `Meter`
 // (`createCounter`, `createHistogram`), so the metrics middleware can record into it or into an
 // SDK's meter alike, and a Prometheus scrape needs no SDK at all.
-import { type Exposable, exposition, type Instrument, type Series } from "./metrics_exposition.ts";
+import { type Exposable, exposition, type Instrument, type Series } from "./exposition.ts";
 
 /** Attribute values of a measurement (OpenTelemetry's `MetricAttributes`). */
 export type MetricAttributesLike = Readonly<Record<string, string | number | boolean | undefined>>;

@@ -2,10 +2,10 @@
 // shared secret, a key, or a remote JWKS, or a verify function of the application's own; and a
 // bounded cache of verdicts, so a client that reuses its token pays for one signature check.
 import type { JWTPayload, jwtVerify } from "jose";
-import { AtreusError, internal, serviceUnavailable, unauthorized } from "../errors/mod.ts";
-import { lazy } from "../internal/lazy.ts";
-import { nonNegative, nonNegativeInt } from "../internal/options.ts";
-import type { CallRequest } from "../internal/contract.ts";
+import { AtreusError, internal, serviceUnavailable, unauthorized } from "../../errors/mod.ts";
+import { lazy } from "../../internal/lazy.ts";
+import { nonNegative, nonNegativeInt } from "../../internal/options.ts";
+import type { CallRequest } from "../../internal/contract.ts";
 
 // Loaded by the first token to verify, so a server that never checks one never loads jose.
 const jose = /* @__PURE__ */ lazy(() => import("jose"));

@@ -3,10 +3,10 @@
 // metrics middleware for dashboards built on Go Kratos. Streams are measured to their end.
 // Unlike Kratos's middleware, it records without being handed instruments.
 import { metrics as otelMetrics } from "@opentelemetry/api";
-import { fromError, GrpcCode } from "../errors/mod.ts";
-import type { CallRequest, Middleware, TransportKind } from "../internal/contract.ts";
-import { kindOf, serverTransportKey } from "../internal/transport_info.ts";
-import { connectCodeName, endCode, httpEndStatus, observeCall } from "./call_outcome.ts";
+import { fromError, GrpcCode } from "../../errors/mod.ts";
+import type { CallRequest, Middleware, TransportKind } from "../../internal/contract.ts";
+import { kindOf, serverTransportKey } from "../../internal/transport_info.ts";
+import { connectCodeName, endCode, httpEndStatus, observeCall } from "../call_outcome.ts";
 import {
   bindSeries,
   type CounterLike,
@@ -14,7 +14,7 @@ import {
   isBindable,
   type MeterLike,
   type MetricAttributesLike,
-} from "./metrics_registry.ts";
+} from "./registry.ts";
 import {
   clientServer,
   grpcCodeName,
@@ -22,7 +22,7 @@ import {
   rpcNames,
   rpcSystem,
   urlScheme,
-} from "./rpc_semconv.ts";
+} from "../rpc_semconv.ts";
 
 export type {
   CounterLike,
@@ -30,7 +30,7 @@ export type {
   InstrumentOptionsLike,
   MeterLike,
   MetricAttributesLike,
-} from "./metrics_registry.ts";
+} from "./registry.ts";
 
 /**
  * Which names and labels to record: `semconv` — OpenTelemetry's RPC conventions
