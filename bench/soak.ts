@@ -7,7 +7,7 @@
 //
 //   deno task soak [--minutes 10] [--restart-every 60] [--concurrency 8] [--out file.md]
 import { parseArgs } from "node:util";
-import { createClient } from "../transport/mod.ts";
+import { createClient } from "../transport/client/mod.ts";
 import { retry } from "../middleware/mod.ts";
 import { etcd } from "../registry/mod.ts";
 import { Greeter } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { createClient as connectClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
-import { createClient } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { circuitBreaker, retry } from "../../middleware/mod.ts";
 import * as metadata from "../../metadata/mod.ts";
 import { memory } from "../../registry/mod.ts";

@@ -14,12 +14,8 @@ import { createMetricsRegistry, metrics, metricsHandler } from "../../middleware
 import { tracing } from "../../middleware/tracing/mod.ts";
 import { setupTracing } from "../../otel/mod.ts";
 import { etcd } from "../../registry/mod.ts";
-import {
-  type ClientProtocol,
-  createClient,
-  createGrpcServer,
-  createHttpServer,
-} from "../../transport/mod.ts";
+import { createGrpcServer, createHttpServer } from "../../transport/mod.ts";
+import { type ClientProtocol, createClient } from "../../transport/client/mod.ts";
 import { Greeter } from "../helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { Gateway } from "./gen/gateway/v1/gateway_pb.ts";
 import { GatewayService } from "./internal/service/gateway.ts";

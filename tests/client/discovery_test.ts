@@ -13,7 +13,7 @@ import {
   type Watcher,
 } from "../../registry/mod.ts";
 import { p2c, version, where } from "../../selector/mod.ts";
-import { type ClientProtocol, createClient, pickedNodeKey } from "../../transport/mod.ts";
+import { type ClientProtocol, createClient, pickedNodeKey } from "../../transport/client/mod.ts";
 import { createContextValues } from "@connectrpc/connect";
 import { startEtcd } from "../support/etcd.ts";
 import { seeded } from "../support/selector.ts";

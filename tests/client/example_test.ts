@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fromError } from "../../errors/mod.ts";
-import { createClient } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { Gateway } from "../../examples/registry/gen/gateway/v1/gateway_pb.ts";
 import { startEtcd } from "../support/etcd.ts";
 import { Child } from "../support/process.ts";

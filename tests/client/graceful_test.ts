@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { memory } from "../../registry/mod.ts";
 import { delayedDiscovery } from "../support/discovery.ts";
 import { retry } from "../../middleware/mod.ts";
-import { type ClientProtocol, createClient, type Middleware } from "../../transport/mod.ts";
+import type { Middleware } from "../../transport/mod.ts";
+import { type ClientProtocol, createClient } from "../../transport/client/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 import { startEcho, until } from "../support/client.ts";
 

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { memory } from "../../registry/mod.ts";
 import { p2c } from "../../selector/mod.ts";
 import { InvalidOptionError } from "../../errors/mod.ts";
-import { ClientError, type ClientErrorCode, createClient } from "../../transport/mod.ts";
-import type { ClientOptions } from "../../transport/mod.ts";
+import { ClientError, type ClientErrorCode, createClient } from "../../transport/client/mod.ts";
+import type { ClientOptions } from "../../transport/client/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 
 function rejects(

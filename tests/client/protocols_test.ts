@@ -6,14 +6,8 @@ import { fromError } from "../../errors/mod.ts";
 import { createLogger } from "../../log/mod.ts";
 import { logging } from "../../middleware/mod.ts";
 import * as metadata from "../../metadata/mod.ts";
-import {
-  type ClientProtocol,
-  createClient,
-  type Middleware,
-  pickedNodeKey,
-  remainingMs,
-  requestTimeoutMs,
-} from "../../transport/mod.ts";
+import { type Middleware, remainingMs, requestTimeoutMs } from "../../transport/mod.ts";
+import { type ClientProtocol, createClient, pickedNodeKey } from "../../transport/client/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
 import { startServers } from "../support/servers.ts";

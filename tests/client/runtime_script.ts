@@ -3,7 +3,7 @@
 // endpoints the test passes in ECHO_A and ECHO_B (each "http://…,grpc://…").
 import process from "node:process";
 import { memory } from "../../registry/mod.ts";
-import { createClient } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 
 const [a, b] = [process.env.ECHO_A!, process.env.ECHO_B!].map((e) => e.split(","));

@@ -4,7 +4,8 @@
 // every later test — and a leaked deadline cuts unrelated calls short.)
 import assert from "node:assert/strict";
 import { newValues, runWithValues } from "../../internal/context.ts";
-import { createClient, deadlineKey, remainingMs } from "../../transport/mod.ts";
+import { deadlineKey, remainingMs } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 import { startEcho } from "../support/client.ts";
 

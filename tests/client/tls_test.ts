@@ -7,12 +7,8 @@ import type { TLSSocket } from "node:tls";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InvalidOptionError } from "../../errors/mod.ts";
-import {
-  type ClientProtocol,
-  createClient,
-  createGrpcServer,
-  createHttpServer,
-} from "../../transport/mod.ts";
+import { createGrpcServer, createHttpServer } from "../../transport/mod.ts";
+import { type ClientProtocol, createClient } from "../../transport/client/mod.ts";
 import { chooseEngine } from "../../transport/client/engine.ts";
 import { testCertificates } from "../support/certs.ts";
 import { Echo, EchoReplySchema } from "./proto/gen/fixture/client/v1/echo_pb.ts";

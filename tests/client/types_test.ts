@@ -7,7 +7,7 @@ import {
   createClient as createConnectClient,
 } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { createClient, type ServiceClient } from "../../transport/mod.ts";
+import { createClient, type ServiceClient } from "../../transport/client/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import type { UserService } from "../fixtures/proto/validate/gen/fixture/validate/v1/user_pb.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";

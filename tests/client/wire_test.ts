@@ -5,7 +5,8 @@ import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { brotli, type ClientProtocol, createClient, gzip } from "../../transport/mod.ts";
+import { brotli, gzip } from "../../transport/mod.ts";
+import { type ClientProtocol, createClient } from "../../transport/client/mod.ts";
 import { normalizeFailure } from "../../transport/client/failure.ts";
 import {
   Echo,

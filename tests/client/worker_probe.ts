@@ -1,6 +1,6 @@
 // Bundled and run on workerd by runtime_test.ts: createClient inside a Cloudflare worker, over
 // Connect and gRPC-Web (fetch), balanced over the direct:/// endpoint given as `UPSTREAM`.
-import { createClient } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
 
 export default {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { etcd as etcdRegistry } from "../../registry/mod.ts";
-import { createClient } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { inkOf, launchOffline } from "../support/browser.ts";
 import { startEtcd } from "../support/etcd.ts";

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fromError } from "../../errors/mod.ts";
 import { CIRCUIT_BREAKER_REASON, circuitBreaker, retry } from "../../middleware/mod.ts";
-import { createClient, type Next } from "../../transport/mod.ts";
+import type { Next } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { manualClock } from "../support/selector.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 import {

@@ -7,12 +7,8 @@ import { newValues, runWithValues } from "../../internal/context.ts";
 import { InvalidOptionError, serviceUnavailable, toConnectError } from "../../errors/mod.ts";
 import { CIRCUIT_BREAKER_REASON, retry, type RetryOptions } from "../../middleware/mod.ts";
 import type { Balancer } from "../../selector/mod.ts";
-import {
-  type CallRequest,
-  type CallResponse,
-  createClient,
-  deadlineKey,
-} from "../../transport/mod.ts";
+import { type CallRequest, type CallResponse, deadlineKey } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { manualClock } from "../support/selector.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 import {

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { etcd, type Registry, type Watcher } from "../../registry/mod.ts";
 import { retry } from "../../middleware/mod.ts";
-import { createClient } from "../../transport/mod.ts";
+import { createClient } from "../../transport/client/mod.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
 import { startEcho } from "../support/client.ts";
 import { startEtcdCluster } from "../support/etcd_cluster.ts";

@@ -1,7 +1,8 @@
 // One Atreus client per distinct connection setting of the suite's requests, built the way a
 // user builds one: an endpoint URL, the protocol, and createClient's public options.
-import { brotli, type Client, createClient, gzip } from "../../../transport/mod.ts";
-import type { ClientOptions } from "../../../transport/mod.ts";
+import { brotli, gzip } from "../../../transport/mod.ts";
+import { type Client, createClient } from "../../../transport/client/mod.ts";
+import type { ClientOptions } from "../../../transport/client/mod.ts";
 import type { ClientCompatRequest } from "../gen/connectrpc/conformance/v1/client_compat_pb.ts";
 import {
   Codec,

@@ -4,7 +4,7 @@
 // recorded for the runner.
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import type { CallOptions } from "../../../transport/mod.ts";
+import type { CallOptions } from "../../../transport/client/mod.ts";
 import type { ClientCompatRequest } from "../gen/connectrpc/conformance/v1/client_compat_pb.ts";
 import { StreamType } from "../gen/connectrpc/conformance/v1/config_pb.ts";
 import {

@@ -14,12 +14,8 @@ import * as metadata from "../../../metadata/mod.ts";
 import { recovery, retry } from "../../../middleware/mod.ts";
 import { tracing } from "../../../middleware/tracing/mod.ts";
 import { etcd, type Registry } from "../../../registry/mod.ts";
-import {
-  createClient,
-  createGrpcServer,
-  createHttpServer,
-  type Middleware,
-} from "../../../transport/mod.ts";
+import { createGrpcServer, createHttpServer, type Middleware } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import {
   Greeter,
   type Hop,

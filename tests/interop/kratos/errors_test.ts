@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { type AtreusError, fromError, fromJson, setCodeTable } from "../../../errors/mod.ts";
 import { etcd } from "../../../registry/mod.ts";
-import { createClient } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import { ETCD_36, startEtcd } from "../../support/etcd.ts";
 import { startAtreus } from "./atreus_peer.ts";
 import { Greeter } from "./gen/interop/v1/greeter_pb.ts";

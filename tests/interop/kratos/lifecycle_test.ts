@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { retry } from "../../../middleware/mod.ts";
 import { etcd } from "../../../registry/mod.ts";
-import { createClient, type Middleware } from "../../../transport/mod.ts";
+import type { Middleware } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import { ETCD_36, startEtcd } from "../../support/etcd.ts";
 import { delayedDiscovery } from "../../support/discovery.ts";
 import { Child } from "../../support/process.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { etcd } from "../../../registry/mod.ts";
 import { toNodes } from "../../../selector/mod.ts";
-import { createClient } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import { ETCD_36, startEtcd } from "../../support/etcd.ts";
 import { freePort } from "../../support/process.ts";
 import { startAtreus } from "./atreus_peer.ts";

@@ -3,7 +3,7 @@
 // and prints, per case, the typed error it got as one JSON line.
 import process from "node:process";
 import { ConnectError } from "@connectrpc/connect";
-import { createClient } from "../../../transport/mod.ts";
+import { createClient } from "../../../transport/client/mod.ts";
 import { Greeter } from "../../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 
 /** The hostile answers, by name (the server picks the answer from the request's name). */

@@ -1,7 +1,7 @@
 // The Gateway service: the edge of the registry example. It owns no greeting logic; it asks a
 // helloworld instance, picked per call from the registry's list, and says which one answered.
 import { createContextValues, type ServiceImpl } from "@connectrpc/connect";
-import { type Client, pickedNodeKey } from "../../../../transport/mod.ts";
+import { type Client, pickedNodeKey } from "../../../../transport/client/mod.ts";
 import type { Greeter } from "../../../helloworld/gen/helloworld/v1/greeter_pb.ts";
 import type { Gateway, GreetReply, GreetRequest } from "../../gen/gateway/v1/gateway_pb.ts";
 
