@@ -1,8 +1,9 @@
 /**
  * OpenTelemetry set up from the standard environment variables, for services that want spans
  * exported without writing SDK code: `setupTracing()` returns a tracer provider (or none when
- * no exporter is configured) that `tracing.server()`/`tracing.client()` use once registered,
- * batched OTLP/HTTP export, and the exporter's health in the logs.
+ * no exporter is configured) that `tracing.server()`/`tracing.client()` (from
+ * `@atreus/atreus/middleware/tracing`) use once registered, batched OTLP/HTTP export, and the
+ * exporter's health in the logs.
  *
  * @example
  * ```ts

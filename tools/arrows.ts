@@ -5,8 +5,7 @@
 import { dirname, join, normalize, relative } from "node:path";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 
-const root = normalize(join(dirname(new URL(import.meta.url).pathname), ".."));
-const skip = new Set([
+const users = new Set([
   "tests",
   "examples",
   "bench",
@@ -19,9 +18,14 @@ const skip = new Set([
 const specifier =
   /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
+/** The checkout this file is in. */
+export const root: string = normalize(
+  join(dirname(new URL(import.meta.url).pathname), ".."),
+);
+
 function* sources(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
-    if (dir === root && skip.has(name)) continue;
+    if (dir === root && users.has(name)) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* sources(path);
     else if (name.endsWith(".ts") && !name.endsWith("_test.ts")) yield path;
@@ -33,25 +37,41 @@ function packageOf(path: string): string {
   return rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : "(root)";
 }
 
-const arrows = new Map<string, string[]>();
-for (const file of sources(root)) {
-  const from = packageOf(file);
-  for (const m of readFileSync(file, "utf8").matchAll(specifier)) {
-    const spec = m[1] ?? m[2];
-    if (!spec.startsWith(".")) continue;
-    const to = packageOf(join(dirname(file), spec));
-    if (to === from) continue;
-    const key = `${from} -> ${to}`;
-    arrows.set(key, [...(arrows.get(key) ?? []), `${relative(root, file)} -> ${spec}`]);
+/**
+ * The relative imports (static, re-exports and `import()`) from one package into another,
+ * keyed `from -> to`, each as `file -> specifier`.
+ */
+export function importArrows(): Map<string, string[]> {
+  const arrows = new Map<string, string[]>();
+  for (const file of sources(root)) {
+    const from = packageOf(file);
+    for (const m of readFileSync(file, "utf8").matchAll(specifier)) {
+      const spec = m[1] ?? m[2];
+      if (!spec.startsWith(".")) continue;
+      const to = packageOf(join(dirname(file), spec));
+      if (to === from) continue;
+      const key = `${from} -> ${to}`;
+      arrows.set(key, [
+        ...(arrows.get(key) ?? []),
+        `${relative(root, file)} -> ${spec}`,
+      ]);
+    }
   }
+  return arrows;
 }
 
-const listFiles = Deno.args.includes("--files");
-let statements = 0;
-for (const key of [...arrows.keys()].sort()) {
-  const imports = arrows.get(key)!;
-  statements += imports.length;
-  console.log(`${key}: ${imports.length}`);
-  if (listFiles) { for (const i of imports) console.log(`    ${i}`); }
+if (import.meta.main) {
+  const arrows = importArrows();
+  let statements = 0;
+  for (const key of [...arrows.keys()].sort()) {
+    const imports = arrows.get(key)!;
+    statements += imports.length;
+    console.log(`${key}: ${imports.length}`);
+    if (Deno.args.includes("--files")) {
+      for (const i of imports) console.log(`    ${i}`);
+    }
+  }
+  console.log(
+    `${arrows.size} arrows between packages, ${statements} import statements`,
+  );
 }
-console.log(`${arrows.size} arrows between packages, ${statements} import statements`);

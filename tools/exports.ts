@@ -20,7 +20,9 @@ for (const [subpath, file] of Object.entries(exportsMap)) {
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   const doc = JSON.parse(new TextDecoder().decode(out.stdout));
-  const symbols: Symbol[] = Object.values(doc.nodes as Record<string, { symbols: Symbol[] }>)
+  const symbols: Symbol[] = Object.values(
+    doc.nodes as Record<string, { symbols: Symbol[] }>,
+  )
     .flatMap((n) => n.symbols);
   const types = symbols.filter((s) => s.declarations.every((d) => typeKinds.has(d.kind)));
   total += symbols.length;

@@ -273,7 +273,7 @@ function directInstances(
  *
  * @example
  * ```ts
- * import { createClient } from "@atreus/atreus/transport";
+ * import { createClient } from "@atreus/atreus/client";
  * import { circuitBreaker, logging, retry } from "@atreus/atreus/middleware";
  * import * as metadata from "@atreus/atreus/metadata";
  * import { etcd } from "@atreus/atreus/registry";

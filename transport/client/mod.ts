@@ -1,8 +1,8 @@
 /**
- * Clients (`@atreus/atreus/client`): `createClient(Service, { endpoint, … })` returns a typed Connect-ES client whose
- * calls are balanced over a registry service (`discovery:///name`), fixed addresses
- * (`direct:///a:1,b:2`) or one URL, over Connect, gRPC-Web (fetch; every runtime, Workers
- * included) or native gRPC (node:http2).
+ * Clients (`@atreus/atreus/client`): `createClient(Service, { endpoint, … })` returns a typed
+ * Connect-ES client whose calls are balanced over a registry service (`discovery:///name`),
+ * fixed addresses (`direct:///a:1,b:2`) or one URL, over Connect, gRPC-Web (fetch; every
+ * runtime, Workers included) or native gRPC (node:http2).
  *
  * Client middleware runs once per call around the node pick, so `retry()` sends each attempt
  * to a freshly picked node. Middleware can steer picks through `pickFiltersKey` and read the
