@@ -68,10 +68,21 @@ export class LineBuffer {
     if (!this.#scheduled) {
       this.#scheduled = true;
       if (this.windowMs > 0 && this.#queue.length * 4 < this.max) {
-        this.#timer = setTimeout(this.#run, this.windowMs);
+        this.#arm();
       } else {
         queueMicrotask(this.#run);
       }
+    }
+  }
+
+  // Workers forbid timers in global scope (a line logged while a module loads): the batch goes
+  // out after the current turn instead of being lost with the worker.
+  #arm(): void {
+    try {
+      this.#timer = setTimeout(this.#run, this.windowMs);
+    } catch {
+      this.#timer = undefined;
+      queueMicrotask(this.#run);
     }
   }
 
@@ -148,7 +159,7 @@ export class LineBuffer {
         if (this.windowMs > 0 && this.#queue.length * 4 < this.max) {
           if (this.#queue.length > 0 && !this.#scheduled) {
             this.#scheduled = true;
-            this.#timer = setTimeout(this.#run, this.windowMs);
+            this.#arm();
           }
         } else {
           this.#pump();

@@ -1,6 +1,7 @@
 // The loggers at the end of a chain: format each record on the caller's turn (valuers and the
 // request context are only valid then), then hand the line to a bounded asynchronous buffer.
 import { nonNegative, positiveInt } from "../internal/options.ts";
+import { detectRuntime } from "../internal/runtime.ts";
 import { LineBuffer, type WriterStats } from "./buffer.ts";
 import { formatJson, formatLogfmt, type Formatter } from "./format.ts";
 import type { Level } from "./level.ts";
@@ -46,7 +47,10 @@ export function createLogger(options: WriterOptions = {}): WriterLogger {
   positiveInt("log", "maxBufferedLines", max);
   const sink = options.sink ?? "stdout";
   const discard = sink === "discard";
-  const windowMs = options.batchWindowMs ?? (typeof sink === "string" ? defaultWindowMs : 0);
+  // On Workers a timer set in a request dies with it once the response is sent (and global scope
+  // forbids timers): lines go out at the end of the turn there.
+  const windowMs = options.batchWindowMs ??
+    (typeof sink === "string" && detectRuntime() !== "workerd" ? defaultWindowMs : 0);
   nonNegative("log", "batchWindowMs", windowMs);
   const buffer = new LineBuffer(
     batchWriter(sink),

@@ -61,8 +61,7 @@ export function newHttpServer(
   registrations: ServiceRegistration[] = services(),
   app: Hono = new Hono(),
 ): HttpServer<Hono> {
-  app.get("/metrics", metricsHandler(metricsRegistry));
-  return createHttpServer({
+  const server = createHttpServer({
     app,
     address: conf.httpAddress,
     services: registrations,
@@ -71,6 +70,9 @@ export function newHttpServer(
     cors: { origin: conf.corsOrigin ?? "*" },
     openapi: { title: "helloworld", version: "v1.0.0", swaggerUi: true },
   });
+  // Added after the server's own routes, so a drain counts and refuses it like every call.
+  app.get("/metrics", metricsHandler(metricsRegistry));
+  return server;
 }
 
 /** Builds the gRPC server. */
