@@ -24,14 +24,6 @@ import {
   urlScheme,
 } from "../rpc_semconv.ts";
 
-export type {
-  CounterLike,
-  HistogramLike,
-  InstrumentOptionsLike,
-  MeterLike,
-  MetricAttributesLike,
-} from "./registry.ts";
-
 /**
  * Which names and labels to record: `semconv` — OpenTelemetry's RPC conventions
  * (`rpc.server.call.duration`; REST routes as `http.server.request.duration`); `kratos` — Go

@@ -15,14 +15,14 @@
  */
 /** Metrics middleware: `metrics.server()` and `metrics.client()` (OpenTelemetry or a registry). */
 export * as metrics from "./metrics.ts";
-export type {
-  CounterLike,
-  HistogramLike,
-  InstrumentOptionsLike,
-  MeterLike,
-  MetricAttributesLike,
-  MetricsConvention,
-  MetricsOptions,
-} from "./metrics.ts";
-export { createMetricsRegistry, type MetricsRegistry } from "./registry.ts";
+export type { MetricsConvention, MetricsOptions } from "./metrics.ts";
+export {
+  type CounterLike,
+  createMetricsRegistry,
+  type HistogramLike,
+  type InstrumentOptionsLike,
+  type MeterLike,
+  type MetricAttributesLike,
+  type MetricsRegistry,
+} from "./registry.ts";
 export { type Exposable, metricsHandler, PROMETHEUS_CONTENT_TYPE } from "./exposition.ts";
