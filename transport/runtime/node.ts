@@ -9,6 +9,7 @@ import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 import { BodyDeadline } from "./body_deadline.ts";
+import { UnreadBodies } from "./unread_body.ts";
 import {
   DEFAULT_HTTP2_LIMITS,
   DEFAULT_LIMITS,
@@ -26,7 +27,18 @@ const SNIFF_TIMEOUT_MS = 10_000;
  */
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
-  const listener = getRequestListener((req: Request, env: unknown) => handler(req, env));
+  // Bodies a reply left unread are ours to drop (unread_body.ts says why not @hono/node-server's).
+  const hono = getRequestListener((req: Request, env: unknown) => handler(req, env), {
+    autoCleanupIncoming: false,
+  });
+  const unread = new UnreadBodies();
+  const listener = (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    unread.watch(req, res);
+    return hono(req as http.IncomingMessage, res as http.ServerResponse);
+  };
   const http2mod = await import("node:http2");
   const limits = options.limits ?? DEFAULT_LIMITS;
   const h2Options = nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS);
@@ -56,7 +68,10 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
       listener as never,
     );
     track(server);
-    server.once("close", () => bodies.stop());
+    server.once("close", () => {
+      bodies.stop();
+      unread.stop();
+    });
     const connections = new Connections(server as unknown as http.Server);
     server.on("secureConnection", (socket: Socket & { alpnProtocol?: string | false }) => {
       socket.setNoDelay(true);
@@ -100,6 +115,7 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
   front.once("close", () => {
     h1.close();
     bodies.stop();
+    unread.stop();
   });
   return await bind(front, options, "node:http+h2c", connections, sessions);
 }
