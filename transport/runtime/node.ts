@@ -27,17 +27,18 @@ const SNIFF_TIMEOUT_MS = 10_000;
  */
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
-  // Bodies a reply left unread are ours to drop (unread_body.ts says why not @hono/node-server's).
-  const hono = getRequestListener((req: Request, env: unknown) => handler(req, env), {
-    autoCleanupIncoming: false,
-  });
+  // HTTP/1.1 bodies a reply left unread are ours to drop (unread_body.ts says why).
+  const fetch = (req: Request, env: unknown) => handler(req, env);
+  const hono1 = getRequestListener(fetch, { autoCleanupIncoming: false });
+  const hono2 = getRequestListener(fetch);
   const unread = new UnreadBodies();
   const listener = (
     req: http.IncomingMessage | http2.Http2ServerRequest,
     res: http.ServerResponse | http2.Http2ServerResponse,
   ) => {
+    if (req.httpVersionMajor >= 2) return hono2(req as never, res as never);
     unread.watch(req, res);
-    return hono(req as http.IncomingMessage, res as http.ServerResponse);
+    return hono1(req as http.IncomingMessage, res as http.ServerResponse);
   };
   const http2mod = await import("node:http2");
   const limits = options.limits ?? DEFAULT_LIMITS;

@@ -1,8 +1,8 @@
 // A reply sent before its request body arrived whole (an early error, a message over the limit):
 // the rest of the body is read and dropped, within a bound, so a client still writing it can
 // finish, read the reply and reuse the connection, as Go's net/http does. Past the bound the
-// connection is closed. On HTTP/2 the stream is reset with NO_ERROR once the reply is out, which
-// asks the client to stop sending (RFC 9113 §8.1).
+// connection is closed. HTTP/1.1 only: HTTP/2 streams keep @hono/node-server's cleanup (with it
+// turned off there, a handler cancelling the body destroyed the stream before its reply left).
 //
 // @hono/node-server's own cleanup (autoCleanupIncoming, turned off by the Node listener) gives
 // the body 500 ms and then closes the connection, and its drain stalls when the body stream a
@@ -16,8 +16,6 @@ import type { Socket } from "node:net";
 export const DISCARD_MAX_BYTES = 1024 * 1024;
 /** Longest time a client may take to send the rest of such a body. */
 export const DISCARD_TIMEOUT_MS = 10_000;
-
-const NGHTTP2_NO_ERROR = 0;
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
@@ -47,13 +45,7 @@ export class UnreadBodies {
     // After the reply node:http detaches the socket from both, so it is taken now.
     const socket = req.socket as Socket;
     res.once("finish", () => {
-      if (req.httpVersionMajor >= 2) {
-        const stream = (req as http2.Http2ServerRequest).stream;
-        if (!stream.readableEnded && !stream.closed && !stream.destroyed) {
-          stream.close(NGHTTP2_NO_ERROR);
-        }
-        return;
-      }
+      if (req.httpVersionMajor >= 2) return;
       this.#discard(req as http.IncomingMessage, socket);
     });
   }
