@@ -9,6 +9,7 @@ import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 import { BodyDeadline } from "./body_deadline.ts";
+import { UnreadBodies } from "./unread_body.ts";
 import {
   DEFAULT_HTTP2_LIMITS,
   DEFAULT_LIMITS,
@@ -26,7 +27,19 @@ const SNIFF_TIMEOUT_MS = 10_000;
  */
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
-  const listener = getRequestListener((req: Request, env: unknown) => handler(req, env));
+  // HTTP/1.1 bodies a reply left unread are ours to drop (unread_body.ts says why).
+  const fetch = (req: Request, env: unknown) => handler(req, env);
+  const hono1 = getRequestListener(fetch, { autoCleanupIncoming: false });
+  const hono2 = getRequestListener(fetch);
+  const unread = new UnreadBodies();
+  const listener = (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    if (req.httpVersionMajor >= 2) return hono2(req as never, res as never);
+    unread.watch(req, res);
+    return hono1(req as http.IncomingMessage, res as http.ServerResponse);
+  };
   const http2mod = await import("node:http2");
   const limits = options.limits ?? DEFAULT_LIMITS;
   const h2Options = nodeHttp2Options(options.http2 ?? DEFAULT_HTTP2_LIMITS);
@@ -56,7 +69,10 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
       listener as never,
     );
     track(server);
-    server.once("close", () => bodies.stop());
+    server.once("close", () => {
+      bodies.stop();
+      unread.stop();
+    });
     const connections = new Connections(server as unknown as http.Server);
     server.on("secureConnection", (socket: Socket & { alpnProtocol?: string | false }) => {
       socket.setNoDelay(true);
@@ -100,6 +116,7 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
   front.once("close", () => {
     h1.close();
     bodies.stop();
+    unread.stop();
   });
   return await bind(front, options, "node:http+h2c", connections, sessions);
 }

@@ -37,18 +37,6 @@ const CI_SELECT = [
 // On Connect-ES's handler only unary calls take another path than on the fast path.
 const CI_SELECT_CONNECT_ES = ["**/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/**"];
 
-// @hono/node-server, the Node listener's adapter, drains the request body of a reply sent before
-// the body was read whole (its fix for honojs/node-server#246) for at most 500 ms, then ends the
-// HTTP/1.1 connection; on HTTP/2 it resets the stream two turns after the reply. A client still
-// writing that body, or reusing the connection, sees it cut when the machine's load slows it past
-// that window. Only the message-size cases answer that early.
-const honoNodeDrain = {
-  signature:
-    /unexpected EOF|broken pipe|connection reset by peer|use of closed network connection|PROTOCOL_ERROR; received from peer/,
-  reason: "@hono/node-server cuts a request body still arriving 500 ms after the reply " +
-    "(its drain for honojs/node-server#246)",
-};
-
 // Timeouts: the runner's client and our server both end the call at the same 200 ms deadline.
 // When load delays the server's DeadlineExceeded reply until the client is already cancelling,
 // the client reports the right code but its wire check finds the error body it stopped reading
@@ -94,11 +82,7 @@ function localRuns(runtime: "deno" | "bun" | "node"): PlannedRun[] {
         ci: true,
         ciSelect: fast ? CI_SELECT : CI_SELECT_CONNECT_ES,
         // The HTTP server on Deno is Deno.serve (hyper), except under client certificates.
-        flaky: runtime === "deno"
-          ? either(denoHttp2, deadlineRace)
-          : runtime === "node" && server === "http"
-          ? either(honoNodeDrain, deadlineRace)
-          : deadlineRace,
+        flaky: runtime === "deno" ? either(denoHttp2, deadlineRace) : deadlineRace,
       });
     }
   }
