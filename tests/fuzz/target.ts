@@ -2,6 +2,7 @@
 // drives every target: Jazzer.js (coverage-guided, on Node) does not install here (its
 // prebuilt addon needs glibc 2.38; see docs/benchmarks.md), so structure-aware generators plus
 // mutations of a committed seed corpus stand in for coverage feedback.
+import { concatBytes } from "../../internal/bytes.ts";
 import fc from "fast-check";
 import { fromFileUrl } from "../support/paths.ts";
 
@@ -94,13 +95,7 @@ function apply(input: Uint8Array, ops: readonly Op[]): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let i = 0;
-  for (const p of parts) {
-    out.set(p, i);
-    i += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Seeds with 1–6 random byte-level mutations (flips, interesting bytes, splices, cuts). */

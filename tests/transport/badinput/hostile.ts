@@ -1,5 +1,6 @@
 // A hostile server for the client side of the corpus: answers SayHelloStream over Connect and
 // gRPC-Web with the broken stream named by the request (see client_script.ts).
+import { concatBytes } from "../../../internal/bytes.ts";
 import { fromBinary } from "@bufbuild/protobuf";
 import {
   HelloReplySchema,
@@ -63,13 +64,7 @@ function oversized(): Uint8Array {
 }
 
 function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let i = 0;
-  for (const p of parts) {
-    out.set(p, i);
-    i += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Starts the hostile server on a free loopback port. */
