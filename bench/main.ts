@@ -17,6 +17,7 @@ import {
   HelloStreamRequestSchema,
 } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { GHZ, ghz, h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
+import { processCpuMs } from "./lib/cpu.ts";
 import { command, have, pin, ROOT, type Runtime } from "./lib/runtime.ts";
 import {
   type BenchServer,
@@ -151,6 +152,9 @@ interface MicroRow {
 }
 
 type Row = ServerRow | ClientRow | MicroRow;
+
+/** A run, with the server's CPU time per answered request (µs) where a server was measured. */
+type Measured = Sample & { readonly cpuUs?: number };
 
 interface Context {
   readonly scaffold?: Scaffold;
@@ -432,7 +436,7 @@ const groups: Record<string, Group> = {
 async function measureGroup(
   group: Group,
   ctx: Context,
-): Promise<{ median: Sample; runs: Sample[] }[]> {
+): Promise<{ median: Sample; runs: Measured[]; cpuUs?: number }[]> {
   const rows = group.rows;
   let servers: (BenchServer | undefined)[] = [];
   try {
@@ -446,36 +450,48 @@ async function measureGroup(
     servers = settled.map((s) => s.status === "fulfilled" ? s.value : undefined);
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const once = async (i: number, seconds: number, warm: boolean): Promise<Sample> => {
+    const once = async (i: number, seconds: number, warm: boolean): Promise<Measured> => {
       const row = rows[i];
       if (row.kind === "client") return await runClient(row, ctx, seconds, warm);
       if (row.kind === "micro") return await runMicro(row, seconds);
       const server = servers[i]!;
       const spec = typeof row.spec === "function" ? row.spec(ctx) : row.spec;
       const before = row.logs ? (await Deno.stat(server.logFile)).size : 0;
+      const cpuBefore = await processCpuMs(server.pid);
       const sample = row.load === "wrk"
         ? await wrk(server.port, spec, seconds, CONNECTIONS)
         : row.load === "h2load"
         ? await h2load(server.port, spec, seconds, CONNECTIONS)
         : await ghz(server.port, GHZ_CALL, seconds, CONNECTIONS);
+      const cpuAfter = await processCpuMs(server.pid);
+      const answered = sample.rps * seconds;
+      const cpuUs = cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
+        ? (cpuAfter - cpuBefore) * 1000 / answered
+        : undefined;
       if (row.logs && (await Deno.stat(server.logFile)).size <= before) {
         // A row that claims a log line per call must have written some.
-        return { ...sample, errors: sample.errors + 1 };
+        return { ...sample, cpuUs, errors: sample.errors + 1 };
       }
-      return sample;
+      return { ...sample, cpuUs };
     };
     if (WARMUP > 0) {
       for (let i = 0; i < rows.length; i++) {
         if (rows[i].kind === "server") await once(i, WARMUP, true);
       }
     }
-    const runs: Sample[][] = rows.map(() => []);
+    const runs: Measured[][] = rows.map(() => []);
     for (let r = 0; r < RUNS; r++) {
       for (let i = 0; i < rows.length; i++) runs[i].push(await once(i, DURATION, WARMUP > 0));
     }
     return runs.map((samples) => {
       const sorted = [...samples].sort((a, b) => a.rps - b.rps);
-      return { median: sorted[Math.floor(sorted.length / 2)], runs: samples };
+      const cpu = samples.map((s) => s.cpuUs).filter((c): c is number => c !== undefined)
+        .sort((a, b) => a - b);
+      return {
+        median: sorted[Math.floor(sorted.length / 2)],
+        runs: samples,
+        cpuUs: cpu.length ? cpu[Math.floor(cpu.length / 2)] : undefined,
+      };
     });
   } finally {
     for (const s of servers) await s?.stop();
@@ -556,10 +572,13 @@ const ms = (n: number) => Number.isFinite(n) ? (n < 0.1 ? n.toFixed(4) : n.toFix
 
 async function printGroup(name: string, group: Group, ctx: Context): Promise<number> {
   console.log(`## ${group.title}\n`);
+  const servers = group.rows.some((row) => row.kind === "server");
+  const cpuHead = servers ? " server CPU µs/req (median) | × reference by CPU |" : "";
   console.log(
-    `| row | ${group.unit} (median) | × reference | p50 ms | p99 ms | errors | runs (${group.unit}) |`,
+    `| row | ${group.unit} (median) | × reference |${cpuHead} p50 ms | p99 ms | errors | ` +
+      `runs (${group.unit}) |`,
   );
-  console.log("|---|---:|---:|---:|---:|---:|---|");
+  console.log(`|---|---:|---:|${servers ? "---:|---:|" : ""}---:|---:|---:|---|`);
   let results: Awaited<ReturnType<typeof measureGroup>>;
   try {
     results = await measureGroup(group, ctx);
@@ -577,9 +596,21 @@ async function printGroup(name: string, group: Group, ctx: Context): Promise<num
     const messages = row.kind === "server" ? row.messages : undefined;
     const label = messages ? `${row.label} — ${fmt(median.rps * messages)} msg/s` : row.label;
     const refNote = (row.ref ?? 0) === i ? "1.00" : fmt(median.rps / reference, 2);
+    let cpuCells = "";
+    if (servers) {
+      const cpu = results[i].cpuUs;
+      const refCpu = results[row.ref ?? 0].cpuUs;
+      // Less CPU per request is faster, so the ratio is the reference's over this row's.
+      const cpuRatio = cpu === undefined || refCpu === undefined
+        ? "n/a"
+        : (row.ref ?? 0) === i
+        ? "1.00"
+        : fmt(refCpu / cpu, 2);
+      cpuCells = ` ${cpu === undefined ? "n/a" : fmt(cpu, 1)} | ${cpuRatio} |`;
+    }
     console.log(
-      `| ${label} | ${fmt(median.rps)} | ${refNote} | ${ms(median.p50)} | ${ms(median.p99)} | ` +
-        `${errors} | ${runs.map((r) => fmt(r.rps)).join(", ")} |`,
+      `| ${label} | ${fmt(median.rps)} | ${refNote} |${cpuCells} ${ms(median.p50)} | ` +
+        `${ms(median.p99)} | ${errors} | ${runs.map((r) => fmt(r.rps)).join(", ")} |`,
     );
   });
   console.log("");

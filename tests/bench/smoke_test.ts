@@ -42,4 +42,13 @@ Deno.test("deno task bench --quick measures every row", async () => {
     const value = Number(row.split("|")[2].trim().replaceAll(",", ""));
     assert.ok(value > 0, `nothing measured: ${row}`);
   }
+  // Groups of server rows also give the server's CPU time per answered request.
+  const cpuRows = sections.filter((s) => s.includes("| server CPU µs/req")).flatMap((s) =>
+    s.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| row"))
+  );
+  assert.equal(cpuRows.length, 13 * 3 + 10 + 6 + 6 + 3, out.stdout);
+  for (const row of cpuRows) {
+    const cpu = Number(row.split("|")[4].trim().replaceAll(",", ""));
+    assert.ok(cpu > 0, `no server CPU per request: ${row}`);
+  }
 });
