@@ -705,16 +705,47 @@ async function startOnce(runtime: Runtime, entry: string, path: string) {
 // The Workers bundle exactly as `deno task build:worker` makes it, minified, then gzipped.
 async function bundleSize(): Promise<number> {
   console.log("## Workers helloworld bundle (deno task build:worker)\n");
-  console.log("| bundle | minified KB | min+gzip KB | node:* imports left |");
-  console.log("|---|---:|---:|---|");
+  console.log("| bundle | minified KB | min+gzip KB | × the floor | node:* imports left |");
+  console.log("|---|---:|---:|---:|---|");
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
     tasks: Record<string, string>;
   };
+  const task = config.tasks["build:worker"];
+  // The floor: the same service on Connect-ES's router behind Hono, with the same flags.
+  const floor = await bundleRow(task.replace("examples/helloworld/worker.ts", FLOOR_WORKER));
+  const shipped = await bundleRow(task);
+  const rows = [
+    ["examples/helloworld/worker.ts", shipped],
+    [`${FLOOR_WORKER} (Connect-ES on Hono, no Atreus: the floor)`, floor],
+  ] as const;
+  let failures = 0;
+  for (const [label, row] of rows) {
+    if ("error" in row) {
+      failures++;
+      console.log(`| ${label} | failed: ${row.error} | | | |`);
+      continue;
+    }
+    const ratio = "error" in floor ? "n/a" : fmt(row.gzip / floor.gzip, 2);
+    console.log(
+      `| ${label} | ${fmt(row.bytes / 1024, 1)} | ${fmt(row.gzip / 1024, 1)} | ${ratio} | ` +
+        `${row.nodeImports.join(", ") || "none"} |`,
+    );
+  }
+  console.log("");
+  return failures;
+}
+
+const FLOOR_WORKER = "bench/workers/connect_es.ts";
+
+/** Builds one Worker bundle with `task` (a `deno bundle` command line) and measures it. */
+async function bundleRow(
+  task: string,
+): Promise<{ bytes: number; gzip: number; nodeImports: string[] } | { error: string }> {
   const out = await Deno.makeTempFile({ prefix: "atreus-bench-worker-", suffix: ".js" });
   try {
-    const task = config.tasks["build:worker"].replace(/-o \S+/, `-o ${out}`);
+    const command = task.replace(/-o \S+/, `-o ${out}`).replace(/^deno /, `"${Deno.execPath()}" `);
     const built = await new Deno.Command("sh", {
-      args: ["-c", task.replace(/^deno /, `"${Deno.execPath()}" `)],
+      args: ["-c", command],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
@@ -727,16 +758,9 @@ async function bundleSize(): Promise<number> {
     const text = new TextDecoder().decode(bytes);
     const nodeImports = [...new Set(text.match(/["']node:[a-z_/0-9]+["']/g) ?? [])]
       .map((s) => s.slice(1, -1)).sort();
-    console.log(
-      `| examples/helloworld/worker.ts | ${fmt(bytes.byteLength / 1024, 1)} | ` +
-        `${fmt(gz.byteLength / 1024, 1)} | ${nodeImports.join(", ") || "none"} |\n`,
-    );
-    return 0;
+    return { bytes: bytes.byteLength, gzip: gz.byteLength, nodeImports };
   } catch (error) {
-    console.log(
-      `| examples/helloworld/worker.ts | failed: ${String(error).split("\n")[0]} | | |\n`,
-    );
-    return 1;
+    return { error: String(error).split("\n")[0] };
   } finally {
     await Deno.remove(out).catch(() => {});
   }

@@ -1,0 +1,20 @@
+// The floor of a Workers bundle serving helloworld's Greeter: Connect-ES's own router behind Hono,
+// nothing of Atreus, bundled with the flags of `deno task build:worker` (bench group `bundle`).
+import { Hono } from "hono";
+import { createConnectRouter } from "@connectrpc/connect";
+import {
+  universalServerRequestFromFetch,
+  universalServerResponseToFetch,
+} from "@connectrpc/connect/protocol";
+import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
+
+const router = createConnectRouter().service(Greeter, new GreeterService());
+const app = new Hono();
+for (const h of router.handlers) {
+  app.on(h.allowedMethods, h.requestPath, async (c) =>
+    universalServerResponseToFetch(
+      await h(universalServerRequestFromFetch(c.req.raw, { httpVersion: "1.1" })),
+    ));
+}
+export default { fetch: app.fetch };
