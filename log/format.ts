@@ -14,7 +14,7 @@ export function formatLogfmt(level: Level, keyvals: readonly unknown[]): string 
   let line = logfmtLevels[level] ?? `${levelKey}=${levelName(level)}`;
   for (let i = 0; i < keyvals.length; i += 2) {
     const value = i + 1 < keyvals.length ? keyvals[i + 1] : unpaired;
-    line += ` ${logfmtKey(keyvals[i])}=${logfmtValue(value)}`;
+    line += logfmtPair(keyvals[i], value);
   }
   return line;
 }
@@ -46,20 +46,43 @@ function needsQuoting(t: string): boolean {
   return false;
 }
 
-// Keys are nearly always the same few literals: their checked form is remembered (bounded, so
-// keys built from data cannot grow it without limit).
-const keyCache = new Map<string, string>();
+// Keys are nearly always the same few literals, and most of their values repeat from one line to
+// the next (the service's name, the operation, `code=0`, the timestamp within a millisecond):
+// each key remembers its ` key=` text and its last scalar value with the whole ` key=value`
+// segment, so a repeated pair costs a comparison and lines share their segments. Bounded, so
+// keys built from data cannot grow it without limit.
+interface KeyEntry {
+  readonly prefix: string;
+  value: unknown;
+  segment: string;
+}
+const keyCache = new Map<string, KeyEntry>();
 const KEY_CACHE_MAX = 1024;
+const MEMO_MAX_CHARS = 256;
+// No value is ever this, so a fresh entry remembers nothing.
+const nothing = Symbol("nothing");
 
-function logfmtKey(key: unknown): string {
-  if (typeof key === "string") {
-    const cached = keyCache.get(key);
-    if (cached !== undefined) return cached;
+function logfmtPair(key: unknown, value: unknown): string {
+  let entry = typeof key === "string" ? keyCache.get(key) : undefined;
+  if (entry === undefined) {
+    const k = keyText(key);
+    const prefix = ` ${k === "" ? "_" : needsQuoting(k) ? k.replace(logfmtSpecialAll, "_") : k}=`;
+    entry = { prefix, value: nothing, segment: "" };
+    if (typeof key === "string" && keyCache.size < KEY_CACHE_MAX) keyCache.set(key, entry);
   }
-  const k = keyText(key);
-  const out = k === "" ? "_" : needsQuoting(k) ? k.replace(logfmtSpecialAll, "_") : k;
-  if (typeof key === "string" && keyCache.size < KEY_CACHE_MAX) keyCache.set(key, out);
-  return out;
+  if (entry.value === value) return entry.segment;
+  const segment = entry.prefix + logfmtValue(value);
+  // Only scalars (an object's text may change while it stays the same object), and only short
+  // strings: the cache must not keep a large value alive.
+  const type = typeof value;
+  if (
+    type === "number" || type === "boolean" ||
+    (type === "string" && (value as string).length <= MEMO_MAX_CHARS)
+  ) {
+    entry.value = value;
+    entry.segment = segment;
+  }
+  return segment;
 }
 
 function logfmtValue(v: unknown): string {

@@ -9,17 +9,37 @@ import { isGenerated, omitted, type Valuer } from "./logger.ts";
 export function timestamp(format?: (date: Date) => string): Valuer {
   if (format) return () => format(new Date());
   // Formatting a date costs more than the rest of a log line; under load many lines share a
-  // millisecond, so the ISO text is reused until the clock moves.
+  // millisecond, so the ISO text is reused until the clock moves, and within a minute only the
+  // seconds and milliseconds are written after the minute's own text.
   let last = -1;
   let text = "";
+  let minute = Number.NaN;
+  let prefix = "";
   return () => {
     const now = Date.now();
     if (now !== last) {
       last = now;
-      text = new Date(now).toISOString();
+      const m = Math.floor(now / 60_000);
+      if (m === minute) {
+        text = prefix + secondsText(now - m * 60_000);
+      } else {
+        text = new Date(now).toISOString();
+        // `YYYY-MM-DDTHH:mm:` for four-digit years; other years always take the full path.
+        minute = text.length === 24 ? m : Number.NaN;
+        prefix = text.slice(0, 17);
+      }
     }
     return text;
   };
+}
+
+const pad2 = (n: number) => (n < 10 ? "0" : "") + n;
+const pad3 = (n: number) => (n < 10 ? "00" : n < 100 ? "0" : "") + n;
+
+// `ss.mmmZ` of the milliseconds into a minute, as toISOString writes them.
+function secondsText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${pad2(s)}.${pad3(ms - s * 1000)}Z`;
 }
 
 /**

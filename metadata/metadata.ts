@@ -1,32 +1,48 @@
 // Kratos's metadata.Metadata: case-insensitive keys (stored lower-case), several values per key.
 
+// Set in the class's static block: builds lazy metadata from a shared fill and its source, for
+// the server middleware (see lazyMetadata).
+let lazyFrom: <T>(fill: (md: Metadata, source: T) => void, source: T) => Metadata;
+
 /** Request metadata: lower-case keys, each with one or more values in order. */
 export class Metadata {
-  readonly #store = new Map<string, string[]>();
-  #fill: ((md: Metadata) => void) | undefined;
+  // Created on first use: the server middleware makes one per call, and most calls never read it.
+  #store: Map<string, string[]> | undefined;
+  #fill: ((md: Metadata, source: unknown) => void) | undefined;
+  #source: unknown;
+
+  static {
+    lazyFrom = (fill, source) => {
+      const md = new Metadata();
+      md.#fill = fill as (md: Metadata, source: unknown) => void;
+      md.#source = source;
+      return md;
+    };
+  }
 
   /**
    * Metadata that `fill` populates on first use: the server middleware captures headers this
    * way, so calls whose handlers never read metadata pay nothing for it.
    */
   static lazy(fill: (md: Metadata) => void): Metadata {
-    const md = new Metadata();
-    md.#fill = fill;
-    return md;
+    return lazyFrom(fill, undefined);
   }
 
   get #map(): Map<string, string[]> {
     const fill = this.#fill;
     if (fill !== undefined) {
+      const source = this.#source;
       this.#fill = undefined;
-      fill(this);
+      this.#source = undefined;
+      fill(this, source);
     }
-    return this.#store;
+    return this.#store ??= new Map();
   }
 
   /** Creates metadata from `{ key: value | values }` pairs. */
   constructor(init?: Readonly<Record<string, string | readonly string[]>>) {
-    for (const [k, v] of Object.entries(init ?? {})) {
+    if (init === undefined) return;
+    for (const [k, v] of Object.entries(init)) {
       for (const value of typeof v === "string" ? [v] : v) this.add(k, value);
     }
   }
@@ -102,4 +118,12 @@ export class Metadata {
   toJSON(): Record<string, string[]> {
     return Object.fromEntries([...this.#map].map(([k, v]) => [k, [...v]]));
   }
+}
+
+/**
+ * Metadata that `fill(md, source)` populates on first use, like `Metadata.lazy`, with one `fill`
+ * shared by every call instead of a closure per call (not exported from `metadata/mod.ts`).
+ */
+export function lazyMetadata<T>(fill: (md: Metadata, source: T) => void, source: T): Metadata {
+  return lazyFrom(fill, source);
 }

@@ -13,6 +13,7 @@ import {
   trace,
   type TraceState,
 } from "@opentelemetry/api";
+import { registered as registeredGlobally } from "./globals.ts";
 
 /**
  * A text-map propagator (the structural shape of OpenTelemetry's `TextMapPropagator`): pass an
@@ -61,7 +62,7 @@ export function headerPropagation(custom: PropagatorLike | undefined): HeaderPro
   }
   // An SDK may register its propagator after the middleware is built, so this is asked per
   // call; the no-op propagator announces no fields.
-  const registered = () => propagation.fields().length > 0;
+  const registered = () => registeredGlobally("propagation") && propagation.fields().length > 0;
   return {
     extract(headers) {
       if (registered()) return propagation.extract(ROOT_CONTEXT, headers, getter);

@@ -7,6 +7,8 @@ import {
   context as otelContext,
   INVALID_SPANID,
   INVALID_TRACEID,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
   type Span,
   type SpanContext,
   SpanKind,
@@ -32,6 +34,7 @@ import {
   urlScheme,
 } from "../rpc_semconv.ts";
 import { activeSpanKey, type SpanHandle } from "./context.ts";
+import { registered } from "./globals.ts";
 import { headerPropagation, type PropagatorLike } from "./propagation.ts";
 
 export type { SpanHandle } from "./context.ts";
@@ -63,15 +66,30 @@ interface Route {
   readonly options: SpanOptions;
 }
 
-function tracerOf(options: TracingOptions): Tracer {
-  const name = options.tracerName ?? "atreus";
+function providerOf(options: TracingOptions): TracerProviderLike {
   // The global provider is a proxy: spans reach an SDK registered after this point.
-  const provider = options.tracerProvider ?? trace.getTracerProvider();
-  const tracer = provider.getTracer(name) as Tracer;
+  return options.tracerProvider ?? trace.getTracerProvider();
+}
+
+function tracerOf(options: TracingOptions, provider = providerOf(options)): Tracer {
+  const tracer = provider.getTracer(options.tracerName ?? "atreus") as Tracer;
   if (typeof tracer?.startSpan !== "function") {
     throw new TypeError("tracing: tracerProvider.getTracer() did not return a tracer");
   }
   return tracer;
+}
+
+// What a proxy without a delegate hands out: its tracers then start no-op spans.
+const noDelegate = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether every span `provider`'s tracers start now is the no-op tracer's: a proxy (the global
+ * provider is one) with no SDK behind it yet. Asked per call, since an SDK may be registered at
+ * any time; any other provider may record, so it is never assumed to be a no-op.
+ */
+function noopWhile(provider: TracerProviderLike): () => boolean {
+  if (!(provider instanceof ProxyTracerProvider)) return () => false;
+  return () => provider.getDelegate() === noDelegate;
 }
 
 /**
@@ -94,7 +112,9 @@ function tracerOf(options: TracingOptions): Tracer {
  * downstream traces orphans, and unsampled ones — as Kratos yields empty ids without a provider.
  */
 export function server(options: TracingOptions = {}): Middleware {
-  const tracer = tracerOf(options);
+  const provider = providerOf(options);
+  const tracer = tracerOf(options, provider);
+  const noop = noopWhile(provider);
   const propagation = headerPropagation(options.propagator);
   // Per method, per endpoint, per kind (and per path template on REST).
   const routes = new WeakMap<object, Map<string, Map<string, Route>>>();
@@ -112,24 +132,39 @@ export function server(options: TracingOptions = {}): Middleware {
     return route;
   };
   return (next) => (req) => {
+    const parent = propagation.extract(req.header);
+    // The no-op tracer's span for a call without a trace context carries invalid ids, which
+    // the call would pass by below: skip building it (the common case without an SDK).
+    if (parent === ROOT_CONTEXT && noop()) return next(req);
     const values = req.contextValues;
     const info = values.get(serverTransportKey);
     const kind = info?.kind ?? "connect";
     const route = routeOf(req, kind, info?.endpoint ?? "", info?.pathTemplate);
-    const parent = propagation.extract(req.header);
     const span = tracer.startSpan(route.name, route.options, parent);
     const sc = span.spanContext();
     if (!valid(sc)) return next(req);
     values.set(traceContextKey, { traceId: sc.traceId, spanId: sc.spanId });
     values.set(activeSpanKey, span);
-    const ctx = trace.setSpan(parent, span);
-    if (!span.isRecording()) return otelContext.with(ctx, next, undefined, req);
+    const managed = contextManaged();
+    if (!span.isRecording()) {
+      return managed
+        ? otelContext.with(trace.setSpan(parent, span), next, undefined, req)
+        : next(req);
+    }
     if (route.system === "http") span.setAttribute("url.path", pathOf(req.url));
-    return otelContext.with(
-      ctx,
-      () => observeCall(next, req, (error, abandoned) => end(span, route, error, abandoned, false)),
-    );
+    const run = () =>
+      observeCall(next, req, (error, abandoned) => end(span, route, error, abandoned, false));
+    return managed ? otelContext.with(trace.setSpan(parent, span), run) : run();
   };
+}
+
+/**
+ * Whether a context manager is registered. Without one, `context.with` runs its function and
+ * drops the context (`context.active()` is always the root), so the span's context — a new
+ * context object with a copied map and three closures — need not be built.
+ */
+function contextManaged(): boolean {
+  return registered("context");
 }
 
 /**

@@ -43,10 +43,16 @@ export function validate(options: ValidateOptions = {}): Middleware {
       ready = undefined;
       throw error;
     });
+  // Per request type: whether it (or any message it holds) carries rules at all.
+  const checked = new WeakMap<DescMessage, boolean>();
   return (next) => (req) => {
     const schema = req.method.input as unknown as DescMessage;
     // Plain HTTP routes carry no proto message to validate.
     if (!Array.isArray(schema.fields)) return next(req);
+    let ruled = checked.get(schema);
+    if (ruled === undefined) checked.set(schema, ruled = hasRules(schema));
+    // protovalidate finds every message of a type without rules valid: no need to ask it.
+    if (!ruled) return next(req);
     if (validator === undefined) {
       return load().then(() => validateThen(next, req, lib!, validator!, schema));
     }
@@ -116,4 +122,38 @@ function check(
       { desc: violationsSchema, value: violations },
     ],
   );
+}
+
+// The number of protovalidate's options: `(buf.validate.message)`, `(buf.validate.oneof)` and
+// `(buf.validate.field)` all extend their descriptor's options with it.
+const RULES_OPTION = 1159;
+
+// protobuf-es keeps a descriptor's extension options as unknown fields, where protovalidate's
+// getOption() reads them too.
+function ruleOption(options: { $unknown?: { no: number }[] } | undefined): boolean {
+  return options?.$unknown?.some((u) => u.no === RULES_OPTION) ?? false;
+}
+
+/**
+ * Whether protovalidate would check anything in a message of `schema`: a rule on the message,
+ * one of its oneofs or fields, or in a message it holds (fields, list items, map values), to
+ * any depth. Only these options make it check anything (`legacyRequired` is not used here).
+ */
+export function hasRules(schema: DescMessage, seen = new Set<DescMessage>()): boolean {
+  if (seen.has(schema)) return false;
+  seen.add(schema);
+  if (ruleOption(schema.proto.options)) return true;
+  for (const oneof of schema.oneofs) if (ruleOption(oneof.proto.options)) return true;
+  for (const field of schema.fields) {
+    if (ruleOption(field.proto.options)) return true;
+    const held = field.fieldKind === "message"
+      ? field.message
+      : field.fieldKind === "list" && field.listKind === "message"
+      ? field.message
+      : field.fieldKind === "map" && field.mapKind === "message"
+      ? field.message
+      : undefined;
+    if (held !== undefined && hasRules(held, seen)) return true;
+  }
+  return false;
 }

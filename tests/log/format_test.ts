@@ -180,3 +180,57 @@ Deno.test("logfmt quotes values and mends keys for exactly the characters that e
     );
   }
 });
+
+Deno.test("logfmt lines are the same whatever was formatted before them (remembered segments)", () => {
+  // The formatter remembers each key's last value and segment; a reference without that memory
+  // must write every line alike, for values that repeat, change, or are objects changed in place.
+  // deno-lint-ignore no-control-regex
+  const special = /[\u0000-\u0020"=\u007f]/;
+  // deno-lint-ignore no-control-regex
+  const specialAll = /[\u0000-\u0020"=\u007f]/g;
+  const reference = (kv: readonly unknown[]) => {
+    let line = "level=INFO";
+    for (let i = 0; i < kv.length; i += 2) {
+      const k = String(kv[i]);
+      const v = kv[i + 1];
+      const t = typeof v === "string"
+        ? v
+        : typeof v === "object" && v !== null
+        ? JSON.stringify(v)
+        : String(v);
+      const quote = typeof v !== "number" && (t === "" || special.test(t));
+      line += ` ${k === "" ? "_" : k.replace(specialAll, "_")}=${quote ? JSON.stringify(t) : t}`;
+    }
+    return line;
+  };
+  const counter = { n: 0 };
+  const long = "x".repeat(300);
+  const values = [
+    "a",
+    "a b",
+    "",
+    'q"',
+    0,
+    -0,
+    1.5,
+    Number.NaN,
+    Infinity,
+    true,
+    false,
+    counter,
+    long,
+    `${long}y`,
+  ];
+  const keys = ["msg", "k", "a b", "", "n=1"];
+  let seed = 7;
+  const pick = <T>(xs: readonly T[]) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return xs[seed % xs.length];
+  };
+  for (let i = 0; i < 5000; i++) {
+    const kv: unknown[] = [];
+    for (let j = 0, n = 1 + (i % 4); j < n; j++) kv.push(pick(keys), pick(values));
+    if (i % 7 === 0) counter.n++;
+    assert.equal(formatLogfmt("info", kv), reference(kv), JSON.stringify(kv));
+  }
+});

@@ -142,3 +142,36 @@ Deno.test("withContext binds a context for writes outside it", async () => {
   await logger.flush();
   assert.deepEqual(lines, [inRequest, inRequest]);
 });
+
+Deno.test("timestamp writes what toISOString writes, across minutes, hours, days and years", () => {
+  // The valuer reuses the minute's text; Date.now is stubbed to walk the clock through edges.
+  const realNow = Date.now;
+  let now = 0;
+  Date.now = () => now;
+  try {
+    const ts = log.timestamp();
+    const value = () => ts({ level: "info", value: () => undefined }) as string;
+    const times: number[] = [];
+    const edges = [
+      0,
+      59_999,
+      60_000,
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10000, 0, 1),
+      -1,
+      -60_001,
+    ];
+    for (const e of edges) for (let d = -3; d <= 3; d++) times.push(e + d);
+    let t = Date.UTC(2026, 11, 2, 4, 0, 0);
+    for (let i = 0; i < 20_000; i++) times.push(t += 1 + (i * 7919) % 9_001);
+    for (const time of times) {
+      now = time;
+      assert.equal(value(), new Date(time).toISOString(), String(time));
+      assert.equal(value(), new Date(time).toISOString(), `${time}, again`);
+    }
+  } finally {
+    Date.now = realNow;
+  }
+});

@@ -116,6 +116,22 @@ Deno.test("auth HS256: valid, expired, wrong audience, missing, malformed — re
   });
 });
 
+Deno.test("auth: each call's header is read anew, whatever the call before it sent", async () => {
+  // The middleware remembers the last bearer header; a change in either direction must show.
+  await withServers([auth.server({ verify: { secret } })], async (servers) => {
+    const ann = await hs256({ sub: "ann", exp: nowSec() + 60 });
+    const bob = await hs256({ sub: "bob", exp: nowSec() + 60 });
+    await assertAccepted(servers, `Bearer ${ann}`, "sub=ann aud=null");
+    await assertRejected(servers, `Basic ${ann}`, "TOKEN_MISSING", /not a bearer token/);
+    await assertAccepted(servers, `Bearer ${ann}`, "sub=ann aud=null");
+    await assertAccepted(servers, `Bearer ${bob}`, "sub=bob aud=null");
+    await assertAccepted(servers, `bearer ${ann}`, "sub=ann aud=null");
+    await assertRejected(servers, `Bearer ${ann}x!`, "TOKEN_MISSING", /not a bearer token/);
+    await assertRejected(servers, `Bearer ${ann}x`, "TOKEN_INVALID", /./);
+    await assertAccepted(servers, `Bearer ${ann}`, "sub=ann aud=null");
+  });
+});
+
 Deno.test("auth RS256: a CryptoKey or a JWK public key; the private key never reaches the server", async () => {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
   const other = await generateKeyPair("RS256");

@@ -9,7 +9,17 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { type Context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context as otelContext,
+  type ContextManager,
+  propagation,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import { logging } from "../../middleware/mod.ts";
 import { tracing } from "../../middleware/tracing/mod.ts";
 import {
@@ -449,6 +459,84 @@ function spanOf(ctx: unknown) {
 function parseContext(ctx: unknown, traceId: string, spanId: string) {
   return trace.setSpanContext(ctx as Context, { traceId, spanId, traceFlags: 1, isRemote: true });
 }
+
+Deno.test("tracing: a proxy provider starts recording once an SDK is set behind it", async () => {
+  // Calls without a trace context skip the no-op tracer while the proxy has no delegate; the
+  // SDK set later must still see every call from then on.
+  const proxy = new ProxyTracerProvider();
+  const { exporter, provider } = sdk();
+  const logs = captureLogger();
+  const a = await startServers([[Greeter, { sayHello: () => ({ message: "a" }) }]], [
+    tracing.server({ tracerProvider: proxy }),
+    logging.server(logs.logger),
+  ]);
+  try {
+    const client = createClient(Greeter, transports(a).connect);
+    await client.sayHello({});
+    assert.equal(exporter.getFinishedSpans().length, 0);
+    assert.match(logs.lines[0], /trace_id="" span_id=""/);
+
+    proxy.setDelegate(provider);
+    logs.lines.length = 0;
+    await client.sayHello({});
+    const [span] = exporter.getFinishedSpans();
+    assert.equal(span?.name, "helloworld.v1.Greeter/SayHello");
+    assert.equal(span.kind, SpanKind.SERVER);
+    const ids = span.spanContext();
+    assert.match(logs.lines[0], new RegExp(`trace_id=${ids.traceId} span_id=${ids.spanId} `));
+  } finally {
+    await a.close();
+    await provider.shutdown();
+  }
+});
+
+// A context manager for code that runs synchronously inside `with` (enough for a handler that
+// answers at once): a stack of contexts.
+function stackContextManager(): ContextManager {
+  const stack: Context[] = [];
+  const manager: ContextManager = {
+    active: () => stack.at(-1) ?? ROOT_CONTEXT,
+    with(ctx, fn, thisArg, ...args) {
+      stack.push(ctx);
+      try {
+        return fn.call(thisArg, ...args);
+      } finally {
+        stack.pop();
+      }
+    },
+    bind: (_ctx, target) => target,
+    enable: () => manager,
+    disable: () => manager,
+  };
+  return manager;
+}
+
+Deno.test("tracing: the server span is the active OpenTelemetry span where a context manager is registered", async () => {
+  const { exporter, provider } = sdk();
+  const seen: (string | undefined)[] = [];
+  const a = await startServers([[Greeter, {
+    sayHello() {
+      seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      return { message: "a" };
+    },
+  }]], [tracing.server({ tracerProvider: provider })]);
+  try {
+    const client = createClient(Greeter, transports(a).connect);
+    assert.ok(otelContext.setGlobalContextManager(stackContextManager()));
+    try {
+      await client.sayHello({});
+    } finally {
+      otelContext.disable();
+    }
+    await client.sayHello({});
+    const spans = exporter.getFinishedSpans();
+    assert.equal(spans.length, 2);
+    assert.deepEqual(seen, [spans[0].spanContext().spanId, undefined]);
+  } finally {
+    await a.close();
+    await provider.shutdown();
+  }
+});
 
 Deno.test("tracing: bad options are TypeErrors at construction", () => {
   assert.throws(() => tracing.server({ propagator: {} as never }), /inject, extract and fields/);
