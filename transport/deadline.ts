@@ -1,4 +1,4 @@
-// The deadline rules of the servers, used alike by the fast path (transport/unary/call.ts) and
+// The deadline rules of the servers, used alike by the fast path (transport/fastpath/call.ts) and
 // the Connect-ES path (the transport interceptor in rpc.ts): the timeout a request asks for, the
 // bound of a unary call, the race against it and the error when it expires. The deadline itself
 // and the budget rule the timeout middleware shares are in internal/deadline.ts.

@@ -25,7 +25,7 @@ import { bindIterable, type ContextValues, runWithValues } from "../internal/con
 import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
 import type { MessageDesc, Middleware, ProtoMessage, ServiceDesc } from "../internal/contract.ts";
-import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
+import { buildUnaryPlan, type UnaryPlan } from "./fastpath/plan.ts";
 import { callDeadline, raceDeadline, requestTimeoutMs } from "./deadline.ts";
 import { fromAtreusError } from "./status.ts";
 import { descMessages, descService, interceptorsOf, serviceImpl } from "./adapter.ts";

@@ -16,7 +16,7 @@ import { ErrorInfoSchema } from "../../internal/gen/google/rpc/error_details_pb.
 import { notFound } from "../../errors/mod.ts";
 import { grpcFrame, h2Request, type H2Response } from "../support/h2.ts";
 import type { Middleware } from "../../transport/mod.ts";
-import { callStateKey } from "../../transport/unary/plan.ts";
+import { callStateKey } from "../../transport/fastpath/plan.ts";
 
 const SAY = "/helloworld.v1.Greeter/SayHello";
 
@@ -56,8 +56,8 @@ const NO_HANDLER_GRPC = new Set([
 ]);
 
 // Records which path ran each call that reached the handler: the fast path's runner
-// (transport/unary/call.ts) alone puts its call state in the context values. Both servers
-// choose the path with the same selector (transport/unary/select.ts), so the gRPC server's
+// (transport/fastpath/call.ts) alone puts its call state in the context values. Both servers
+// choose the path with the same selector (transport/fastpath/select.ts), so the gRPC server's
 // Connect and gRPC-Web calls are counted too.
 function pathRecorder(): { seen: Path[]; middleware: Middleware[] } {
   const seen: Path[] = [];

@@ -1,7 +1,7 @@
 // The gRPC server: node:http2 (h2c, or TLS) serving the same registrations as the HTTP server.
 // HTTP/2 trailers are what native gRPC needs and what Fetch servers lack; node:http2 has them
 // on Node, Bun and Deno. Connect and gRPC-Web over HTTP/2 are served here too, on the same fast
-// path as the HTTP server's (transport/unary/select.ts chooses for both).
+// path as the HTTP server's (transport/fastpath/select.ts chooses for both).
 import type * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -30,10 +30,10 @@ import {
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { TransportKind } from "../../internal/contract.ts";
-import { replyHeaderOf, writeReply } from "../unary/grpc.ts";
-import { StreamRequest } from "../unary/body.ts";
-import { TrackedHeaders } from "../unary/headers.ts";
-import { fastRouteOf, serveFast } from "../unary/select.ts";
+import { replyHeaderOf, writeReply } from "../fastpath/grpc.ts";
+import { StreamRequest } from "../fastpath/body.ts";
+import { TrackedHeaders } from "../fastpath/headers.ts";
+import { fastRouteOf, serveFast } from "../fastpath/select.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { BodyDeadline } from "../runtime/body_deadline.ts";
 import { fetchHeaders, toObject } from "./headers.ts";

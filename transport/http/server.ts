@@ -42,9 +42,9 @@ import {
   resolveLimits,
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import { encodedInit, TrackedHeaders } from "../unary/headers.ts";
-import { fastRouteOf, serveFast } from "../unary/select.ts";
-import { toResponse } from "../unary/reply.ts";
+import { encodedInit, TrackedHeaders } from "../fastpath/headers.ts";
+import { fastRouteOf, serveFast } from "../fastpath/select.ts";
+import { toResponse } from "../fastpath/reply.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { addSwaggerUi } from "./docs.ts";
