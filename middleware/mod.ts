@@ -62,8 +62,8 @@ export {
   CIRCUIT_BREAKER_REASON,
   circuitBreaker,
   type CircuitBreakerOptions,
-} from "./circuitbreaker.ts";
-export { retry, type RetryBudgetOptions, type RetryOptions } from "./retry.ts";
+} from "./circuitbreaker/circuitbreaker.ts";
+export { retry, type RetryBudgetOptions, type RetryOptions } from "./retry/retry.ts";
 export type { BackoffOptions } from "../internal/backoff.ts";
 export {
   createBbrLimiter,
@@ -72,7 +72,7 @@ export {
   RATELIMIT_REASON,
   type RateLimitOptions,
   type TokenBucketOptions,
-} from "./ratelimit.ts";
-export type { BbrLimiter, BbrOptions, BbrStat, Done, Limiter } from "./ratelimit_bbr.ts";
-export { type CpuSamplerOptions, type CpuUsage, processCpuSampler } from "./ratelimit_cpu.ts";
-export type { TokenBucketSettings } from "./ratelimit_token_bucket.ts";
+} from "./ratelimit/ratelimit.ts";
+export type { BbrLimiter, BbrOptions, BbrStat, Done, Limiter } from "./ratelimit/bbr.ts";
+export { type CpuSamplerOptions, type CpuUsage, processCpuSampler } from "./ratelimit/cpu.ts";
+export type { TokenBucketSettings } from "./ratelimit/token_bucket.ts";

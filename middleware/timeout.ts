@@ -2,9 +2,9 @@
 // request context, so clients called while serving send only the time that is left.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallRequest, Middleware, ProtoMessage } from "../internal/contract.ts";
-import { deadlineKey, remainingMs } from "../internal/deadline.ts";
+import { budgetOf, deadlineKey, remainingMs, startDeadline } from "../internal/deadline.ts";
 import { operation } from "./chain.ts";
-import { expireAfter, type Expiry } from "../internal/expiry.ts";
+import { expireAfter } from "../internal/expiry.ts";
 
 /** A deadline for every call, or per operation with a default. */
 export type TimeoutPolicy =
@@ -23,8 +23,8 @@ export function timeout(policy: TimeoutPolicy): Middleware {
   return (next) => async (req) => {
     const ms = pick(req);
     if (ms === undefined || ms <= 0) return next(req);
-    const left = remainingMs();
-    const budget = left === undefined ? ms : Math.min(ms, left);
+    // The servers' rule: the time left of the caller's deadline, shortened to the operation's.
+    const budget = budgetOf(ms, remainingMs())!;
     const deadline = Date.now() + budget;
     req.contextValues.set(deadlineKey, deadline);
     const controller = new AbortController();
@@ -33,7 +33,9 @@ export function timeout(policy: TimeoutPolicy): Middleware {
         new ConnectError(`${operation(req)} exceeded its ${ms} ms deadline`, Code.DeadlineExceeded),
       );
     // The operation's own budget is the same for every call: those share one timer.
-    const timer = budget === ms ? expireAfter(ms, expire) : ownTimer(expire, budget);
+    const timer = budget === ms
+      ? expireAfter(ms, expire)
+      : startDeadline(budget, expire, undefined);
     const signal = AbortSignal.any([req.signal, controller.signal]);
     const expired = new Promise<never>((_, reject) =>
       controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
@@ -117,9 +119,4 @@ export function deadline(): Middleware {
     const signal = AbortSignal.any([req.signal, AbortSignal.timeout(ms)]);
     return next({ ...req, signal } as CallRequest);
   };
-}
-
-function ownTimer(expire: () => void, ms: number): Expiry {
-  const timer = setTimeout(expire, ms);
-  return { cancel: () => clearTimeout(timer) };
 }

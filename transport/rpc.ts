@@ -9,7 +9,6 @@ import {
   type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
-  type ServiceImpl,
 } from "@connectrpc/connect";
 import type {
   UniversalHandler,
@@ -18,7 +17,6 @@ import type {
 } from "@connectrpc/connect/protocol";
 import {
   createRegistry,
-  type DescMessage,
   type DescMethod,
   type DescService,
   type Registry,
@@ -27,9 +25,10 @@ import { bindIterable, type ContextValues, runWithValues } from "../internal/con
 import { type CompressionCodec, gzip } from "./compression.ts";
 import { adoptReplyHeader, operationOf, serverTransportKey } from "./info.ts";
 import type { MessageDesc, Middleware, ProtoMessage, ServiceDesc } from "../internal/contract.ts";
-import { buildUnaryPlan, type UnaryPlan } from "./unary/plan.ts";
-import { deadlineExpired, deadlineKey, requestTimeoutMs, unaryBound } from "./deadline.ts";
-import { isAtreusError, toConnectError } from "../errors/mod.ts";
+import { buildUnaryPlan, type UnaryPlan } from "./fastpath/plan.ts";
+import { callDeadline, raceDeadline, requestTimeoutMs } from "./deadline.ts";
+import { fromAtreusError } from "./status.ts";
+import { descMessages, descService, interceptorsOf, serviceImpl } from "./adapter.ts";
 
 /**
  * One service and its Connect-ES style implementation (an object or class instance with one
@@ -114,7 +113,7 @@ function registryOf(types: readonly MessageDesc[] | undefined): Registry | undef
   if (!Array.isArray(types) || !types.every((t) => t?.kind === "message")) {
     throw new TypeError("jsonTypes must be an array of message descriptors (…Schema exports)");
   }
-  return createRegistry(...(types as unknown as DescMessage[]));
+  return createRegistry(...descMessages(types));
 }
 
 /** Releases what the routes hold between calls (the deadline timer); for a server's stop. */
@@ -148,9 +147,22 @@ export interface RpcRoute {
 
 /** Builds the route table; throws when a service is registered twice or is not a descriptor. */
 export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
+  const planOptions = {
+    readMaxBytes: options.readMaxBytes,
+    writeMaxBytes: options.writeMaxBytes,
+    compression: options.compression,
+    compressMinBytes: 1024,
+    timeoutMs: options.timeoutMs,
+    shutdownSignal: options.shutdownSignal,
+    calls: new Set<AbortController>(),
+    jsonRead: { ignoreUnknownFields: true, registry: options.registry },
+    jsonWrite: { registry: options.registry },
+    // The server timeout's one timer, for the calls of both paths.
+    expiries: new ExpiryQueue(options.timeoutMs, { keepIdle: true }),
+  };
   const interceptors = [
-    transportMiddleware(options.timeoutMs),
-    ...(options.middleware as unknown as Interceptor[]),
+    transportMiddleware(options.timeoutMs, planOptions.expiries),
+    ...interceptorsOf(options.middleware),
   ];
   const router = createConnectRouter({
     interceptors,
@@ -176,30 +188,12 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
       throw new TypeError(`services: ${service.typeName} is registered twice`);
     }
     seen.add(service.typeName);
-    router.service(
-      service as unknown as DescService,
-      impl as Partial<ServiceImpl<DescService>>,
-    );
-    const spec = createServiceImplSpec(
-      service as unknown as DescService,
-      impl as Partial<ServiceImpl<DescService>>,
-    );
+    router.service(descService(service), serviceImpl(impl));
+    const spec = createServiceImplSpec(descService(service), serviceImpl(impl));
     for (const m of Object.values(spec.methods)) {
       specs.set(operationOf(service, m.method), m);
     }
   }
-  const planOptions = {
-    readMaxBytes: options.readMaxBytes,
-    writeMaxBytes: options.writeMaxBytes,
-    compression: options.compression,
-    compressMinBytes: 1024,
-    timeoutMs: options.timeoutMs,
-    shutdownSignal: options.shutdownSignal,
-    calls: new Set<AbortController>(),
-    jsonRead: { ignoreUnknownFields: true, registry: options.registry },
-    jsonWrite: { registry: options.registry },
-    expiries: new ExpiryQueue(options.timeoutMs, { keepIdle: true }),
-  };
   // One listener per server, not one per call: at the stop deadline every call in flight is
   // aborted with the shutdown reason.
   options.shutdownSignal.addEventListener("abort", () => {
@@ -255,30 +249,24 @@ export async function invokeRoute(
 // Outermost interceptor of every server call: records the deadline for propagation, applies
 // the server's unary deadline, turns thrown AtreusErrors into status errors with an ErrorInfo
 // detail (also mid-stream), and moves headers set through TransportInfo.replyHeader onto the
-// real response.
-function transportMiddleware(timeoutMs: number): Interceptor {
+// real response — the fast path's rules (transport/deadline.ts, status.ts, info.ts), applied
+// through Connect-ES's interceptor.
+function transportMiddleware(timeoutMs: number, expiries: ExpiryQueue): Interceptor {
   return (next) => async (req) => {
     const requested = requestTimeoutMs(req.header);
-    const bound = req.stream ? requested : unaryBound(timeoutMs, requested);
-    if (bound !== undefined) req.contextValues.set(deadlineKey, Date.now() + bound);
+    const bound = callDeadline(req.contextValues, timeoutMs, requested, req.stream);
     let res;
     try {
       res = bound !== undefined && !req.stream
-        ? await withDeadline(next, req, bound, bound === requested)
+        ? await withDeadline(next, req, bound, requested, expiries)
         : await next(req);
     } catch (error) {
-      throw asStatusError(error);
+      throw fromAtreusError(error);
     }
     adoptReplyHeader(req.contextValues?.get(serverTransportKey), res.header);
     if (res.stream) return { ...res, message: mapErrors(res.message) };
     return res;
   };
-}
-
-// AtreusErrors become ConnectErrors carrying ErrorInfo; anything else is left to Connect-ES,
-// which answers "internal error" without leaking the message.
-function asStatusError(error: unknown): unknown {
-  return isAtreusError(error) ? toConnectError(error) : error;
 }
 
 // A plain iterator rather than an async generator: this runs once per streamed message.
@@ -287,7 +275,7 @@ function mapErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const it = messages[Symbol.asyncIterator]();
       const convert = (error: unknown): never => {
-        throw asStatusError(error);
+        throw fromAtreusError(error);
       };
       return {
         next: (v?: unknown) => it.next(v).then(undefined, convert),
@@ -299,29 +287,34 @@ function mapErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
   };
 }
 
+// The deadline race of the fast path, around Connect-ES's next step; the handler's signal also
+// aborts when Connect-ES's own does (the client left, the server stops), which ends the call
+// as Canceled, as Connect-ES would.
 async function withDeadline<Req extends { signal: AbortSignal }, Res>(
   next: (req: Req) => Promise<Res>,
   req: Req,
-  timeoutMs: number,
-  requestedByClient: boolean,
+  bound: number,
+  requested: number | undefined,
+  expiries: ExpiryQueue,
 ): Promise<Res> {
   const deadline = new AbortController();
-  const timer = setTimeout(
-    () => deadline.abort(deadlineExpired(timeoutMs, requestedByClient)),
-    timeoutMs,
-  );
   const signal = AbortSignal.any([req.signal, deadline.signal]);
   let onAbort: (() => void) | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
-    signal.addEventListener("abort", onAbort, { once: true });
+  const cancelled = new Promise<never>((_, reject) => {
+    onAbort = () => reject(ConnectError.from(req.signal.reason, Code.Canceled));
+    req.signal.addEventListener("abort", onAbort, { once: true });
   });
-  // The handler's signal also fires when the call completes; nobody awaits `expired` then.
-  expired.catch(() => {});
+  // The request's signal may also fire after the call completed; nobody awaits `cancelled` then.
+  cancelled.catch(() => {});
   try {
-    return await Promise.race([next({ ...req, signal }), expired]);
+    return await raceDeadline(
+      Promise.race([next({ ...req, signal }), cancelled]),
+      bound,
+      requested,
+      deadline,
+      expiries,
+    );
   } finally {
-    clearTimeout(timer);
-    if (onAbort) signal.removeEventListener("abort", onAbort);
+    if (onAbort) req.signal.removeEventListener("abort", onAbort);
   }
 }

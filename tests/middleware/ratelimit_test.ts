@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { createBbrLimiter, processCpuSampler, ratelimit } from "../../middleware/mod.ts";
-import type { BbrOptions, Done } from "../../middleware/ratelimit_bbr.ts";
-import { TokenBuckets } from "../../middleware/ratelimit_token_bucket.ts";
+import type { BbrOptions, Done } from "../../middleware/ratelimit/bbr.ts";
+import { TokenBuckets } from "../../middleware/ratelimit/token_bucket.ts";
 import { code, fromError, reason } from "../../errors/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { startServers, transports } from "../support/servers.ts";

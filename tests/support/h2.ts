@@ -10,7 +10,10 @@ export interface H2Response {
   readonly body: Uint8Array;
 }
 
-/** Sends one request over h2c and collects the whole response (bounded by `timeoutMs`). */
+/**
+ * Sends one request over h2c and collects the whole response (bounded by `timeoutMs`). POST
+ * unless `headers` names another `:method`; a GET sends no body.
+ */
 export function h2Request(
   origin: string,
   path: string,
@@ -28,7 +31,10 @@ export function h2Request(
       clearTimeout(timer);
       reject(e);
     });
-    const req = session.request({ ":method": "POST", ":path": path, ...headers });
+    const get = headers[":method"] === "GET";
+    const req = session.request({ ":method": "POST", ":path": path, ...headers }, {
+      endStream: get,
+    });
     let status = 0;
     const head: Record<string, string> = {};
     const trailers: Record<string, string> = {};
@@ -51,7 +57,7 @@ export function h2Request(
       session.destroy();
       reject(e);
     });
-    req.end(Buffer.from(body));
+    if (!get) req.end(Buffer.from(body));
   });
 }
 

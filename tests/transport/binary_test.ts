@@ -13,7 +13,7 @@ import {
   StringValueSchema,
   TimestampSchema,
 } from "@bufbuild/protobuf/wkt";
-import { binaryEncoder } from "../../transport/unary/binary.ts";
+import { binaryEncoder } from "../../transport/fastpath/binary.ts";
 import {
   MapsSchema,
   PairSchema,

@@ -16,7 +16,7 @@ import { ErrorInfoSchema } from "../../internal/gen/google/rpc/error_details_pb.
 import { notFound } from "../../errors/mod.ts";
 import { grpcFrame, h2Request, type H2Response } from "../support/h2.ts";
 import type { Middleware } from "../../transport/mod.ts";
-import { callStateKey } from "../../transport/unary/plan.ts";
+import { callStateKey } from "../../transport/fastpath/plan.ts";
 
 const SAY = "/helloworld.v1.Greeter/SayHello";
 
@@ -56,7 +56,9 @@ const NO_HANDLER_GRPC = new Set([
 ]);
 
 // Records which path ran each call that reached the handler: the fast path's runner
-// (transport/unary/call.ts) alone puts its call state in the context values.
+// (transport/fastpath/call.ts) alone puts its call state in the context values. Both servers
+// choose the path with the same selector (transport/fastpath/select.ts), so the gRPC server's
+// Connect and gRPC-Web calls are counted too.
 function pathRecorder(): { seen: Path[]; middleware: Middleware[] } {
   const seen: Path[] = [];
   const middleware: Middleware[] = [(next) => (req) => {
@@ -368,6 +370,48 @@ function pickH2(r: H2Response) {
     body: [...r.body],
   };
 }
+
+// The same corpus over HTTP/2 to the gRPC server, which serves Connect and gRPC-Web too: its
+// fast path (the HTTP server's protocol code, read from and written to node:http2 streams) must
+// serve the same cases and answer them as Connect-ES does there.
+Deno.test("fast path and Connect-ES answer the HTTP corpus identically over HTTP/2", async (t) => {
+  const [onFast, onOracle] = [pathRecorder(), pathRecorder()];
+  const fast = createGrpcServer({ ...options, middleware: onFast.middleware });
+  const oracle = createGrpcServer({ ...options, middleware: onOracle.middleware, fastPath: false });
+  await fast.start();
+  await oracle.start();
+  const a = `http://${fast.endpoint().host}`;
+  const b = `http://${oracle.endpoint().host}`;
+  const cases = await corpus();
+  const served: string[] = [];
+  try {
+    for (const c of cases) {
+      await t.step(c.name, async () => {
+        onFast.seen.length = 0;
+        onOracle.seen.length = 0;
+        const path = `${c.path ?? SAY}${c.query ? `?${c.query}` : ""}`;
+        const headers = { ...c.headers, ":method": c.method ?? "POST" };
+        const body = c.method === "GET"
+          ? new Uint8Array()
+          : typeof c.body === "string"
+          ? enc.encode(c.body)
+          : c.body ?? new Uint8Array();
+        const [ra, rb] = await Promise.all([
+          h2Request(a, path, headers, body),
+          h2Request(b, path, headers, body),
+        ]);
+        assert.deepEqual(pickH2(ra), pickH2(rb));
+        const delegated = (c.path ?? SAY) === STREAM;
+        if (checkPaths(c.name, onFast.seen, onOracle.seen, delegated)) served.push(c.name);
+      });
+    }
+    console.log(`HTTP/2 corpus: the fast path served ${served.length} of ${cases.length} cases`);
+    assert.deepEqual(served, cases.filter((c) => !NO_HANDLER_HTTP.has(c.name)).map((c) => c.name));
+  } finally {
+    await fast.stop();
+    await oracle.stop();
+  }
+});
 
 Deno.test("fast path and Connect-ES answer the gRPC corpus identically", async (t) => {
   const [onFast, onOracle] = [pathRecorder(), pathRecorder()];

@@ -1,6 +1,7 @@
 // The gRPC server: node:http2 (h2c, or TLS) serving the same registrations as the HTTP server.
 // HTTP/2 trailers are what native gRPC needs and what Fetch servers lack; node:http2 has them
-// on Node, Bun and Deno. Connect and gRPC-Web over HTTP/2 are served here too.
+// on Node, Bun and Deno. Connect and gRPC-Web over HTTP/2 are served here too, on the same fast
+// path as the HTTP server's (transport/fastpath/select.ts chooses for both).
 import type * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -29,7 +30,10 @@ import {
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import type { TransportKind } from "../../internal/contract.ts";
-import { grpcBinaryFormat, replyHeaderOf, serveGrpcUnary } from "../unary/grpc.ts";
+import { replyHeaderOf, writeReply } from "../fastpath/grpc.ts";
+import { StreamRequest } from "../fastpath/body.ts";
+import { TrackedHeaders } from "../fastpath/headers.ts";
+import { fastRouteOf, serveFast } from "../fastpath/select.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { BodyDeadline } from "../runtime/body_deadline.ts";
 import { fetchHeaders, toObject } from "./headers.ts";
@@ -260,15 +264,18 @@ export class GrpcServer implements Server, Endpointer {
     }
     const header = fetchHeaders(headers);
     const url = `${this.#scheme}://${headers[":authority"] ?? "localhost"}${rawPath}`;
-    const binary = route.unary && kind === "grpc" && method === "POST"
-      ? grpcBinaryFormat(contentType)
-      : undefined;
+    const query = method === "GET" ? new URL(url).searchParams : undefined;
+    const fast = fastRouteOf(route.unary, kind, method, contentType, query);
     const info: MutableTransportInfo = {
       kind,
       endpoint: this.#endpoint,
       operation: route.operation,
       requestHeader: header,
-      replyHeader: binary === undefined ? new Headers() : replyHeaderOf(binary),
+      replyHeader: fast === undefined
+        ? new Headers()
+        : fast.protocol === "grpc"
+        ? replyHeaderOf(fast.binary)
+        : new TrackedHeaders(),
       env: { stream, headers },
     };
     const values = serverCallValues(info, this.#app);
@@ -278,8 +285,12 @@ export class GrpcServer implements Server, Endpointer {
       this.#bodies.watch(stream, kind);
     }
     try {
-      if (binary !== undefined) {
-        await serveGrpcUnary(route.unary!, { stream, header, url, values, info }, binary);
+      if (fast !== undefined) {
+        const request = new StreamRequest(method, url, header, stream);
+        await writeReply(
+          stream,
+          await serveFast(route.unary!, fast, { request, values, info, query }),
+        );
         return;
       }
       const response = await invokeRoute(

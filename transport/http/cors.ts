@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { cors as honoCors } from "hono/cors";
 import { cors as connectCors } from "@connectrpc/connect";
-import { addHeaders } from "../unary/headers.ts";
+import { addHeaders } from "../fastpath/headers.ts";
 
 /** CORS policy for browser clients (Connect and gRPC-Web header lists are always included). */
 export interface CorsOptions {

@@ -10,6 +10,7 @@ import type {
   CallResponse,
   MethodDesc,
   Middleware,
+  ProtoMessage,
   ServiceDesc,
   UnaryCallRequest,
 } from "../../internal/contract.ts";
@@ -18,6 +19,24 @@ import type {
 export const HTTP_REQUEST_TYPE = "atreus.http.Request";
 /** The message type name middleware sees for a plain HTTP route's response. */
 export const HTTP_RESPONSE_TYPE = "atreus.http.Response";
+
+// The messages middleware sees for a plain route: the request and its Hono context in, the
+// handler's Response out, tagged with the type names above.
+interface RouteRequestMessage<C> extends ProtoMessage {
+  readonly request: Request;
+  readonly context: C;
+}
+interface RouteResponseMessage extends ProtoMessage {
+  readonly response: Response;
+}
+
+function isRouteRequest<C>(m: ProtoMessage): m is RouteRequestMessage<C> {
+  return m.$typeName === HTTP_REQUEST_TYPE && "context" in m;
+}
+
+function isRouteResponse(m: ProtoMessage): m is RouteResponseMessage {
+  return m.$typeName === HTTP_RESPONSE_TYPE && "response" in m;
+}
 
 /** What a route handler receives: at least Hono's `c.req.raw` and `c.env`. */
 export interface RouteContext {
@@ -73,11 +92,14 @@ export function wrapRoute<C extends RouteContext>(
   }
   const { service, method } = describe(operation);
   const final = async (req: CallRequest): Promise<CallResponse> => {
-    const c = (req.message as unknown as { context: C }).context;
-    const response = await fn(c);
+    if (req.stream || !isRouteRequest<C>(req.message)) {
+      throw new TypeError(`${operation}: middleware replaced the route's request message`);
+    }
+    const response = await fn(req.message.context);
+    const message: RouteResponseMessage = { $typeName: HTTP_RESPONSE_TYPE, response };
     return {
       stream: false,
-      message: { $typeName: HTTP_RESPONSE_TYPE, response } as never,
+      message,
       method,
       service,
       header: new Headers(),
@@ -100,9 +122,10 @@ export function wrapRoute<C extends RouteContext>(
       env: c.env,
     };
     const values = serverCallValues(info, host.app());
+    const message: RouteRequestMessage<C> = { $typeName: HTTP_REQUEST_TYPE, request, context: c };
     const req: UnaryCallRequest = {
       stream: false,
-      message: { $typeName: HTTP_REQUEST_TYPE, request, context: c } as never,
+      message,
       method,
       service,
       requestMethod: request.method,
@@ -116,7 +139,10 @@ export function wrapRoute<C extends RouteContext>(
     };
     try {
       const res = await runWithValues(values, () => invoke(req));
-      const response = (res.message as unknown as { response: Response }).response;
+      if (res.stream || !isRouteResponse(res.message)) {
+        throw new TypeError(`${operation}: middleware replaced the route's response message`);
+      }
+      const response = res.message.response;
       const extra = [...info.replyHeader, ...res.header];
       if (extra.length === 0) return response;
       // Headers set by middleware (or via TransportInfo.replyHeader) join the handler's response.

@@ -2,8 +2,7 @@
 // native gRPC answered with a clear Trailers-Only status), served by the runtime's native
 // listener — Deno.serve, Bun.serve, node:http — or exported as `fetch` on Workers.
 import type { Registry } from "@bufbuild/protobuf";
-import { Hono } from "hono";
-import type { Context } from "hono";
+import { type Context, Hono } from "hono";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   universalServerRequestFromFetch,
@@ -21,7 +20,7 @@ import {
 } from "../answers.ts";
 import { InFlight } from "../drain.ts";
 import { endWatches, isHealthWatch, withBuiltins } from "../builtins.ts";
-import { addProbes, type HealthStatus, type ProbeRouter } from "../health/mod.ts";
+import { addProbes, type HealthStatus } from "../health/mod.ts";
 import { type AppInfo, kindOf, type MutableTransportInfo, serverCallValues } from "../info.ts";
 import {
   buildRoutes,
@@ -43,8 +42,9 @@ import {
   resolveLimits,
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import { serveConnectUnary } from "../unary/connect.ts";
-import { encodedInit, TrackedHeaders } from "../unary/headers.ts";
+import { encodedInit, TrackedHeaders } from "../fastpath/headers.ts";
+import { fastRouteOf, serveFast } from "../fastpath/select.ts";
+import { toResponse } from "../fastpath/reply.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { addSwaggerUi } from "./docs.ts";
@@ -59,8 +59,8 @@ import {
   serveRest,
   shapeOf,
 } from "../rest/mod.ts";
-import { serveGrpcWebUnary } from "../unary/grpcweb.ts";
 import { helper } from "../../log/mod.ts";
+import { asHono, contractServices, executionContextOf, userApp } from "../adapter.ts";
 
 export type { CorsOptions };
 
@@ -147,9 +147,9 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.#address = parseAddress(options.address ?? ":0");
     this.#limits = resolveLimits(options, "HTTP server");
     this.#http2 = resolveHttp2Limits(options, "HTTP server");
-    this.#hono = (options.app ?? new Hono()) as unknown as Hono;
+    this.#hono = asHono(options.app ?? new Hono());
     const earlier = (this.#hono as { routes?: unknown[] }).routes?.length ?? 0;
-    this.app = this.#hono as unknown as A;
+    this.app = userApp<A>(this.#hono);
     const served = withBuiltins(options.services ?? [], options);
     this.health = served.health;
     const rpc = rpcOptionsOf(options, served.services, this.#shutdown.signal);
@@ -158,7 +158,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     const rpcPaths = new Set([...this.#routes.values()].map((r) => r.path));
     const cors = options.cors ? corsPolicy(options.cors, (path) => rpcPaths.has(path)) : undefined;
     if (cors) this.#hono.use("*", cors.middleware);
-    if (options.health !== false) addProbes(this.#hono as unknown as ProbeRouter, this.health);
+    if (options.health !== false) addProbes(this.#hono, this.health);
     for (const route of this.#routes.values()) {
       // One handler per RPC path (not one per verb plus a fallback): Hono then runs a single
       // handler per call. Wrong verbs are answered in the RPC's terms instead of a bare 404.
@@ -185,7 +185,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     if (options.openapi) this.#addOpenApi(options.openapi === true ? {} : options.openapi);
     // After the server's own routes (they count themselves, and the probes must keep answering
     // while draining), before any route the user adds next.
-    this.#hono.use("*", trackUserRoutes(this.#inflight));
+    trackUserRoutes(this.#hono, this.#inflight);
     if (earlier > 0) {
       helper().warnw(
         "HTTP server: routes added to the app before createHttpServer are not drained; add them after",
@@ -194,6 +194,8 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       );
     }
     this.#hono.notFound((c) => {
+      // Refused like a user route while draining: it may be one the client expects here.
+      if (this.#inflight.draining) return drainingAnswer();
       const req = c.req.raw;
       if (looksLikeRpc(req)) {
         return unknownRpc(kindOf(req.headers.get("content-type")), new URL(req.url).pathname);
@@ -207,7 +209,8 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     request: Request,
     env?: unknown,
     executionCtx?: unknown,
-  ): Response | Promise<Response> => this.#hono.fetch(request, env, executionCtx as never);
+  ): Response | Promise<Response> =>
+    this.#hono.fetch(request, env, executionContextOf(executionCtx));
 
   /** Operations served, `/pkg.Service/Method`. */
   get operations(): string[] {
@@ -351,7 +354,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     let doc: string | undefined;
     this.#hono.get(path, (c) => {
       // Built on first request: a document nobody reads costs nothing at start-up.
-      doc ??= JSON.stringify(openapiDocument(services as never, {
+      doc ??= JSON.stringify(openapiDocument(contractServices(services), {
         useProtoFieldName: this.#options.rest ? this.#options.rest.useProtoFieldName : undefined,
         ...options,
       }));
@@ -458,25 +461,22 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       env: c.env,
     };
     const values = serverCallValues(info, this.#app);
-    if (route.unary !== undefined) {
-      const call = {
-        request,
-        values,
-        info,
-        query,
-        extraHeaders: extra,
-        plainExtraHeaders: plainExtra,
-      };
-      const fast = kind === "connect"
-        ? serveConnectUnary(route.unary, call)
-        : serveGrpcWebUnary(route.unary, call);
-      if (fast !== undefined) {
-        this.#inflight.enter();
-        try {
-          return await fast;
-        } finally {
-          this.#inflight.leave();
-        }
+    const fast = fastRouteOf(route.unary, kind, request.method, contentType, query);
+    if (fast !== undefined) {
+      this.#inflight.enter();
+      try {
+        return toResponse(
+          await serveFast(route.unary!, fast, {
+            request,
+            values,
+            info,
+            query,
+            extraHeaders: extra,
+            plainExtraHeaders: plainExtra,
+          }),
+        );
+      } finally {
+        this.#inflight.leave();
       }
     }
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;

@@ -1,8 +1,9 @@
 // Plain routes a user adds on the server's Hono app (with or without server.route) drain like
 // RPCs: counted in flight until their response body is written, refused once stop() began. The
-// middleware is registered after the server's own routes, which count themselves, so it only
-// runs for requests those routes did not answer.
-import type { Context, Next } from "hono";
+// tracking wraps the handlers the app's router receives from then on, so it covers the routes
+// added after the server's own and nothing else: an RPC path still matches its one handler, and
+// Hono serves it without composing a chain.
+import type { Context, Hono, Next } from "hono";
 import type { InFlight } from "../drain.ts";
 import { serviceUnavailable, toJson } from "../../errors/mod.ts";
 
@@ -20,12 +21,34 @@ export function drainingAnswer(): Response {
   });
 }
 
-/** A Hono middleware counting user routes in `inflight` and refusing them while it drains. */
-export function trackUserRoutes(
+// What Hono's router holds per route: the handler and its route record.
+type RouterEntry = Parameters<Hono["router"]["add"]>[2];
+type RouteHandler = RouterEntry[0];
+
+/**
+ * Counts every route added to `hono` from now on in `inflight`, and refuses them while it drains.
+ * A request that runs several of them (middleware, then a handler) is counted once.
+ */
+export function trackUserRoutes(hono: Hono, inflight: InFlight): void {
+  const router = hono.router;
+  const add = router.add.bind(router);
+  const counted = new WeakSet<Context>();
+  router.add = (method: string, path: string, [handler, route]: RouterEntry) =>
+    add(method, path, [tracked(handler, inflight, counted), route]);
+}
+
+function tracked(
+  handler: RouteHandler,
   inflight: InFlight,
-): (c: Context, next: Next) => Promise<Response | void> {
-  return async (c, next) => {
+  counted: WeakSet<Context>,
+): RouteHandler {
+  return async (c: Context, next: Next): Promise<Response | undefined> => {
+    if (counted.has(c)) {
+      const out = await handler(c, next);
+      return out instanceof Response ? out : undefined;
+    }
     if (inflight.draining) return drainingAnswer();
+    counted.add(c);
     inflight.enter();
     let left = false;
     const leave = () => {
@@ -33,18 +56,21 @@ export function trackUserRoutes(
       left = true;
       inflight.leave();
     };
+    let out;
     try {
-      await next();
+      out = await handler(c, next);
     } catch (error) {
       leave();
       throw error;
     }
-    const res = c.res;
+    // A handler's own Response, or (middleware that awaited next) the one the chain set.
+    const res = out instanceof Response ? out : c.res;
     if (res.body === null) {
       leave();
-      return;
+      return out instanceof Response ? out : undefined;
     }
     c.res = new Response(trackedBody(res.body, leave), res);
+    return c.res;
   };
 }
 

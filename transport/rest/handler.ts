@@ -2,22 +2,18 @@
 // "http", the RPC's operation), and answer with protojson — or, for server streams, with
 // Server-Sent Events or NDJSON. Errors are Kratos bodies `{code, reason, message, metadata}` with
 // the mapped HTTP status.
-import {
-  type JsonReadOptions,
-  type JsonValue,
-  type JsonWriteOptions,
-  toJson,
-} from "@bufbuild/protobuf";
+import type { JsonReadOptions, JsonValue, JsonWriteOptions } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import { createAsyncIterable, transformInvokeImplementation } from "@connectrpc/connect/protocol";
-import { fromError, toJson as errorJson } from "../../errors/mod.ts";
+import { type ErrorBody, fromError, toJson as errorJson } from "../../errors/mod.ts";
+import { connectValues, jsonValueOf } from "../adapter.ts";
 import { bindIterable, type ContextValues, runWithValues } from "../../internal/context.ts";
 import type { InFlight } from "../drain.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { RpcRoute } from "../rpc.ts";
 import type { ProtoMessage } from "../../internal/contract.ts";
-import { messageOverflow, readBody } from "../unary/body.ts";
-import { runUnary } from "../unary/call.ts";
+import { messageOverflow, readBody } from "../fastpath/body.ts";
+import { runUnary } from "../fastpath/call.ts";
 import { bindRequest } from "./bind.ts";
 import { negotiate } from "./negotiate.ts";
 import type { Binding } from "./rule.ts";
@@ -120,12 +116,12 @@ export async function serveRest(
     });
   } catch (error) {
     const e = fromError(error);
-    return errorResponse(info.replyHeader, errorJson(e) as never, e.code, media);
+    return errorResponse(info.replyHeader, errorJson(e), e.code, media);
   }
 }
 
 function output(host: RestHost, binding: Binding, message: ProtoMessage): JsonValue {
-  const json = toJson(binding.method.output, message as never, host.jsonWrite);
+  const json = jsonValueOf(binding.method.output, message, host.jsonWrite);
   const field = binding.responseField;
   if (field === undefined) return json;
   const key = host.json.useProtoFieldName ? field.name : field.jsonName;
@@ -134,7 +130,7 @@ function output(host: RestHost, binding: Binding, message: ProtoMessage): JsonVa
 
 function errorResponse(
   headers: Headers,
-  body: { code: number; reason: string; message: string; metadata: Record<string, string> },
+  body: ErrorBody,
   status = body.code,
   media = JSON_TYPE,
 ): Response {
@@ -159,7 +155,7 @@ async function serveStream(
     url: request.url,
     shutdownSignal: host.shutdownSignal,
     requestHeader: request.headers,
-    contextValues: values as never,
+    contextValues: connectValues(values),
   });
   info.replyHeader = context.responseHeader;
   const source = runWithValues(
@@ -177,7 +173,7 @@ async function serveStream(
   const headers = context.responseHeader;
   headers.set("content-type", sse ? SSE : NDJSON);
   if (sse) headers.set("cache-control", "no-cache");
-  const frame = (json: JsonValue, event?: string) =>
+  const frame = (json: unknown, event?: string) =>
     encoder.encode(
       sse
         ? `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(json)}\n\n`
@@ -204,7 +200,7 @@ async function serveStream(
         }
         controller.enqueue(frame(output(host, binding, step.value)));
       } catch (error) {
-        const e = errorJson(fromError(error)) as unknown as JsonValue;
+        const e = errorJson(fromError(error));
         controller.enqueue(sse ? frame(e, "error") : frame({ error: e }));
         finish();
         controller.close();

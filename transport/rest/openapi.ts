@@ -4,6 +4,7 @@
 import type { DescEnum, DescField, DescMessage, DescService } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { ServiceDesc } from "../../internal/contract.ts";
+import { descServices } from "../adapter.ts";
 import { type CommentIndex, indexComments } from "./comments.ts";
 import { type Binding, bindingsOf, fieldAtPath } from "./rule.ts";
 import { type Segment, segmentsText } from "./template.ts";
@@ -39,7 +40,7 @@ export function openapiDocument(
   const comments = options.descriptors ? indexComments(options.descriptors) : new Map();
   const ctx = new Builder(comments, options.useProtoFieldName ?? false);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const service of services as unknown as DescService[]) {
+  for (const service of descServices(services)) {
     for (const method of service.methods) {
       bindingsOf(method).forEach((binding, i) => {
         const path = openapiPath(binding.template.segments, binding.template.verb);

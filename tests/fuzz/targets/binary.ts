@@ -12,7 +12,7 @@ import {
   ScalarType,
   toBinary,
 } from "@bufbuild/protobuf";
-import { binaryEncoder } from "../../../transport/unary/binary.ts";
+import { binaryEncoder } from "../../../transport/fastpath/binary.ts";
 import * as wire from "../../fixtures/proto/wire/gen/fixture/wire/v1/wire_pb.ts";
 import * as legacy from "../../fixtures/proto/wire/gen/fixture/wire/v1/legacy_pb.ts";
 import { BookSchema } from "../../fixtures/proto/bookstore/gen/bookstore/v1/bookstore_pb.ts";

@@ -8,7 +8,7 @@ import {
   type EnvelopedMessage,
   transformSplitEnvelope,
 } from "@connectrpc/connect/protocol";
-import { readSingleEnvelope } from "../../../transport/unary/envelope.ts";
+import { readSingleEnvelope } from "../../../transport/fastpath/envelope.ts";
 import { gzip } from "../../../transport/mod.ts";
 import { bytesFrom, expect, type FuzzTarget, show } from "../target.ts";
 

@@ -1,12 +1,12 @@
 // Server-side load shedding: Kratos's ratelimit middleware with aegis's BBR limiter by default,
 // and token buckets per key for quotas. A shed call fails fast with 429 / ResourceExhausted,
 // reason "RATELIMIT" (Kratos's), before the handler runs.
-import { tooManyRequests } from "../errors/mod.ts";
-import type { CallRequest, Middleware } from "../internal/contract.ts";
-import { observeCall } from "./call_outcome.ts";
-import { BbrLimiter, type BbrOptions, type Limiter } from "./ratelimit_bbr.ts";
-import { defaultCpuSampler } from "./ratelimit_cpu.ts";
-import { TokenBuckets, type TokenBucketSettings } from "./ratelimit_token_bucket.ts";
+import { tooManyRequests } from "../../errors/mod.ts";
+import type { CallRequest, Middleware } from "../../internal/contract.ts";
+import { observeCall } from "../call_outcome.ts";
+import { BbrLimiter, type BbrOptions, type Limiter } from "./bbr.ts";
+import { defaultCpuSampler } from "./cpu.ts";
+import { TokenBuckets, type TokenBucketSettings } from "./token_bucket.ts";
 
 /** The `ErrorInfo` reason of a shed call (Kratos's, for interop). */
 export const RATELIMIT_REASON = "RATELIMIT";

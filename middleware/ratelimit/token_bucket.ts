@@ -1,6 +1,6 @@
 // Token buckets per key, for the per-tenant quotas Kratos's limiter lacks: each key earns
 // `rate` tokens a second up to `burst`, and a call spends one.
-import { atLeast, intAtLeast, positive } from "../internal/options.ts";
+import { atLeast, intAtLeast, positive } from "../../internal/options.ts";
 
 /** Knobs of the buckets. */
 export interface TokenBucketSettings {

@@ -35,7 +35,7 @@ export function maybeWritten(trailer: Headers): boolean {
  * Workers otherwise compress the body again as that header names, unless told it is "manual".
  * Other runtimes ignore the field.
  */
-export function encodedInit(status: number, headers: Headers): ResponseInit {
+export function encodedInit(status: number, headers: HeadersInit): ResponseInit {
   return { status, headers, encodeBody: "manual" } as ResponseInit;
 }
 

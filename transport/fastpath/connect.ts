@@ -1,6 +1,7 @@
-// Connect unary (POST with application/json or application/proto, and GET) on the fast path.
-// Requests it does not recognise exactly are left to Connect-ES (`undefined` is returned).
-import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
+// Connect unary (POST with application/json or application/proto, and GET) on the fast path,
+// for either server: the request is read from a Fetch `Request` or a node:http2 stream, the
+// answer is a reply the server writes. Which requests come here is decided in select.ts.
+import { fromJsonString } from "@bufbuild/protobuf";
 import { base64Decode } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
@@ -13,23 +14,26 @@ import {
 import type { CompressionCodec } from "../compression.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage } from "../../internal/contract.ts";
-import { messageOverflow, readBody } from "./body.ts";
-import { asConnectError, runUnary } from "./call.ts";
+import { asConnectError } from "../status.ts";
+import { jsonStringOf } from "../adapter.ts";
+import {
+  declaredLength,
+  messageOverflow,
+  readAll,
+  StreamRequest,
+  type UnaryRequest,
+} from "./body.ts";
+import { runUnary } from "./call.ts";
 import {
   addHeaders,
-  encodedInit,
   type ExtraHeaders,
   headWith,
   maybeWritten,
   TrackedHeaders,
 } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
+import type { UnaryReply } from "./reply.ts";
 
-const JSON_TYPES = new Set([
-  "application/json",
-  "application/json;charset=utf-8",
-  "application/json; charset=utf-8",
-]);
 const PROTO_TYPE = "application/proto";
 const JSON_TYPE = "application/json";
 const encoder = new TextEncoder();
@@ -37,15 +41,15 @@ const JSON_HEAD = { "content-type": JSON_TYPE };
 const PROTO_HEAD = { "content-type": PROTO_TYPE };
 const decoder = new TextDecoder();
 
-/** Per-call inputs the HTTP server supplies. */
-export interface ConnectCall {
+/** Per-call inputs a server supplies to the fast path. */
+export interface UnaryCall {
   /** The request. */
-  readonly request: Request;
+  readonly request: UnaryRequest;
   /** The call's context values. */
   readonly values: ContextValues;
   /** Its transport info; its `replyHeader` becomes the response's headers. */
   readonly info: MutableTransportInfo;
-  /** The query of a GET, when the caller already parsed the URL. */
+  /** The query of a GET. */
   readonly query?: URLSearchParams;
   /** Headers every answer carries (CORS), shared and never mutated. */
   readonly extraHeaders?: ExtraHeaders;
@@ -53,33 +57,13 @@ export interface ConnectCall {
   readonly plainExtraHeaders?: ExtraHeaders;
 }
 
-/** Serves a Connect unary call, or returns `undefined` to let Connect-ES handle the request. */
-export function serveConnectUnary(
+/** Serves a Connect unary call in binary (`application/proto`) or JSON. */
+export async function serveConnectUnary(
   plan: UnaryPlan,
-  call: ConnectCall,
-): Promise<Response> | undefined {
-  const request = call.request;
-  if (request.method === "GET") {
-    if (!plan.allowGet) return undefined;
-    const query = call.query ?? new URL(request.url).searchParams;
-    const encoding = query.get("encoding");
-    if (encoding === "proto") return serve(plan, call, true, query);
-    if (encoding === "json") return serve(plan, call, false, query);
-    return undefined;
-  }
-  const ct = request.headers.get("content-type");
-  if (ct === PROTO_TYPE) return serve(plan, call, true, undefined);
-  if (ct !== null && JSON_TYPES.has(ct.toLowerCase())) return serve(plan, call, false, undefined);
-  return undefined;
-}
-
-async function serve(
-  plan: UnaryPlan,
-  call: ConnectCall,
+  call: UnaryCall,
   binary: boolean,
-  query: URLSearchParams | undefined,
-): Promise<Response> {
-  const { request } = call;
+): Promise<UnaryReply> {
+  const { request, query } = call;
   const opts = plan.options;
   const header = request.headers;
   // The content type is added when the response is built: untouched reply headers then cost a
@@ -144,28 +128,27 @@ async function serve(
     const untouched = outHeader instanceof TrackedHeaders && !outHeader.written &&
       !maybeWritten(outTrailer);
     if (untouched) {
-      return new Response(body as string | Uint8Array<ArrayBuffer>, {
+      return {
         status,
         headers: headWith(
           contentType === JSON_TYPE ? JSON_HEAD : PROTO_HEAD,
           call.plainExtraHeaders ?? call.extraHeaders,
         ),
-      });
+        body,
+        encoded: false,
+      };
     }
     if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
   }
   const headers = !maybeWritten(outTrailer) ? outHeader : trailerMux(outHeader, outTrailer);
   addHeaders(headers, call.extraHeaders);
   // A string body lets the runtime take its fast path (and set Content-Length itself).
-  return new Response(
-    body as string | Uint8Array<ArrayBuffer>,
-    compressed ? encodedInit(status, headers) : { status, headers },
-  );
+  return { status, headers, body, encoded: compressed };
 }
 
 async function readInput(
   plan: UnaryPlan,
-  request: Request,
+  request: UnaryRequest,
   binary: boolean,
   query: URLSearchParams | undefined,
   compression: CompressionCodec | null,
@@ -178,10 +161,12 @@ async function readInput(
     if (query.get("base64") === "1") bytes = base64Decode(message);
     else if (compression || binary) bytes = encoder.encode(message);
     else text = message;
-  } else if (!binary && !compression && hasSmallLength(request, limit)) {
+  } else if (
+    !binary && !compression && !(request instanceof StreamRequest) && small(request, limit)
+  ) {
     text = await request.text();
   } else {
-    bytes = await readBody(request, limit, messageOverflow(limit));
+    bytes = await readAll(request, limit, messageOverflow(limit));
   }
   if (bytes !== undefined && compression) bytes = await compression.decompress(bytes, limit);
   if (binary) return plan.serialization.getI(true).parse(bytes!) as ProtoMessage;
@@ -208,17 +193,15 @@ async function readInput(
   }
 }
 
-function hasSmallLength(request: Request, limit: number): boolean {
-  const declared = request.headers.get("content-length");
-  if (declared === null) return false;
-  const n = Number(declared);
-  return Number.isSafeInteger(n) && n >= 0 && n <= limit;
+function small(request: Request, limit: number): boolean {
+  const declared = declaredLength(request.headers);
+  return declared !== undefined && declared <= limit;
 }
 
 function writeJson(plan: UnaryPlan, message: ProtoMessage): string {
   let json: string;
   try {
-    json = toJsonString(plan.method.output, message as never, plan.options.jsonWrite);
+    json = jsonStringOf(plan.method.output, message, plan.options.jsonWrite);
   } catch (e) {
     throw ConnectError.from(e, Code.Internal);
   }

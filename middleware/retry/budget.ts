@@ -2,7 +2,7 @@
 // of a retry and time earns a steady trickle, so retries stay within a share of the traffic
 // plus a floor. When a backend is down, a retrying client then adds at most that share of
 // load instead of multiplying it by the attempt count.
-import { nonNegative } from "../internal/options.ts";
+import { nonNegative } from "../../internal/options.ts";
 
 /** How large the budget is. */
 export interface RetryBudgetOptions {

@@ -2,13 +2,12 @@
 // own, so parse/limit errors are identical), the bound implementation, and the middleware chain
 // composed around it.
 import { operationOf } from "../../internal/operation.ts";
-import {
-  create,
-  type DescMessage,
-  type DescMethod,
-  type DescService,
-  type JsonReadOptions,
-  type JsonWriteOptions,
+import type {
+  DescMessage,
+  DescMethod,
+  DescService,
+  JsonReadOptions,
+  JsonWriteOptions,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
@@ -18,14 +17,17 @@ import {
 import { createContextKey } from "../../internal/context.ts";
 import type { ExpiryQueue } from "../../internal/expiry.ts";
 import type { CompressionCodec } from "../compression.ts";
+import { contractMethod, contractService, messageOf, serializeWith } from "../adapter.ts";
 import { binaryEncoder } from "./binary.ts";
 import { envelopeWith } from "./envelope.ts";
 import type {
   CallRequest,
   CallResponse,
   ContextKey,
+  MethodDesc,
   Middleware,
   ProtoMessage,
+  ServiceDesc,
   UnaryCallRequest,
 } from "../../internal/contract.ts";
 
@@ -88,6 +90,10 @@ export interface UnaryPlan {
   readonly encodeEnveloped: (message: ProtoMessage, tail?: Uint8Array) => Uint8Array;
   /** The middleware chain around the implementation. */
   readonly invoke: (req: UnaryCallRequest) => Promise<CallResponse>;
+  /** The method as the middleware contract shows it (`CallRequest.method`). */
+  readonly callMethod: MethodDesc;
+  /** The service as the middleware contract shows it. */
+  readonly callService: ServiceDesc;
   /** Server-wide options. */
   readonly options: PlanOptions;
 }
@@ -108,6 +114,8 @@ export function buildUnaryPlan(
       Code.Unimplemented,
     );
   });
+  const callMethod = contractMethod(method);
+  const callService = contractService(service);
   // Not async: a synchronous implementation then costs no extra turn inside the request context.
   const final = (req: CallRequest): Promise<CallResponse> => {
     const state = req.contextValues.get(callStateKey)!;
@@ -127,9 +135,9 @@ export function buildUnaryPlan(
     };
     const respond = (result: unknown): CallResponse => ({
       stream: false,
-      message: create(output, result as never) as ProtoMessage,
-      method: method as never,
-      service: service as never,
+      message: messageOf(output, result),
+      method: callMethod,
+      service: callService,
       header: state.header,
       trailer: state.trailer,
     });
@@ -163,6 +171,8 @@ export function buildUnaryPlan(
     serialization,
     ...replyEncoders(output, serialization, options.writeMaxBytes),
     invoke: invoke as (req: UnaryCallRequest) => Promise<CallResponse>,
+    callMethod,
+    callService,
     options,
   };
 }
@@ -178,10 +188,10 @@ function replyEncoders(
   const library = serialization.getO(true);
   return {
     encodeReply: (message) =>
-      fast?.(message, 0, undefined, writeMaxBytes) ?? library.serialize(message as never),
+      fast?.(message, 0, undefined, writeMaxBytes) ?? serializeWith(library, message),
     encodeEnveloped: (message, tail) => {
       const out = fast?.(message, 5, tail, writeMaxBytes);
-      if (out === undefined) return envelopeWith(library.serialize(message as never), 0, tail);
+      if (out === undefined) return envelopeWith(serializeWith(library, message), 0, tail);
       const n = out.byteLength - 5 - (tail?.byteLength ?? 0);
       out[1] = n >>> 24;
       out[2] = (n >>> 16) & 0xff;

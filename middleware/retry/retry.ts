@@ -3,28 +3,28 @@
 // attempts with full-jitter exponential backoff, a budget so retries cannot multiply load, and
 // no sleep past the call's deadline. Under an Atreus client every attempt is a fresh node pick
 // that avoids the nodes this call already failed on.
-import { fromError, GrpcCode } from "../errors/mod.ts";
+import { fromError, GrpcCode } from "../../errors/mod.ts";
 import {
   type BackoffOptions,
   backoffSettings,
   sleep as abortableSleep,
-} from "../internal/backoff.ts";
-import { type NodeFilter, nodeKey, pickedNodeKey, pickFiltersKey } from "../selector/mod.ts";
+} from "../../internal/backoff.ts";
+import { type NodeFilter, nodeKey, pickedNodeKey, pickFiltersKey } from "../../selector/mod.ts";
 import type {
   CallRequest,
   CallResponse,
   Middleware,
   ProtoMessage,
   StreamCallResponse,
-} from "../internal/contract.ts";
-import { remainingMs } from "../internal/deadline.ts";
-import { operation } from "./chain.ts";
-import { positiveInt } from "../internal/options.ts";
-import { grpcCodeOf } from "./call_outcome.ts";
-import { CIRCUIT_BREAKER_REASON } from "./circuitbreaker.ts";
-import { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
+} from "../../internal/contract.ts";
+import { remainingMs } from "../../internal/deadline.ts";
+import { operation } from "../chain.ts";
+import { positiveInt } from "../../internal/options.ts";
+import { grpcCodeOf } from "../call_outcome.ts";
+import { CIRCUIT_BREAKER_REASON } from "../circuitbreaker/circuitbreaker.ts";
+import { RetryBudget, type RetryBudgetOptions } from "./budget.ts";
 
-export type { RetryBudgetOptions } from "./retry_budget.ts";
+export type { RetryBudgetOptions } from "./budget.ts";
 
 /** Options of `retry`. */
 export interface RetryOptions {

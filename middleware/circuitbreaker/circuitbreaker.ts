@@ -1,21 +1,21 @@
 // Kratos's client circuit breaker: Google SRE adaptive throttling, one breaker per operation
 // (optionally per operation × node). Only failures that say the backend is unwell count: a
 // client that keeps sending bad arguments must not shed its own healthy traffic.
-import { fromError, GrpcCode, serviceUnavailable, toConnectError } from "../errors/mod.ts";
+import { fromError, GrpcCode, serviceUnavailable, toConnectError } from "../../errors/mod.ts";
 import {
   type Node,
   type NodeFilter,
   nodeKey,
   pickedNodeKey,
   pickFiltersKey,
-} from "../selector/mod.ts";
-import type { Middleware } from "../internal/contract.ts";
-import { operation } from "./chain.ts";
-import { nonNegative, positive, positiveInt, ratio } from "../internal/options.ts";
+} from "../../selector/mod.ts";
+import type { Middleware } from "../../internal/contract.ts";
+import { operation } from "../chain.ts";
+import { nonNegative, positive, positiveInt, ratio } from "../../internal/options.ts";
 
 const CB = "circuitBreaker";
-import { endCode, observeCall } from "./call_outcome.ts";
-import { SreBreaker, type SreOptions } from "./circuitbreaker_sre.ts";
+import { endCode, observeCall } from "../call_outcome.ts";
+import { SreBreaker, type SreOptions } from "./sre.ts";
 
 /** The `ErrorInfo` reason of a call the breaker dropped (Kratos's, for interop). */
 export const CIRCUIT_BREAKER_REASON = "CIRCUITBREAKER";

@@ -3,7 +3,7 @@
 // (Little's law: the most calls passed in one bucket × the lowest average latency). After a
 // drop the in-flight check keeps applying for a cool-down even if CPU falls, so the limiter
 // does not flap with the CPU reading.
-import { inRange, intAtLeast, nonNegative, positive } from "../internal/options.ts";
+import { inRange, intAtLeast, nonNegative, positive } from "../../internal/options.ts";
 
 /** Knobs of the BBR limiter (aegis's defaults). */
 export interface BbrOptions {

@@ -3,7 +3,7 @@
 // Instead of a background ticker, a reading older than the interval is refreshed when asked,
 // with the decay applied once per interval that passed: the same curve, no timer to keep a
 // process alive or to leak from a test, and it works where timers outside a request do not.
-import { InvalidOptionError, positive } from "../internal/options.ts";
+import { InvalidOptionError, positive } from "../../internal/options.ts";
 
 /** CPU time used by the process so far, in µs (the shape of `process.cpuUsage()`). */
 export interface CpuUsage {

@@ -1,13 +1,14 @@
-// Runs one unary call of the fast path: deadline, request context, middleware chain, reply
-// headers, error normalisation — the work Connect-ES's handler does around an implementation,
-// without async iterables. Costs are kept off the common path: the call's AbortController is
-// only ever aborted on deadline or shutdown (an abort builds a DOMException, ~2 µs), and
-// trailers are only muxed when written.
+// Runs one unary call of the fast path, whichever protocol and server it came by: deadline,
+// request context, middleware chain, reply headers, error normalisation — the work Connect-ES's
+// handler does around an implementation, without async iterables. The deadline and error rules
+// are the ones the Connect-ES path applies too (transport/deadline.ts, transport/status.ts).
+// Costs are kept off the common path: the call's AbortController is only ever aborted on
+// deadline or shutdown (an abort builds a DOMException, ~2 µs), and trailers are only muxed when
+// written.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { isAtreusError, toConnectError } from "../../errors/mod.ts";
 import { dropCallScoped, markCallScoped, runScoped } from "../../internal/context.ts";
-import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
-import { deadlineExpired, deadlineKey, unaryBound } from "../deadline.ts";
+import { callDeadline, deadlineKey, raceDeadline } from "../deadline.ts";
+import { asConnectError } from "../status.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../../internal/contract.ts";
@@ -61,10 +62,8 @@ markCallScoped(deadlineKey);
 export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Promise<UnaryResult> {
   const { plan, values } = input;
   const requested = input.requestedTimeoutMs;
-  const serverTimeout = plan.options.timeoutMs;
-  const bound = unaryBound(serverTimeout, requested);
-  const start = bound === undefined ? 0 : Date.now();
-  if (bound !== undefined) values.set(deadlineKey, start + bound);
+  const bound = callDeadline(values, plan.options.timeoutMs, requested, false);
+  const start = requested === undefined ? 0 : Date.now();
   const controller = new AbortController();
   const calls = plan.options.calls;
   calls.add(controller);
@@ -78,8 +77,8 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
   const req: UnaryCallRequest = {
     stream: false,
     message,
-    method: plan.method as never,
-    service: plan.service as never,
+    method: plan.callMethod,
+    service: plan.callService,
     requestMethod: input.requestMethod,
     url: input.url,
     signal: controller.signal,
@@ -90,7 +89,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     const work = runScoped(values, () => plan.invoke(req));
     const res = bound === undefined
       ? await work
-      : await withDeadline(work, bound, requested, controller, plan.options.expiries);
+      : await raceDeadline(work, bound, requested, controller, plan.options.expiries);
     if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
     adoptReplyHeader(input.info, res.header);
     return res;
@@ -103,45 +102,4 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     // Work a handler leaves running after it returned sees no transport info any more.
     dropCallScoped(values);
   }
-}
-
-// The server's own timeout is the same for every call, so those deadlines share one timer
-// (internal/expiry.ts); a shorter one a client asked for gets a timer of its own.
-function withDeadline<T>(
-  work: Promise<T>,
-  bound: number,
-  requested: number | undefined,
-  controller: AbortController,
-  expiries: ExpiryQueue,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const expire = () => {
-      const error = deadlineExpired(bound, requested === bound);
-      controller.abort(error);
-      reject(error);
-    };
-    let expiry: Expiry | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (requested === bound) timer = setTimeout(expire, bound);
-    else expiry = expiries.add(expire);
-    work.then(
-      (value) => {
-        if (expiry !== undefined) expiry.cancel();
-        else clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        if (expiry !== undefined) expiry.cancel();
-        else clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Normalises anything thrown into the `ConnectError` that goes on the wire. */
-export function asConnectError(error: unknown): ConnectError {
-  if (error instanceof ConnectError) return error;
-  if (isAtreusError(error)) return toConnectError(error) as ConnectError;
-  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }

@@ -1,4 +1,4 @@
-// gRPC-Web unary on the fast path, over the Fetch API: one message envelope and one trailer
+// gRPC-Web unary on the fast path, for either server: one message envelope and one trailer
 // envelope in the body, exactly as Connect-ES's gRPC-Web handler writes them.
 import { compressionNegotiate, encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
@@ -9,13 +9,16 @@ import {
   trailerSerialize,
 } from "@connectrpc/connect/protocol-grpc-web";
 import type { CompressionCodec } from "../compression.ts";
-import { envelopeOverflow, readBody } from "./body.ts";
-import { asConnectError, runUnary } from "./call.ts";
-import type { ConnectCall } from "./connect.ts";
+import { asConnectError } from "../status.ts";
+import { serializeWith } from "../adapter.ts";
+import { envelopeOverflow, readAll } from "./body.ts";
+import { runUnary } from "./call.ts";
+import type { UnaryCall } from "./connect.ts";
 import { envelope, envelopeWith, readSingleEnvelope } from "./envelope.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 import { addHeaders, headWith, maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
+import type { UnaryReply } from "./reply.ts";
 
 const PROTO = "application/grpc-web+proto";
 const PROTO_HEAD = { "content-type": PROTO };
@@ -28,19 +31,12 @@ const OK_TRAILER = encodeEnvelope(
 const JSON_TYPE = "application/grpc-web+json";
 const JSON_HEAD = { "content-type": JSON_TYPE };
 
-/** Serves a gRPC-Web unary call, or returns `undefined` to let Connect-ES handle it. */
-export function serveGrpcWebUnary(
+/** Serves a gRPC-Web unary call in binary (`+proto`) or JSON. */
+export async function serveGrpcWebUnary(
   plan: UnaryPlan,
-  call: ConnectCall,
-): Promise<Response> | undefined {
-  if (call.request.method !== "POST") return undefined;
-  const ct = call.request.headers.get("content-type");
-  if (ct === PROTO || ct === "application/grpc-web") return serve(plan, call, true);
-  if (ct === JSON_TYPE) return serve(plan, call, false);
-  return undefined;
-}
-
-async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promise<Response> {
+  call: UnaryCall,
+  binary: boolean,
+): Promise<UnaryReply> {
   const { request } = call;
   const opts = plan.options;
   const header = request.headers;
@@ -65,7 +61,7 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
     if (compression.error) throw compression.error;
     const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
-    const raw = await readBody(
+    const raw = await readAll(
       request,
       opts.readMaxBytes + 5,
       envelopeOverflow(opts.readMaxBytes),
@@ -90,12 +86,12 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
     if (compression.response === null && !maybeWritten(trailer)) {
       // The common case in one buffer: message envelope, then the prebuilt OK trailer.
       body = binary ? plan.encodeEnveloped(result.message, OK_TRAILER) : envelopeWith(
-        plan.serialization.getO(false).serialize(result.message as never),
+        serializeWith(plan.serialization.getO(false), result.message),
         0,
         OK_TRAILER,
       );
     } else {
-      out = plan.serialization.getO(binary).serialize(result.message as never);
+      out = serializeWith(plan.serialization.getO(binary), result.message);
     }
   } catch (e) {
     body = undefined;
@@ -104,17 +100,19 @@ async function serve(plan: UnaryPlan, call: ConnectCall, binary: boolean): Promi
   }
   body ??= await slowBody(out, trailer, compression.response, opts.compressMinBytes);
   if (outHeader instanceof TrackedHeaders && !outHeader.written) {
-    return new Response(body as Uint8Array<ArrayBuffer>, {
+    return {
       status: 200,
       headers: headWith(
         binary ? PROTO_HEAD : JSON_HEAD,
         call.plainExtraHeaders ?? call.extraHeaders,
       ),
-    });
+      body,
+      encoded: false,
+    };
   }
   if (!outHeader.has("content-type")) outHeader.set("content-type", contentType);
   addHeaders(outHeader, call.extraHeaders);
-  return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: outHeader });
+  return { status: 200, headers: outHeader, body, encoded: false };
 }
 
 // Compressed responses, trailers a handler wrote, and errors: each envelope built on its own.

@@ -1,0 +1,102 @@
+// In-process cost of one unary call through the HTTP server's handler (`server.fetch`: Hono, the
+// path selector, then the fast path or Connect-ES's router), helloworld's SayHello answered at
+// once, no sockets, per protocol: Connect JSON, Connect binary, gRPC-Web. Variants run
+// interleaved in rounds so drift on a shared machine hits them alike; prints one JSON line per
+// variant: the median ns of CPU time per call over the rounds (the process's user + system
+// time, so other work on a shared machine does not count), with the lowest and highest. With
+// --base DIR the same calls also run on the servers of another checkout (e.g. `git archive` of
+// main into DIR), in the same process and rounds: an A/B of a change. --connect-es adds the
+// Connect-ES router (fastPath: false) as variants.
+//   deno run -A bench/micro/unary.ts [--calls N] [--rounds R] [--base DIR] [--connect-es]
+// The gRPC server needs an HTTP/2 stream per call: measure it over a socket (bench/servers).
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { create, toBinary } from "@bufbuild/protobuf";
+import * as here from "../../transport/mod.ts";
+import {
+  Greeter,
+  HelloRequestSchema,
+} from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+
+const arg = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? fallback : Number(process.argv[at + 1]);
+};
+const calls = arg("--calls", 20_000);
+const rounds = arg("--rounds", 7);
+const baseAt = process.argv.indexOf("--base");
+const base = baseAt < 0 ? undefined : process.argv[baseAt + 1];
+
+type Fetcher = { fetch(r: Request): Response | Promise<Response> };
+type Create = (options: object) => Fetcher;
+
+const impl = { sayHello: (req: { name: string }) => ({ message: `Hello ${req.name}` }) };
+const trees: [string, Create][] = [["", here.createHttpServer as unknown as Create]];
+if (base !== undefined) {
+  const mod = await import(pathToFileURL(`${base}/transport/mod.ts`).href);
+  trees.push(["base ", mod.createHttpServer as Create]);
+}
+const paths: [string, boolean][] = [["fast", true]];
+if (process.argv.includes("--connect-es")) paths.push(["connect-es", false]);
+
+const url = "http://127.0.0.1/helloworld.v1.Greeter/SayHello";
+const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" }));
+const framed = new Uint8Array(5 + proto.byteLength);
+framed[4] = proto.byteLength;
+framed.set(proto, 5);
+const requests: Record<string, () => Request> = {
+  "connect json": () =>
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"bench"}',
+    }),
+  "connect proto": () =>
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/proto" },
+      body: proto,
+    }),
+  "grpc-web": () =>
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto" },
+      body: framed,
+    }),
+};
+
+async function block(server: Fetcher, make: () => Request): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    const res = await server.fetch(make());
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) * 1e3 / calls;
+}
+
+const variants = trees.flatMap(([tree, createServer]) =>
+  paths.flatMap(([path, fastPath]) => {
+    const server = createServer({ services: [[Greeter, impl]], timeoutMs: 0, fastPath });
+    return Object.entries(requests).map(([protocol, make]) => ({
+      name: `${tree}${protocol} (${path})`,
+      server,
+      make,
+    }));
+  })
+);
+const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+for (const v of variants) await block(v.server, v.make); // warm-up
+for (let r = 0; r < rounds; r++) {
+  for (const v of variants) results.get(v.name)!.push(await block(v.server, v.make));
+}
+for (const [name, ns] of results) {
+  ns.sort((a, b) => a - b);
+  console.log(JSON.stringify({
+    variant: name,
+    nsPerCall: Math.round(ns[Math.floor(ns.length / 2)]),
+    min: Math.round(ns[0]),
+    max: Math.round(ns[ns.length - 1]),
+  }));
+}

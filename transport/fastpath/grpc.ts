@@ -1,0 +1,131 @@
+// Native gRPC unary on the fast path, read from node:http2's stream API (not the compat
+// request/response, which costs more per call): read the body, run the call, answer headers, one
+// message and trailers, which the gRPC server writes (writeReply).
+import type * as http2 from "node:http2";
+import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import { grpcStatusOk, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { CompressionCodec } from "../compression.ts";
+import { asConnectError } from "../status.ts";
+import { serializeWith } from "../adapter.ts";
+import { runUnary } from "./call.ts";
+import type { UnaryCall } from "./connect.ts";
+import { envelope, readSingleEnvelope } from "./envelope.ts";
+import { envelopeOverflow, readAll } from "./body.ts";
+import { toObject } from "../grpc/headers.ts";
+import { maybeWritten, TrackedHeaders } from "./headers.ts";
+import type { UnaryPlan } from "./plan.ts";
+import type { UnaryReply } from "./reply.ts";
+
+const PROTO = "application/grpc+proto";
+const JSON_TYPE = "application/grpc+json";
+
+/** Serves a native gRPC unary call in binary (`+proto`) or JSON. */
+export async function serveGrpcUnary(
+  plan: UnaryPlan,
+  call: UnaryCall,
+  binary: boolean,
+): Promise<UnaryReply> {
+  const opts = plan.options;
+  const { request } = call;
+  const header = request.headers;
+  // The server created the reply headers with the content type (see replyHeaderOf).
+  const responseHeader = call.info.replyHeader;
+  const responseTrailer = new TrackedHeaders({ "grpc-status": grpcStatusOk });
+  const compression = compressionNegotiate(
+    opts.compression as CompressionCodec[],
+    header.get("grpc-encoding"),
+    header.get("grpc-accept-encoding"),
+    "grpc-accept-encoding",
+  );
+  if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
+  let outHeader = responseHeader;
+  let trailer: Headers = responseTrailer;
+  let data: Uint8Array | undefined;
+  let failed = false;
+  try {
+    if (compression.error) throw compression.error;
+    const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+    if (timeout.error) throw timeout.error;
+    const body = await readAll(
+      request,
+      opts.readMaxBytes + 5,
+      envelopeOverflow(opts.readMaxBytes),
+    );
+    const read = readSingleEnvelope(body, opts.readMaxBytes, compression.request, 0);
+    const bytes = read instanceof Uint8Array ? read : await read;
+    const input = plan.serialization.getI(binary).parse(bytes);
+    const result = await runUnary({
+      plan,
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: request.url,
+      header,
+      values: call.values,
+      info: call.info,
+      requestedTimeoutMs: timeout.timeoutMs,
+      responseHeader,
+      responseTrailer,
+    }, input);
+    outHeader = result.header;
+    trailer = result.trailer;
+    if (binary && compression.response === null) {
+      data = plan.encodeEnveloped(result.message);
+    } else {
+      const out = serializeWith(plan.serialization.getO(binary), result.message);
+      const enveloped = envelope(out, 0, compression.response, opts.compressMinBytes);
+      data = enveloped instanceof Uint8Array ? enveloped : await enveloped;
+    }
+  } catch (e) {
+    failed = true;
+    setTrailerStatus(trailer, asConnectError(e));
+  }
+  return {
+    status: 200,
+    headers: outHeader instanceof TrackedHeaders && !outHeader.written
+      ? (outHeader.get("content-type") === PROTO ? OK_HEAD_PROTO : OK_HEAD_JSON)
+      : outHeader,
+    body: data,
+    encoded: false,
+    trailers: !failed && !maybeWritten(trailer) ? OK_TRAILER : trailer,
+  };
+}
+
+// The trailers of a successful call that set none.
+const OK_TRAILER = { "grpc-status": "0" };
+
+/** Reply headers of a fast-path gRPC call, holding the response content type. */
+export function replyHeaderOf(binary: boolean): Headers {
+  return new TrackedHeaders({ "content-type": binary ? PROTO : JSON_TYPE });
+}
+
+// Untouched reply headers as plain objects: no Headers iteration per call.
+const OK_HEAD_PROTO = { "content-type": PROTO };
+const OK_HEAD_JSON = { "content-type": JSON_TYPE };
+
+/**
+ * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them;
+ * settles when the stream is done.
+ */
+export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): Promise<void> {
+  if (stream.destroyed || stream.closed) return Promise.resolve();
+  // Copied: node:http2 may annotate the objects it is given.
+  const head: Record<string, string | string[]> = reply.headers instanceof Headers
+    ? toObject(reply.headers)
+    : { ...reply.headers };
+  head[":status"] = String(reply.status);
+  const t = reply.trailers;
+  const trailers = t === undefined ? undefined : t instanceof Headers ? toObject(t) : { ...t };
+  const body = reply.body;
+  return new Promise<void>((resolve) => {
+    stream.once("close", resolve);
+    if (trailers !== undefined) {
+      stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+      stream.respond(head, { waitForTrailers: true });
+    } else {
+      stream.respond(head, { endStream: body === undefined || body.length === 0 });
+      if (body === undefined || body.length === 0) return;
+    }
+    if (body !== undefined) stream.end(body);
+    else stream.end();
+  });
+}
