@@ -38,3 +38,23 @@ export async function pin(cpu: number): Promise<string[]> {
   if (navigator.hardwareConcurrency < 2 || !(await have("taskset"))) return [];
   return ["taskset", "-c", String(cpu)];
 }
+
+/**
+ * CPU time a process has used so far (every thread, user and system), in ms, from
+ * /proc/<pid>/task/<tid>/schedstat; NaN where /proc is missing.
+ */
+export function cpuMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(
+          Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`).split(" ")[0],
+        );
+      } catch { /* the thread ended meanwhile */ }
+    }
+  } catch {
+    return NaN;
+  }
+  return ns / 1e6;
+}

@@ -110,7 +110,12 @@ export function balancedTransport(plan: CallPlan): Transport {
           method,
           requestMethod: "POST",
           url: methodUrl(method),
-          header: protocolHeader(plan.protocol, method, plan.binary, header),
+          // What reads these headers before the node's transport writes the protocol's own:
+          // middleware and filters that route on metadata. Without them only the caller's go.
+          header: scoped || plan.routesOnMetadata ||
+              (contextValues?.get(pickFiltersKey).length ?? 0) > 0
+            ? protocolHeader(plan.protocol, method, plan.binary, header)
+            : new Headers(header),
           contextValues: contextValues ?? createContextValues(),
           message: isMessage(message, method.input)
             ? message
