@@ -623,7 +623,8 @@ async function coldStart(): Promise<number> {
         : undefined;
       const env: Record<string, string> = cache === undefined ? {} : { NODE_COMPILE_CACHE: cache };
       try {
-        if (cache !== undefined) await startOnce(runtime, entry, path, env);
+        // Node writes its compile cache when it exits, so this start is stopped gracefully.
+        if (cache !== undefined) await startOnce(runtime, entry, path, env, true);
         for (let t = 0; t < tries; t++) {
           const run = await startOnce(runtime, entry, path, env);
           times.push(run.ms);
@@ -658,6 +659,7 @@ async function startOnce(
   entry: string,
   path: string,
   env: Record<string, string> = {},
+  graceful = false,
 ) {
   const port = freePort();
   const [cmd, cmdArgs] = command(runtime, `${ROOT}bench/servers/${entry}`);
@@ -696,9 +698,17 @@ async function startOnce(
     return { ms, cpuMs: cpu, rssMb };
   } finally {
     try {
-      child.kill("SIGKILL");
+      child.kill(graceful ? "SIGTERM" : "SIGKILL");
     } catch { /* exited */ }
+    const killer = graceful
+      ? setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* exited */ }
+      }, 10_000)
+      : undefined;
     await child.status;
+    clearTimeout(killer);
   }
 }
 
