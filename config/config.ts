@@ -1,7 +1,13 @@
 // The Config: loads sources, merges them in order, resolves placeholders, serves values, and
 // applies changes from watchers one at a time, keeping the last good config when one fails.
 import { InvalidOptionError } from "../internal/options.ts";
-import { builtinDecoders, decodeKeyValue, type Decoder, type Layer } from "./decode.ts";
+import {
+  builtinDecoders,
+  decodeKeyValue,
+  type Decoder,
+  type Layer,
+  loadParsers,
+} from "./decode.ts";
 import {
   backoff,
   type BackoffOptions,
@@ -155,6 +161,7 @@ class LayeredConfig implements Config {
           throw toConfigError(e, "source", `${s.name}: load failed`, s.name);
         }
       }));
+      await loadParsers(kvs, this.#decoders);
       this.#state = this.#build(kvs);
     } finally {
       this.#loading = false;
@@ -321,6 +328,7 @@ class LayeredConfig implements Config {
     try {
       const all = [...old.kvs];
       all[index] = kvs;
+      await loadParsers([kvs], this.#decoders);
       next = this.#build(all, old, index);
       for (const sub of this.#subs) {
         const value = getAt(next.resolved, sub.segments);

@@ -1,7 +1,5 @@
 // Turning a source's KeyValues into config trees: one decoder per format, plus the plain
 // value form (format "") that places a value at a dotted path, as env variables use.
-import { parse as parseYaml } from "yaml";
-import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "./errors.ts";
 import { isPlainObject, joinKey, nest, splitKey, type Tree } from "./path.ts";
 import type { KeyValue, Origin } from "./types.ts";
@@ -9,13 +7,54 @@ import type { KeyValue, Origin } from "./types.ts";
 /** Parses the text of one document into a value (normally an object). */
 export type Decoder = (text: string) => unknown;
 
+// The YAML and TOML parsers are loaded by the first document in their format (see
+// `loadParsers`): a service configured in JSON never loads them, and `yaml` is CommonJS, which
+// Deno runs through its node:module emulation at a cost every start would otherwise pay.
+let parseYaml: ((text: string, options: { merge: boolean }) => unknown) | undefined;
+let parseToml: ((text: string) => unknown) | undefined;
+
+const loadYaml = async () => {
+  parseYaml ??= (await import("yaml")).parse;
+};
+const loaders: Readonly<Record<string, () => Promise<void>>> = {
+  yaml: loadYaml,
+  yml: loadYaml,
+  toml: async () => {
+    parseToml ??= (await import("smol-toml")).parse;
+  },
+};
+
 /** The built-in decoders: `json`, `yaml`, `yml` and `toml`. */
 export const builtinDecoders: Readonly<Record<string, Decoder>> = Object.freeze({
   json: (text: string) => JSON.parse(text),
-  yaml: (text: string) => parseYaml(text, { merge: true }),
-  yml: (text: string) => parseYaml(text, { merge: true }),
-  toml: (text: string) => parseToml(text),
+  yaml: (text: string) => loaded(parseYaml, "yaml")(text, { merge: true }),
+  yml: (text: string) => loaded(parseYaml, "yml")(text, { merge: true }),
+  toml: (text: string) => loaded(parseToml, "toml")(text),
 });
+
+function loaded<F>(parse: F | undefined, format: string): F {
+  if (parse === undefined) throw new Error(`the ${format} parser is not loaded (loadParsers)`);
+  return parse;
+}
+
+/**
+ * Loads the parsers the built-in decoders need for `kvs`; called before decoding, so decoding
+ * itself stays synchronous. A format whose decoder the caller replaced loads nothing.
+ */
+export async function loadParsers(
+  kvs: readonly (readonly KeyValue[])[],
+  decoders: Readonly<Record<string, Decoder>>,
+): Promise<void> {
+  const formats = new Set<string>();
+  for (const list of kvs) {
+    for (const kv of list) {
+      if (loaders[kv.format] !== undefined && decoders[kv.format] === builtinDecoders[kv.format]) {
+        formats.add(kv.format);
+      }
+    }
+  }
+  await Promise.all([...formats].map((f) => loaders[f]()));
+}
 
 /** A decoded KeyValue: its tree and where it came from. */
 export interface Layer {

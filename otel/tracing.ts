@@ -3,7 +3,8 @@
 // to an OTLP/HTTP protobuf exporter, off the request path, with the exporter's health logged.
 import process from "node:process";
 import { trace } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
@@ -12,6 +13,7 @@ import {
   type BatchSpanProcessorOptions,
   ConsoleSpanExporter,
   ParentBasedSampler,
+  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
@@ -98,7 +100,7 @@ export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
     }
     const target = url ?? "http://localhost:4318/v1/traces";
     const exporter = withExportHealth(
-      new OTLPTraceExporter({
+      otlpExporter({
         url: target,
         headers: headers(env),
         timeoutMillis: integer(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") ??
@@ -130,6 +132,27 @@ export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
     // stopping must not fail the app's own shutdown over it.
     forceFlush: () => provider.forceFlush().catch(() => {}),
     shutdown: () => stopped ??= provider.shutdown().catch(() => {}),
+  };
+}
+
+// The OTLP exporter (its HTTP transport and the serializers for traces, metrics and logs) is
+// imported here, when tracing is on: a service without OTEL_* never loads it, and a Workers
+// bundle leaves it out unless it exports. The import starts at once, so the first batch only
+// waits for it when it is exported within the first moments.
+function otlpExporter(config: ConstructorParameters<typeof OTLPTraceExporter>[0]): SpanExporter {
+  const ready = import("@opentelemetry/exporter-trace-otlp-proto").then((m) =>
+    new m.OTLPTraceExporter(config)
+  );
+  ready.catch(() => {}); // seen by export(), which reports it as the batch's failure
+  return {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
+      ready.then(
+        (exporter) => exporter.export(spans, done),
+        (error) => done({ code: ExportResultCode.FAILED, error }),
+      );
+    },
+    shutdown: () => ready.then((exporter) => exporter.shutdown(), () => {}),
+    forceFlush: () => ready.then((exporter) => exporter.forceFlush(), () => {}),
   };
 }
 

@@ -3,7 +3,9 @@
 // last good list while the registry is unreachable; if a watcher itself breaks, the resolver
 // keeps that list and opens a new watch with backoff.
 import { backoff, type BackoffOptions, sleep } from "../internal/backoff.ts";
-import { type Discovery, RegistryError, type Watcher } from "../registry/mod.ts";
+import type { Discovery, Watcher } from "../registry/mod.ts";
+// The error alone, not the registry barrel: a service that balances never loads every adapter.
+import { RegistryError } from "../registry/errors.ts";
 import { type Node, toNodes } from "./node.ts";
 import type { Selector } from "./selector.ts";
 

@@ -1,6 +1,6 @@
 // A client process for the client rows: `concurrency` loops of unary SayHello calls against one
 // server for `seconds`, after a warm-up; prints one JSON line (calls/s, p50/p99 latency, errors)
-// on stdout. Runs on Deno, Bun and Node.
+// and the client's CPU time per call on stdout. Runs on Deno, Bun and Node.
 //   --client connect-es   Connect-ES's own transport: connect-web over fetch, connect-node's
 //                         gRPC transport over node:http2 (the baseline)
 //   --client atreus       createClient with its defaults (a 2 s deadline, no middleware)
@@ -96,7 +96,10 @@ async function drive(seconds: number, record: boolean) {
 }
 
 if (Number(opts.warmup) > 0) await drive(Number(opts.warmup), false);
+const cpuBefore = process.cpuUsage();
 const { latencies, errors, elapsed } = await drive(Number(opts.seconds), true);
+// The client's own CPU per call (user + system, µs): steadier than calls/s on a shared machine.
+const cpu = process.cpuUsage(cpuBefore);
 latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
@@ -106,6 +109,7 @@ process.stdout.write(
     p50: pct(0.5) ?? NaN,
     p99: pct(0.99) ?? NaN,
     errors,
+    cpuUsPerCall: (cpu.user + cpu.system) / Math.max(1, latencies.length),
   }) + "\n",
 );
 await close();

@@ -110,7 +110,12 @@ export function balancedTransport(plan: CallPlan): Transport {
           method,
           requestMethod: "POST",
           url: methodUrl(method),
-          header: protocolHeader(plan.protocol, method, plan.binary, header),
+          // What reads these headers before the node's transport writes the protocol's own:
+          // middleware and filters that route on metadata. Without them only the caller's go.
+          header: scoped || plan.routesOnMetadata ||
+              (contextValues?.get(pickFiltersKey).length ?? 0) > 0
+            ? protocolHeader(plan.protocol, method, plan.binary, header)
+            : new Headers(header),
           contextValues: contextValues ?? createContextValues(),
           message: isMessage(message, method.input)
             ? message
@@ -280,7 +285,11 @@ interface Attempt {
   finish(error?: unknown): void;
 }
 
-async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): Promise<Attempt> {
+async function startAttempt(
+  plan: CallPlan,
+  req: UnaryRequest | StreamRequest,
+  stream: boolean,
+): Promise<Attempt> {
   const picked = await pick(plan, req);
   // Checked once a node is known (discovery may have made the call wait), before it is used.
   let timeoutMs: number | undefined;
@@ -296,15 +305,17 @@ async function startAttempt(plan: CallPlan, req: UnaryRequest | StreamRequest): 
   const finish = (error?: unknown) => {
     if (finished) return;
     finished = true;
-    req.signal.removeEventListener("abort", onAbort);
+    if (stream) req.signal.removeEventListener("abort", onAbort);
     const latencyMs = performance.now() - start;
     picked.done(error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs });
     lease.release();
   };
   // The call's signal aborts when the call ends or is cancelled (Connect-ES clients give a
   // stream consumer that stops early no other way to end the call than aborting its signal).
+  // A unary attempt ends with its node call, which an abort rejects: it needs no listener (a
+  // listener per call is not free: on Bun adding and removing one costs microseconds).
   const onAbort = () => finish(req.signal.reason);
-  req.signal.addEventListener("abort", onAbort, { once: true });
+  if (stream) req.signal.addEventListener("abort", onAbort, { once: true });
   const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   return { transport: lease.transport, timeoutMs, deadlineAt, finish };
 }
@@ -368,7 +379,7 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
   plan: CallPlan,
   req: UnaryRequest<I, O>,
 ): Promise<UnaryResponse<I, O>> {
-  const attempt = await startAttempt(plan, req);
+  const attempt = await startAttempt(plan, req, false);
   const res = await callNode(
     attempt,
     req.signal,
@@ -409,7 +420,7 @@ async function attemptStream<I extends DescMessage, O extends DescMessage>(
   plan: CallPlan,
   req: StreamRequest<I, O>,
 ): Promise<StreamResponse<I, O>> {
-  const attempt = await startAttempt(plan, req);
+  const attempt = await startAttempt(plan, req, true);
   const res = await callNode(
     attempt,
     req.signal,

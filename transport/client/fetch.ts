@@ -26,42 +26,19 @@ export function fetchHttpClient(
     const streamed = req.body !== undefined && streamBody ? new RequestBody(req.body) : undefined;
     const unary = isConnectUnary(req);
     if (unary) {
-      // Connect unary compresses with HTTP's own Content-Encoding, which fetch decodes by
-      // itself — and which codings it decodes differs (Deno leaves deflate and zstd alone,
-      // Node and Bun decode them). Asking only for the codings every fetch decodes makes
-      // every compressed reply one fetch has already decoded.
-      const accepted = (req.header.get("accept-encoding") ?? "").split(",")
-        .map((c) => c.trim().toLowerCase()).filter((c) => fetchDecodes.includes(c));
       const header = new Headers(req.header);
-      header.set("accept-encoding", accepted.length > 0 ? accepted.join(", ") : "identity");
+      acceptFetchDecodes(header);
       init.headers = header;
     }
-    let res: Response;
-    for (let attempt = 1;; attempt++) {
+    const res = await send(fetch, req.url, init, req.signal, () => {
       if (streamed !== undefined) {
         init.body = streamed.stream();
         init.duplex = "half";
-      } else if (buffered !== undefined) {
-        init.body = buffered as Uint8Array<ArrayBuffer>;
+        return streamed;
       }
-      try {
-        res = await fetch(req.url, init);
-        streamed?.started();
-        break;
-      } catch (error) {
-        // Once, and only for a request none of whose bytes can have left (what fetch already
-        // read of a streamed body is replayed): its connection was never made because another
-        // request waiting for the same new HTTP/2 connection was cancelled (hyper's pool
-        // cancels every waiter with the first: hyperium/hyper#3199, seen in Deno's fetch as
-        // "client error (Connect): request was canceled").
-        const resend = attempt === 1 && !req.signal?.aborted && streamed?.replayable() !== false &&
-          causes(error).some((m) => m.includes("client error (Connect): request was canceled"));
-        if (!resend) {
-          streamed?.end(error);
-          throw error;
-        }
-      }
-    }
+      if (buffered !== undefined) init.body = buffered as Uint8Array<ArrayBuffer>;
+      return undefined;
+    });
     return {
       status: res.status,
       header: unary ? decodedHeaders(res.headers) : res.headers,
@@ -71,8 +48,53 @@ export function fetchHttpClient(
   };
 }
 
+/**
+ * Sends a request, once more for a request none of whose bytes can have left (what fetch
+ * already read of a streamed body is replayed): its connection was never made because another
+ * request waiting for the same new HTTP/2 connection was cancelled (hyper's pool cancels every
+ * waiter with the first: hyperium/hyper#3199, seen in Deno's fetch as "client error (Connect):
+ * request was canceled"). `prepare` sets the body of each attempt and returns a streamed one.
+ */
+export async function send(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  init: RequestInit,
+  signal: AbortSignal | undefined,
+  prepare: () => RequestBody | undefined,
+): Promise<Response> {
+  for (let attempt = 1;; attempt++) {
+    const streamed = prepare();
+    try {
+      const res = await fetch(url, init);
+      streamed?.started();
+      return res;
+    } catch (error) {
+      const resend = attempt === 1 && !signal?.aborted && streamed?.replayable() !== false &&
+        causes(error).some((m) => m.includes("client error (Connect): request was canceled"));
+      if (!resend) {
+        streamed?.end(error);
+        throw error;
+      }
+    }
+  }
+}
+
 /** Content codings every runtime's fetch decodes transparently. */
 const fetchDecodes = ["gzip", "br"];
+
+/**
+ * Connect unary compresses with HTTP's own Content-Encoding, which fetch decodes by itself —
+ * and which codings it decodes differs (Deno leaves deflate and zstd alone, Node and Bun decode
+ * them). Asking only for the codings every fetch decodes makes every compressed reply one fetch
+ * has already decoded. Rewrites `header`'s Accept-Encoding in place.
+ */
+export function acceptFetchDecodes(header: Headers): void {
+  const asked = header.get("accept-encoding") ?? "";
+  const accepted = asked.split(",").map((c) => c.trim().toLowerCase())
+    .filter((c) => fetchDecodes.includes(c));
+  const value = accepted.length > 0 ? accepted.join(", ") : "identity";
+  if (value !== asked) header.set("accept-encoding", value);
+}
 
 function isConnectUnary(req: UniversalClientRequest): boolean {
   if (req.method === "GET") return true;
@@ -85,7 +107,7 @@ function isConnectUnary(req: UniversalClientRequest): boolean {
  * The headers of a body fetch decoded, as if it had been sent plain: Connect-ES would
  * otherwise decompress it again and hold it to the compressed Content-Length.
  */
-function decodedHeaders(headers: Headers): Headers {
+export function decodedHeaders(headers: Headers): Headers {
   const coding = headers.get("content-encoding")?.trim().toLowerCase();
   if (coding === undefined || !fetchDecodes.includes(coding)) return headers;
   const out = new Headers(headers);
@@ -109,7 +131,7 @@ const REPLAY_MAX_BYTES = 64 * 1024;
  * (`return`) only once the call no longer needs it, not when fetch cancels a stream that is
  * about to be resent.
  */
-class RequestBody {
+export class RequestBody {
   readonly #it: AsyncIterator<Uint8Array>;
   #pending?: Promise<IteratorResult<Uint8Array>>;
   #generation = 0;
@@ -198,7 +220,7 @@ function causes(error: unknown): string[] {
  * signal aborts (deadline, cancel): some fetch implementations let a pending read wait for the
  * next chunk even after the request was aborted, which would deliver a message past the deadline.
  */
-function responseBody(
+export function responseBody(
   body: ReadableStream<Uint8Array> | null,
   signal: AbortSignal | undefined,
 ): AsyncIterable<Uint8Array> {

@@ -25,6 +25,7 @@ import { type ContextValues, runWithValues } from "../../internal/context.ts";
 import type { FetchLike } from "../../internal/http.ts";
 import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
+import { connectUnaryOverFetch } from "./connect_unary.ts";
 import { eventReadSessions } from "./h2.ts";
 import { type HttpEngine, runtimeFetch, type TlsFiles } from "./engine.ts";
 
@@ -126,8 +127,13 @@ export async function nodeTransport(
   baseUrl: string,
   options: NodeTransportOptions,
 ): Promise<NodeTransport> {
-  const build = (httpClient: UniversalClientFn) =>
-    universal(options.protocol, { ...options.wire, baseUrl, httpClient, interceptors: [] });
+  const common = (httpClient: UniversalClientFn): CommonTransportOptions => ({
+    ...options.wire,
+    baseUrl,
+    httpClient,
+    interceptors: [],
+  });
+  const build = (httpClient: UniversalClientFn) => universal(options.protocol, common(httpClient));
   if (options.engine.kind === "fetch") {
     const native = options.fetch === undefined
       ? runtimeFetch(options.engine, options.tls)
@@ -135,11 +141,14 @@ export async function nodeTransport(
     const fetch = guardFetch(native.fetch, baseUrl);
     // One request message (unary, server streams): one buffered body. More (client and bidi
     // streams): a streamed body, so messages go out as they are produced.
-    const buffered = build(fetchHttpClient(fetch, false));
+    const bufferedOptions = common(fetchHttpClient(fetch, false));
+    const buffered = universal(options.protocol, bufferedOptions);
     const streamed = build(fetchHttpClient(fetch, true));
     return {
       transport: {
-        unary: buffered.unary,
+        unary: options.protocol === "connect"
+          ? connectUnaryOverFetch(fetch, bufferedOptions, buffered.unary)
+          : buffered.unary,
         stream: (method, ...rest) =>
           (method.methodKind === "server_streaming" ? buffered : streamed).stream(method, ...rest),
       },

@@ -3,8 +3,7 @@
 // page works where the internet does not reach (air-gapped clusters, CI). The assets are read
 // from the installed package on the first request for them and kept: an app that never opens
 // its docs never loads them, and a Workers bundle never contains them.
-import type { Context, Hono } from "hono";
-import { swaggerUI } from "@hono/swagger-ui";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 
 const files: Readonly<Record<string, string>> = {
   "swagger-ui.css": "text/css; charset=utf-8",
@@ -39,8 +38,16 @@ function asset(file: string): Promise<Uint8Array> {
 /** Serves Swagger UI for the OpenAPI document at `specPath` on `uiPath` and below it. */
 export function addSwaggerUi(app: Hono, uiPath: string, specPath: string): void {
   const base = `${uiPath.replace(/\/$/, "")}/assets`;
-  // No validator badge: it would send the document to validator.swagger.io.
-  app.get(uiPath, swaggerUI({ url: specPath, baseUrl: base, validatorUrl: "none" }));
+  // The page's module is imported by the first request for it, like the assets.
+  let page: Promise<MiddlewareHandler> | undefined;
+  app.get(uiPath, async (c: Context, next) => {
+    page ??= import("@hono/swagger-ui").then(({ swaggerUI }) =>
+      // No validator badge: it would send the document to validator.swagger.io.
+      swaggerUI({ url: specPath, baseUrl: base, validatorUrl: "none" })
+    );
+    page.catch(() => page = undefined);
+    return await (await page)(c, next);
+  });
   app.get(`${base}/swagger-ui-dist/:file`, async (c: Context) => {
     const file = c.req.param("file") ?? "";
     const type = Object.hasOwn(files, file) ? files[file] : undefined;
