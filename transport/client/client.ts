@@ -1,8 +1,7 @@
 // createClient: a typed Connect-ES client whose calls are balanced over the nodes of an
 // endpoint — a registry service, a fixed address list, or one URL.
 import { ExpiryQueue } from "../../internal/expiry.ts";
-import type { DescService } from "@bufbuild/protobuf";
-import { createClient as createConnectClient, type Interceptor } from "@connectrpc/connect";
+import { createClient as createConnectClient } from "@connectrpc/connect";
 import { helper } from "../../log/mod.ts";
 import type { FetchLike } from "../../internal/http.ts";
 import type { Discovery, ServiceInstance } from "../../registry/mod.ts";
@@ -15,7 +14,8 @@ import {
   type Selector,
   toNodes,
 } from "../../selector/mod.ts";
-import { createRegistry, type DescMessage } from "@bufbuild/protobuf";
+import { createRegistry } from "@bufbuild/protobuf";
+import { descMessages, descService, interceptorsOf } from "../adapter.ts";
 import { type CompressionCodec, gzip } from "../compression.ts";
 import type { MessageDesc, Middleware, ServiceDesc } from "../../internal/contract.ts";
 import { balancedTransport } from "./call.ts";
@@ -160,7 +160,7 @@ function checkWire(options: ClientOptions): WireOptions {
     writeMaxBytes: writeMaxBytes ?? 16 * MiB,
     useHttpGet: options.useHttpGet === true,
     jsonOptions: options.jsonTypes === undefined ? undefined : {
-      registry: createRegistry(...(options.jsonTypes as unknown as DescMessage[])),
+      registry: createRegistry(...descMessages(options.jsonTypes)),
     },
   };
 }
@@ -373,14 +373,14 @@ export function createClient<S extends ServiceDesc>(
     binary: options.useBinaryFormat ?? true,
     unaryTimeoutMs,
     expiries,
-    interceptors: [...(options.middleware ?? [])] as unknown as Interceptor[],
+    interceptors: interceptorsOf([...(options.middleware ?? [])]),
     routesOnMetadata: options.filtersUseMetadata ?? false,
     selector,
     pool,
     source,
     closed: () => closed,
   });
-  const client = createConnectClient(service as unknown as DescService, transport) as Record<
+  const client = createConnectClient(descService(service), transport) as Record<
     PropertyKey,
     unknown
   >;
