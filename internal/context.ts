@@ -13,8 +13,8 @@ export function currentValues(): ContextValues | undefined {
   return storage.getStore()?.v;
 }
 
-/** Runs `fn` with `values` as the request-scoped context. */
-export function runWithValues<T>(values: ContextValues, fn: () => T): T {
+/** Runs `fn` with `values` as the request-scoped context (undefined: no request scope). */
+export function runWithValues<T>(values: ContextValues | undefined, fn: () => T): T {
   return storage.run({ v: values }, fn);
 }
 

@@ -2,7 +2,6 @@
 // token then never loads protovalidate or jose (start-up time and resident memory, which matter
 // for serverless and edge starts).
 import { runWithValues } from "./context.ts";
-import type { ContextValues } from "./context.ts";
 
 /**
  * A loader that imports once and hands every caller the same module. The import runs outside
@@ -12,7 +11,7 @@ import type { ContextValues } from "./context.ts";
 export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
   return () =>
-    pending ??= runWithValues(undefined as unknown as ContextValues, load).catch((error) => {
+    pending ??= runWithValues(undefined, load).catch((error) => {
       pending = undefined;
       throw error;
     });

@@ -14,3 +14,24 @@ export function detectRuntime(): RuntimeName {
   if (proc?.versions?.node !== undefined) return "node";
   return "unknown";
 }
+
+/**
+ * Lets the process exit while `timer` is pending, where the runtime's timers are objects with
+ * `unref` (Node, Bun); elsewhere (Deno's numeric ids, workerd) it does nothing.
+ */
+export function unrefTimer(timer: unknown): void {
+  if (
+    typeof timer === "object" && timer !== null && "unref" in timer &&
+    typeof timer.unref === "function"
+  ) {
+    timer.unref();
+  }
+}
+
+/**
+ * A global only some runtimes define (`Bun`, `Deno`, `setImmediate`), typed by the caller, who
+ * has checked the runtime: the project's type environment declares none of them for all runtimes.
+ */
+export function runtimeGlobal<T>(name: string): T {
+  return (globalThis as Record<string, unknown>)[name] as T;
+}

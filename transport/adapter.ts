@@ -17,6 +17,8 @@ import type {
   ContextValues as ConnectContextValues,
   Interceptor,
   ServiceImpl,
+  UnaryRequest,
+  UnaryResponse,
 } from "@connectrpc/connect";
 import type { ExecutionContext, Hono } from "hono";
 import type { Serialization } from "@connectrpc/connect/protocol";
@@ -122,4 +124,23 @@ export function userApp<A>(hono: Hono): A {
 /** The execution context a Workers runtime passed to `fetch` (opaque to the server). */
 export function executionContextOf(ctx: unknown): ExecutionContext | undefined {
   return ctx as never;
+}
+
+/**
+ * Connect-ES interceptors composed once around a client's unary step (Connect-ES composes them per
+ * call). An interceptor takes and returns Connect-ES's any-request function, of which the unary
+ * step is one case; the chain passes a call's request through unchanged, so its message types
+ * hold at the ends although Connect-ES erases them in between.
+ */
+export function unaryChainOf(
+  interceptors: readonly Interceptor[],
+  last: (req: UnaryRequest) => Promise<UnaryResponse>,
+): <I extends DescMessage, O extends DescMessage>(
+  req: UnaryRequest<I, O>,
+) => Promise<UnaryResponse<I, O>> {
+  const chain = interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
+    (next, interceptor) => interceptor(next as never) as never,
+    last,
+  );
+  return chain as never;
 }

@@ -3,6 +3,7 @@
 // on its own and can land on another instance. The node's own transport carries no
 // interceptors: the middleware already ran once, around the pick.
 import { operationOf } from "../../internal/operation.ts";
+import { unaryChainOf } from "../adapter.ts";
 import type {
   DescMessage,
   DescMethod,
@@ -72,10 +73,7 @@ export interface CallPlan {
 /** The transport that runs `plan`'s middleware and balances each attempt. */
 export function balancedTransport(plan: CallPlan): Transport {
   // The middleware around a unary attempt, composed once (Connect-ES composes it per call).
-  const unaryChain = plan.interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
-    (next, interceptor) => interceptor(next as never) as never,
-    (req) => attemptUnary(plan, req),
-  );
+  const unaryChain = unaryChainOf(plan.interceptors, (req) => attemptUnary(plan, req));
   // The endpoint never changes, so each method's URL is built once.
   const urls = new WeakMap<DescMethod, string>();
   const methodUrl = (method: DescMethod) => {
@@ -123,7 +121,7 @@ export function balancedTransport(plan: CallPlan): Transport {
           signal: call.signal,
         };
         if (!scoped && left !== undefined) unscopedDeadlines.set(req, Date.now() + left);
-        return (unaryChain(req as unknown as UnaryRequest) as Promise<UnaryResponse<I, O>>)
+        return unaryChain(req)
           .then((res) => {
             call.end();
             return res;

@@ -4,6 +4,7 @@
 // option when the client is created, naming why.
 import { detectRuntime, type RuntimeName } from "../runtime/detect.ts";
 import { InvalidOptionError } from "../../internal/options.ts";
+import { runtimeGlobal } from "../../internal/runtime.ts";
 
 /** An HTTP version a client can be pinned to. */
 export type HttpVersion = "1.1" | "2";
@@ -151,7 +152,7 @@ export function runtimeFetch(
   const plain: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init);
   const version = engine.httpVersion;
   if (runtime === "deno" && (tls !== undefined || version !== undefined)) {
-    const deno = (globalThis as unknown as { Deno: DenoHttp }).Deno;
+    const deno = runtimeGlobal<DenoHttp>("Deno");
     const client = deno.createHttpClient({
       caCerts: tls?.ca,
       ...(tls?.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),

@@ -21,7 +21,7 @@ import {
   createTransport as grpcTransport,
   requestHeader as grpcHeader,
 } from "@connectrpc/connect/protocol-grpc";
-import { type ContextValues, runWithValues } from "../../internal/context.ts";
+import { runWithValues } from "../../internal/context.ts";
 import type { FetchLike } from "../../internal/http.ts";
 import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
@@ -98,7 +98,7 @@ let connectNode: Promise<ConnectNode> | undefined;
  */
 export function loadConnectNode(): Promise<ConnectNode> {
   connectNode ??= runWithValues(
-    undefined as unknown as ContextValues,
+    undefined,
     () => import("@connectrpc/connect-node"),
   ).catch((error) => {
     connectNode = undefined;

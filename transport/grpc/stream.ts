@@ -6,6 +6,7 @@ import type { UniversalServerRequest, UniversalServerResponse } from "@connectrp
 import type { ContextValues } from "../../internal/contract.ts";
 import { toObject } from "./headers.ts";
 import { concatBytes } from "../../internal/bytes.ts";
+import { runtimeGlobal } from "../../internal/runtime.ts";
 
 /** A universal request reading the stream's body; its signal aborts if the stream closes early. */
 export function universalRequest(
@@ -176,7 +177,7 @@ export class WriteBatch {
     if (!this.#scheduled) {
       this.#scheduled = true;
       // The global (Node, Deno, Bun): importing node:timers would put it in a Worker's bundle.
-      (globalThis as unknown as { setImmediate(fn: () => void): void }).setImmediate(() => {
+      runtimeGlobal<(fn: () => void) => void>("setImmediate")(() => {
         this.#scheduled = false;
         const pending = this.flush();
         // Kept for the next add to await; the catch only stops an unobserved rejection.

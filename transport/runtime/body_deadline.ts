@@ -2,6 +2,7 @@
 // own): without it a stream that never sends its body holds its handler for as long as the
 // client keeps the connection. One sweep per server, not a timer per stream.
 import type * as http2 from "node:http2";
+import { unrefTimer } from "../../internal/runtime.ts";
 
 /** Streams still receiving their request, and the sweep that ends those past the bound. */
 export class BodyDeadline<K> {
@@ -19,7 +20,7 @@ export class BodyDeadline<K> {
   /** Starts the sweep (a quarter of the bound, so a stream overruns it by 25% at most). */
   start(): void {
     this.#timer ??= setInterval(() => this.#sweep(), Math.max(10, this.#timeoutMs / 4));
-    (this.#timer as unknown as { unref?: () => void }).unref?.();
+    unrefTimer(this.#timer);
   }
 
   /** Stops the sweep. */

@@ -1,6 +1,7 @@
 // Bun listener: Bun.serve with cleartext HTTP/2 enabled, so gRPC clients reaching it get a
 // proper Trailers-Only answer instead of a protocol error.
 import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
+import { runtimeGlobal } from "../../internal/runtime.ts";
 
 interface BunServer {
   readonly port: number;
@@ -13,7 +14,7 @@ interface BunGlobal {
 
 /** Binds `Bun.serve`. */
 export function listenBun(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
-  const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+  const bun = runtimeGlobal<BunGlobal>("Bun");
   let server: BunServer;
   try {
     server = bun.serve({

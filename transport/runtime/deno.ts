@@ -1,5 +1,6 @@
 // Deno listener: Deno.serve (HTTP/1.1 and h2c on one port, the fastest HTTP path on Deno).
 import { aborted, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
+import { unrefTimer } from "../../internal/runtime.ts";
 
 /**
  * Binds `Deno.serve`. `Deno.serve` cannot ask for client certificates, so with `tls.ca`
@@ -49,6 +50,6 @@ export function listenDeno(handler: FetchHandler, options: ListenOptions): Promi
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    (t as unknown as { unref?: () => void }).unref?.();
+    unrefTimer(t);
   });
 }
