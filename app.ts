@@ -3,7 +3,7 @@
 import type { Registrar, ServiceInstance } from "./registry/mod.ts";
 import { flush, helper, type Logger, setLogger, with as withKeyvals } from "./log/mod.ts";
 import { type AppInfo, isEndpointer, reportsHealth, type Server } from "./transport/mod.ts";
-import { onSignals } from "./transport/runtime/mod.ts";
+import { detectRuntime, onSignals, serveDroppingUnreadBody } from "./transport/runtime/mod.ts";
 
 /** What a lifecycle hook receives. */
 export interface HookContext {
@@ -221,6 +221,10 @@ export class App implements AppInfo {
     ) as FetchServer | undefined;
     if (!server) throw new Error("App: toWorker() needs a server with fetch (the HTTP server)");
     server.bindApp?.(this);
+    // workerd closes an HTTP/1.1 connection whose request body a reply left unread past 64 KiB
+    // (runtime/worker_body.ts): there the entry drops the rest itself. Other runtimes' servers
+    // take care of it.
+    const dropUnread = detectRuntime() === "workerd";
     return {
       fetch: async (request, env, ctx) => {
         this.#worker ??= (async () => {
@@ -228,7 +232,8 @@ export class App implements AppInfo {
           await this.#hooks(this.#options.afterStart, true);
         })();
         await this.#worker;
-        return await server.fetch(request, env, ctx);
+        if (!dropUnread) return await server.fetch(request, env, ctx);
+        return await serveDroppingUnreadBody(request, (r) => server.fetch(r, env, ctx));
       },
     };
   }

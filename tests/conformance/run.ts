@@ -5,7 +5,8 @@
 //                         [--path <substring>] [--run <pattern>]... [--failures]
 //
 // --ci runs the CI subset (the runs marked `ci`, each on its `ciSelect` cases); --run passes
-// case patterns to the runner instead; --failures prints every failed case. The last line is
+// case patterns to the runner instead; --failures prints every failed case (and those that passed
+// on their run's one re-run, with the failure that caused it). The last line is
 // `N passed, N failed`; the exit code is 1 when a case failed or a run gave no verdict.
 import { clientRuns } from "./client/runs.ts";
 import { prepareServerRuns, serverRuns } from "./server/runs.ts";
@@ -133,6 +134,9 @@ if (import.meta.main) {
     );
     if (selection.failures || result.error) {
       for (const f of result.failures) console.error(`  FAILED ${f.name}\n    ${f.message}`);
+      for (const f of result.retried) {
+        console.error(`  PASSED ON RE-RUN ${f.name}\n    ${f.message}`);
+      }
       if (result.error) console.error(result.error);
     }
     results.push({ run, result });

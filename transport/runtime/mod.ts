@@ -33,3 +33,4 @@ export function nativeListener(): ListenFn | undefined {
   }
 }
 export { onSignals } from "./signals.ts";
+export { KJ_GRACE_BYTES, serveDroppingUnreadBody } from "./worker_body.ts";

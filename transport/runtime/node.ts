@@ -9,7 +9,7 @@ import type * as http2 from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 import { BodyDeadline } from "./body_deadline.ts";
-import { UnreadBodies } from "./unread_body.ts";
+import { keepStreamAfterReply, UnreadBodies } from "./unread_body.ts";
 import {
   DEFAULT_HTTP2_LIMITS,
   DEFAULT_LIMITS,
@@ -27,7 +27,8 @@ const SNIFF_TIMEOUT_MS = 10_000;
  */
 export async function listenNode(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const { getRequestListener } = await import("@hono/node-server");
-  // HTTP/1.1 bodies a reply left unread are ours to drop (unread_body.ts says why).
+  // Bodies a reply left unread are ours to drop (unread_body.ts says why, and why HTTP/2 keeps
+  // @hono/node-server's cleanup).
   const fetch = (req: Request, env: unknown) => handler(req, env);
   const hono1 = getRequestListener(fetch, { autoCleanupIncoming: false });
   const hono2 = getRequestListener(fetch);
@@ -36,8 +37,11 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     req: http.IncomingMessage | http2.Http2ServerRequest,
     res: http.ServerResponse | http2.Http2ServerResponse,
   ) => {
-    if (req.httpVersionMajor >= 2) return hono2(req as never, res as never);
     unread.watch(req, res);
+    if (req.httpVersionMajor >= 2) {
+      keepStreamAfterReply(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse);
+      return hono2(req as never, res as never);
+    }
     return hono1(req as http.IncomingMessage, res as http.ServerResponse);
   };
   const http2mod = await import("node:http2");

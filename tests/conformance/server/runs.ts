@@ -46,15 +46,6 @@ const deadlineRace = {
   reason: "a Connect unary error read as the client's own deadline cancels it (timing under load)",
 };
 
-// workerd answers an early error (unexpected codec, 415/405, a message over the limit) before it
-// reads the request body, then closes the HTTP/1.1 connection while the runner's client is still
-// writing that body: the client sees its own write fail. Only a broken pipe, only on HTTP/1.1.
-const workerdEarlyClose = {
-  signature: /HTTPVersion:1\/[^\n]*\n.*write: broken pipe/,
-  reason:
-    "workerd closes an HTTP/1.1 connection after an early answer while the body is still sent",
-};
-
 // Both of two known problems.
 function either(
   a: NonNullable<PlannedRun["flaky"]>,
@@ -121,7 +112,7 @@ export const serverRuns: PlannedRun[] = [
     ],
     ci: true,
     ciSelect: fast ? CI_SELECT : CI_SELECT_CONNECT_ES,
-    flaky: either(deadlineRace, workerdEarlyClose),
+    flaky: deadlineRace,
   })),
 ];
 
