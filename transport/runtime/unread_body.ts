@@ -17,6 +17,7 @@
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { Socket } from "node:net";
+import { unrefTimer } from "../../internal/runtime.ts";
 
 /** Most of an unread request body read and dropped after the reply, per request. */
 export const DISCARD_MAX_BYTES = 1024 * 1024;
@@ -94,9 +95,8 @@ export class UnreadBodies {
     // node:http's own way to drop a body nobody reads: the parser stops handing it to the
     // request (whose stream may be destroyed or full, after a handler cancelled it) and keeps
     // reading the connection.
-    const dump = (req as unknown as { _dump?: () => void })._dump;
-    if (typeof dump === "function") {
-      dump.call(req);
+    if ("_dump" in req && typeof req._dump === "function") {
+      req._dump();
     } else {
       req.removeAllListeners("data");
       req.resume();
@@ -140,7 +140,7 @@ export class UnreadBodies {
     this.#draining.set(key, draining);
     key.once("close", () => this.#draining.delete(key));
     this.#timer ??= setInterval(() => this.#sweep(), 25);
-    (this.#timer as unknown as { unref?: () => void }).unref?.();
+    unrefTimer(this.#timer);
   }
 
   #sweep(): void {
