@@ -1,5 +1,6 @@
-// The floor of a Workers bundle serving helloworld's Greeter: Connect-ES's own router behind Hono,
-// nothing of Atreus, bundled with the flags of `deno task build:worker` (bench group `bundle`).
+// Connect-ES's own router behind Hono serving helloworld's Greeter, nothing of Atreus: the baseline
+// server of the HTTP groups (servers/connect-es.ts) and the floor of the bundle group (built with
+// the flags of `deno task build:worker`).
 import { Hono } from "hono";
 import { createConnectRouter } from "@connectrpc/connect";
 import {
