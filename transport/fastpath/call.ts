@@ -55,6 +55,41 @@ markCallScoped(callStateKey);
 markCallScoped(serverTransportKey);
 markCallScoped(deadlineKey);
 
+/** What a protocol's call passes on to `runCall` unchanged (a `UnaryCall` is one). */
+export interface CallSource {
+  /** The request: its verb, URL and headers. */
+  readonly request: { readonly method: string; readonly url: string; readonly headers: Headers };
+  /** The call's context values. */
+  readonly values: ContextValues;
+  /** Its transport info. */
+  readonly info: MutableTransportInfo;
+}
+
+/** `runUnary` for a protocol's call: the request, values and info as they came. */
+export function runCall(
+  plan: UnaryPlan,
+  call: CallSource,
+  protocolName: "connect" | "grpc" | "grpc-web",
+  requestedTimeoutMs: number | undefined,
+  responseHeader: Headers,
+  responseTrailer: Headers,
+  message: ProtoMessage,
+): Promise<UnaryResult> {
+  const { request } = call;
+  return runUnary({
+    plan,
+    protocolName,
+    requestMethod: request.method,
+    url: request.url,
+    header: request.headers,
+    values: call.values,
+    info: call.info,
+    requestedTimeoutMs,
+    responseHeader,
+    responseTrailer,
+  }, message);
+}
+
 /**
  * Runs the chain for a decoded request. Rejects with a `ConnectError`: AtreusErrors are
  * converted (with their ErrorInfo), anything untyped becomes "internal error".

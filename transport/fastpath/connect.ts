@@ -23,7 +23,7 @@ import {
   StreamRequest,
   type UnaryRequest,
 } from "./body.ts";
-import { runUnary } from "./call.ts";
+import { runCall } from "./call.ts";
 import {
   addHeaders,
   type ExtraHeaders,
@@ -91,18 +91,15 @@ export async function serveConnectUnary(
     const timeout = parseTimeout(header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
     const input = await readInput(plan, request, binary, query, compression?.request ?? null);
-    const result = await runUnary({
+    const result = await runCall(
       plan,
-      protocolName: "connect",
-      requestMethod: request.method,
-      url: request.url,
-      header,
-      values: call.values,
-      info: call.info,
-      requestedTimeoutMs: timeout.timeoutMs,
+      call,
+      "connect",
+      timeout.timeoutMs,
       responseHeader,
       responseTrailer,
-    }, input);
+      input,
+    );
     outHeader = result.header;
     outTrailer = result.trailer;
     body = binary ? plan.encodeReply(result.message) : writeJson(plan, result.message);

@@ -7,7 +7,7 @@ import { grpcStatusOk, parseTimeout, setTrailerStatus } from "@connectrpc/connec
 import type { CompressionCodec } from "../compression.ts";
 import { asConnectError } from "../status.ts";
 import { serializeWith } from "../adapter.ts";
-import { runUnary } from "./call.ts";
+import { runCall } from "./call.ts";
 import type { UnaryCall } from "./connect.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow, readAll } from "./body.ts";
@@ -54,18 +54,15 @@ export async function serveGrpcUnary(
     const read = readSingleEnvelope(body, opts.readMaxBytes, compression.request, 0);
     const bytes = read instanceof Uint8Array ? read : await read;
     const input = plan.serialization.getI(binary).parse(bytes);
-    const result = await runUnary({
+    const result = await runCall(
       plan,
-      protocolName: "grpc",
-      requestMethod: "POST",
-      url: request.url,
-      header,
-      values: call.values,
-      info: call.info,
-      requestedTimeoutMs: timeout.timeoutMs,
+      call,
+      "grpc",
+      timeout.timeoutMs,
       responseHeader,
       responseTrailer,
-    }, input);
+      input,
+    );
     outHeader = result.header;
     trailer = result.trailer;
     if (binary && compression.response === null) {

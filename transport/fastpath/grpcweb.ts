@@ -12,7 +12,7 @@ import type { CompressionCodec } from "../compression.ts";
 import { asConnectError } from "../status.ts";
 import { serializeWith } from "../adapter.ts";
 import { envelopeOverflow, readAll } from "./body.ts";
-import { runUnary } from "./call.ts";
+import { runCall } from "./call.ts";
 import type { UnaryCall } from "./connect.ts";
 import { envelope, envelopeWith, readSingleEnvelope } from "./envelope.ts";
 import { concatBytes } from "../../internal/bytes.ts";
@@ -69,18 +69,15 @@ export async function serveGrpcWebUnary(
     const read = readSingleEnvelope(raw, opts.readMaxBytes, compression.request, trailerFlag);
     const bytes = read instanceof Uint8Array ? read : await read;
     const input = plan.serialization.getI(binary).parse(bytes);
-    const result = await runUnary({
+    const result = await runCall(
       plan,
-      protocolName: "grpc-web",
-      requestMethod: request.method,
-      url: request.url,
-      header,
-      values: call.values,
-      info: call.info,
-      requestedTimeoutMs: timeout.timeoutMs,
+      call,
+      "grpc-web",
+      timeout.timeoutMs,
       responseHeader,
       responseTrailer,
-    }, input);
+      input,
+    );
     outHeader = result.header;
     trailer = result.trailer;
     if (compression.response === null && !maybeWritten(trailer)) {
