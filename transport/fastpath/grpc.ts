@@ -2,12 +2,12 @@
 // request/response, which costs more per call): read the body, run the call, answer headers, one
 // message and trailers, which the gRPC server writes (writeReply).
 import type * as http2 from "node:http2";
-import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import { type Compression, compressionNegotiate } from "@connectrpc/connect/protocol";
 import { grpcStatusOk, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { CompressionCodec } from "../compression.ts";
 import { asConnectError } from "../status.ts";
 import { serializeWith } from "../adapter.ts";
-import { runCall } from "./call.ts";
+import { runCall, type UnaryResult } from "./call.ts";
 import type { UnaryCall } from "./connect.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow, readAll } from "./body.ts";
@@ -44,25 +44,10 @@ export async function serveGrpcUnary(
   let failed = false;
   try {
     if (compression.error) throw compression.error;
-    const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
-    if (timeout.error) throw timeout.error;
-    const body = await readAll(
-      request,
-      opts.readMaxBytes + 5,
-      envelopeOverflow(opts.readMaxBytes),
-    );
-    const read = readSingleEnvelope(body, opts.readMaxBytes, compression.request, 0);
-    const bytes = read instanceof Uint8Array ? read : await read;
-    const input = plan.serialization.getI(binary).parse(bytes);
-    const result = await runCall(
-      plan,
-      call,
-      "grpc",
-      timeout.timeoutMs,
-      responseHeader,
-      responseTrailer,
-      input,
-    );
+    const result = await runEnvelopedCall(plan, call, "grpc", binary, compression.request, 0, {
+      header: responseHeader,
+      trailer: responseTrailer,
+    });
     outHeader = result.header;
     trailer = result.trailer;
     if (binary && compression.response === null) {
@@ -125,4 +110,37 @@ export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): 
     if (body !== undefined) stream.end(body);
     else stream.end();
   });
+}
+
+/**
+ * Reads a gRPC or gRPC-Web unary request (its `grpc-timeout`, then its one enveloped message,
+ * `trailerFlag` being the flag a message must not carry) and runs the call with `reply`'s
+ * headers and trailers.
+ */
+export async function runEnvelopedCall(
+  plan: UnaryPlan,
+  call: UnaryCall,
+  protocolName: "grpc" | "grpc-web",
+  binary: boolean,
+  compression: Compression | null,
+  trailerFlag: number,
+  reply: { readonly header: Headers; readonly trailer: Headers },
+): Promise<UnaryResult> {
+  const { request } = call;
+  const limit = plan.options.readMaxBytes;
+  const timeout = parseTimeout(request.headers.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+  if (timeout.error) throw timeout.error;
+  const body = await readAll(request, limit + 5, envelopeOverflow(limit));
+  const read = readSingleEnvelope(body, limit, compression, trailerFlag);
+  const bytes = read instanceof Uint8Array ? read : await read;
+  const input = plan.serialization.getI(binary).parse(bytes);
+  return runCall(
+    plan,
+    call,
+    protocolName,
+    timeout.timeoutMs,
+    reply.header,
+    reply.trailer,
+    input,
+  );
 }

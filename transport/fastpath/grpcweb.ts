@@ -3,7 +3,6 @@
 import { compressionNegotiate, encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
   grpcStatusOk,
-  parseTimeout,
   setTrailerStatus,
   trailerFlag,
   trailerSerialize,
@@ -11,10 +10,9 @@ import {
 import type { CompressionCodec } from "../compression.ts";
 import { asConnectError } from "../status.ts";
 import { serializeWith } from "../adapter.ts";
-import { envelopeOverflow, readAll } from "./body.ts";
-import { runCall } from "./call.ts";
+import { runEnvelopedCall } from "./grpc.ts";
 import type { UnaryCall } from "./connect.ts";
-import { envelope, envelopeWith, readSingleEnvelope } from "./envelope.ts";
+import { envelope, envelopeWith } from "./envelope.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 import { addHeaders, headWith, maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
@@ -59,24 +57,14 @@ export async function serveGrpcWebUnary(
   let outHeader = responseHeader;
   try {
     if (compression.error) throw compression.error;
-    const timeout = parseTimeout(header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
-    if (timeout.error) throw timeout.error;
-    const raw = await readAll(
-      request,
-      opts.readMaxBytes + 5,
-      envelopeOverflow(opts.readMaxBytes),
-    );
-    const read = readSingleEnvelope(raw, opts.readMaxBytes, compression.request, trailerFlag);
-    const bytes = read instanceof Uint8Array ? read : await read;
-    const input = plan.serialization.getI(binary).parse(bytes);
-    const result = await runCall(
+    const result = await runEnvelopedCall(
       plan,
       call,
       "grpc-web",
-      timeout.timeoutMs,
-      responseHeader,
-      responseTrailer,
-      input,
+      binary,
+      compression.request,
+      trailerFlag,
+      { header: responseHeader, trailer: responseTrailer },
     );
     outHeader = result.header;
     trailer = result.trailer;
