@@ -1,7 +1,7 @@
 // Consul KV as a source: every key under a prefix (format from each key's extension), watched
 // with blocking queries (`index` + `wait`) that return when the prefix changes.
 import { toBase64 } from "../internal/base64.ts";
-import { ConsulClient, type ConsulClientOptions, nextIndex } from "../internal/consul/mod.ts";
+import { ConsulClient, type ConsulClientOptions, nextIndex } from "../internal/consul/client.ts";
 import { sleep } from "../internal/backoff.ts";
 import { InvalidOptionError, nonNegative } from "../internal/options.ts";
 import { formatOf } from "./decode.ts";

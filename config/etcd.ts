@@ -2,12 +2,8 @@
 // watched through etcd's watch stream. Any change re-reads the whole range (as Kratos does),
 // which also makes deletes and multi-key transactions simple to get right.
 import { toBase64 } from "../internal/base64.ts";
-import {
-  EtcdClient,
-  type EtcdClientOptions,
-  type KeyRange,
-  RangeWatch,
-} from "../internal/etcd/mod.ts";
+import { EtcdClient, type EtcdClientOptions, type KeyRange } from "../internal/etcd/client.ts";
+import { RangeWatch } from "../internal/etcd/watch.ts";
 import { InvalidOptionError } from "../internal/options.ts";
 import { formatOf } from "./decode.ts";
 import { ConfigError } from "./errors.ts";

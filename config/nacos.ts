@@ -1,12 +1,8 @@
 // A Nacos config (one dataId in a group and namespace) as a source: read the content, then
 // long-poll the listener with its MD5 and read again when the server says it changed.
-import {
-  type ConfigKey,
-  getConfig,
-  listenConfig,
-  NacosClient,
-  type NacosClientOptions,
-} from "../internal/nacos/mod.ts";
+// From the files, not internal/nacos/mod.ts, which also holds the registry's naming calls.
+import { NacosClient, type NacosClientOptions } from "../internal/nacos/client.ts";
+import { type ConfigKey, getConfig, listenConfig } from "../internal/nacos/configs.ts";
 import { InvalidOptionError, positive } from "../internal/options.ts";
 import { formatOf } from "./decode.ts";
 import { ConfigError } from "./errors.ts";

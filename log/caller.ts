@@ -9,8 +9,8 @@
 
 // Bundled for Workers, import.meta.url is not a URL; callers are then reported without skipping
 // by directory (only runtime frames are skipped).
-const ownDir = resolve("./") ?? "\0";
-const contextModule = resolve("../internal/context.ts") ?? "\0";
+const ownDir = /* @__PURE__ */ resolve("./") ?? "\0";
+const contextModule = /* @__PURE__ */ resolve("../internal/context.ts") ?? "\0";
 // Runtime-internal frames (AsyncLocalStorage.run and the like).
 const runtimeFrame = /^(node:|ext:|internal\/|native\b|\[native code\]|<anonymous>)/;
 const frameLocation = /([^\s(@]+):(\d+):\d+\)?$/;
@@ -47,7 +47,7 @@ export function callSite(skip = 0): string {
 
 // Whether this runtime's captureStackTrace honours prepareStackTrace with call sites that carry
 // file names and lines (V8: Deno, Node, workerd). Bun's are incomplete; its text stacks are cheap.
-const structured = probeSites();
+const structured = /* @__PURE__ */ probeSites();
 
 function probeSites(): boolean {
   try {

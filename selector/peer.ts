@@ -14,7 +14,7 @@ import type { ContextKey } from "../internal/contract.ts";
  * per-node circuit breaker skips nodes whose breaker is open). Replace the array, never mutate
  * it.
  */
-export const pickFiltersKey: ContextKey<readonly NodeFilter[]> = createContextKey<
+export const pickFiltersKey: ContextKey<readonly NodeFilter[]> = /* @__PURE__ */ createContextKey<
   readonly NodeFilter[]
 >([], { description: "atreus client pick filters" });
 
@@ -22,7 +22,9 @@ export const pickFiltersKey: ContextKey<readonly NodeFilter[]> = createContextKe
  * Context key: the node the latest attempt of this call was sent to, set on `req.contextValues`
  * by `createClient` right after each pick (unset on plain Connect-ES transports).
  */
-export const pickedNodeKey: ContextKey<Node | undefined> = createContextKey<Node | undefined>(
+export const pickedNodeKey: ContextKey<Node | undefined> = /* @__PURE__ */ createContextKey<
+  Node | undefined
+>(
   undefined,
   { description: "atreus client picked node" },
 );

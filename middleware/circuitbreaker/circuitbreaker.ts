@@ -2,13 +2,11 @@
 // (optionally per operation × node). Only failures that say the backend is unwell count: a
 // client that keeps sending bad arguments must not shed its own healthy traffic.
 import { fromError, GrpcCode, serviceUnavailable, toConnectError } from "../../errors/mod.ts";
-import {
-  type Node,
-  type NodeFilter,
-  nodeKey,
-  pickedNodeKey,
-  pickFiltersKey,
-} from "../../selector/mod.ts";
+// From the files, not selector/mod.ts: the barrel would load every balancer and the resolver
+// with any middleware.
+import { type Node, nodeKey } from "../../selector/node.ts";
+import type { NodeFilter } from "../../selector/filter.ts";
+import { pickedNodeKey, pickFiltersKey } from "../../selector/peer.ts";
 import type { Middleware } from "../../internal/contract.ts";
 import { operation } from "../chain.ts";
 import { nonNegative, positive, positiveInt, ratio } from "../../internal/options.ts";

@@ -80,7 +80,8 @@ function tokenBucket(options: TokenBucketOptions): Middleware {
 }
 
 /** Kratos's rate-limit middleware and per-key quotas; see {@linkcode RateLimit}. */
-export const ratelimit: RateLimit = Object.assign(bbr, { tokenBucket });
+// Pure for bundlers: a Worker that never rate-limits leaves the limiter out.
+export const ratelimit: RateLimit = /* @__PURE__ */ Object.assign(bbr, { tokenBucket });
 
 /**
  * A BBR limiter, to share between middleware or to read its `stat()`. Without `cpu`, the

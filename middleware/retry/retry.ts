@@ -9,7 +9,10 @@ import {
   backoffSettings,
   sleep as abortableSleep,
 } from "../../internal/backoff.ts";
-import { type NodeFilter, nodeKey, pickedNodeKey, pickFiltersKey } from "../../selector/mod.ts";
+// From the files, not selector/mod.ts (every balancer and the resolver).
+import { nodeKey } from "../../selector/node.ts";
+import type { NodeFilter } from "../../selector/filter.ts";
+import { pickedNodeKey, pickFiltersKey } from "../../selector/peer.ts";
 import type {
   CallRequest,
   CallResponse,

@@ -33,3 +33,12 @@ Deno.test("each heavy middleware entry reaches its own library", async () => {
     assert.ok(npmPackages(reachable).includes(library), `${entry} should reach ${library}`);
   }
 });
+
+Deno.test("./middleware loads no balancer, resolver nor selector/mod.ts at import", async () => {
+  // circuitBreaker and retry read node keys only; the client loads the selector itself.
+  const { atImport } = await loads(`${root}middleware/mod.ts`);
+  const prefix = `file://${root}`;
+  const selector = [...atImport].filter((s) => s.startsWith(`${prefix}selector/`))
+    .map((s) => s.slice(prefix.length)).sort();
+  assert.deepEqual(selector, ["selector/errors.ts", "selector/node.ts", "selector/peer.ts"]);
+});

@@ -5,12 +5,19 @@
 export { detectRuntime, type RuntimeName } from "./detect.ts";
 export { aborted, clientAuth } from "./listener.ts";
 export type { FetchHandler, Listener, ListenFn, ListenOptions, TlsOptions } from "./listener.ts";
-export { listenDeno } from "./deno.ts";
-export { listenBun } from "./bun.ts";
 import { detectRuntime } from "./detect.ts";
-import { listenBun } from "./bun.ts";
-import { listenDeno } from "./deno.ts";
 import type { ListenFn } from "./listener.ts";
+
+// Each listener's module loads on its first call (an async bind anyway): a runtime loads only
+// its own, and a Worker bundle, which never binds, can leave all three out.
+
+/** Binds `Deno.serve`. Its module loads on the first call. */
+export const listenDeno: ListenFn = (handler, options) =>
+  import("./deno.ts").then((m) => m.listenDeno(handler, options));
+
+/** Binds `Bun.serve`. Its module loads on the first call. */
+export const listenBun: ListenFn = (handler, options) =>
+  import("./bun.ts").then((m) => m.listenBun(handler, options));
 
 /**
  * Binds a `node:http` (+ h2c) server, or `node:https` with TLS. Its module (and node:http,
