@@ -6,8 +6,11 @@
 // time, so other work on a shared machine does not count), with the lowest and highest. With
 // --base DIR the same calls also run on the servers of another checkout (e.g. `git archive` of
 // main into DIR), in the same process and rounds: an A/B of a change. --connect-es adds the
-// Connect-ES router (fastPath: false) as variants.
+// Connect-ES router (fastPath: false) as variants; --options adds servers with one option each
+// (CORS for origin "*" with an Origin header on the request, a 1000 ms server timeout), Connect
+// JSON; --only SUBSTRING keeps the variants whose name holds it.
 //   deno run -A bench/micro/unary.ts [--calls N] [--rounds R] [--base DIR] [--connect-es]
+//     [--options] [--only SUBSTRING]
 // The gRPC server needs an HTTP/2 stream per call: measure it over a socket (bench/servers).
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -38,6 +41,8 @@ if (base !== undefined) {
 }
 const paths: [string, boolean][] = [["fast", true]];
 if (process.argv.includes("--connect-es")) paths.push(["connect-es", false]);
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
 
 const url = "http://127.0.0.1/helloworld.v1.Greeter/SayHello";
 const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" }));
@@ -76,16 +81,33 @@ async function block(server: Fetcher, make: () => Request): Promise<number> {
   return (used.user + used.system) * 1e3 / calls;
 }
 
-const variants = trees.flatMap(([tree, createServer]) =>
-  paths.flatMap(([path, fastPath]) => {
+const withOrigin = () =>
+  new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: "https://example.com" },
+    body: '{"name":"bench"}',
+  });
+const options: [string, object, () => Request][] = process.argv.includes("--options")
+  ? [
+    ["connect json + cors", { cors: { origin: "*" } }, withOrigin],
+    ["connect json + timeout", { timeoutMs: 1000 }, requests["connect json"]],
+  ]
+  : [];
+const variants = trees.flatMap(([tree, createServer]) => [
+  ...paths.flatMap(([path, fastPath]) => {
     const server = createServer({ services: [[Greeter, impl]], timeoutMs: 0, fastPath });
     return Object.entries(requests).map(([protocol, make]) => ({
       name: `${tree}${protocol} (${path})`,
       server,
       make,
     }));
-  })
-);
+  }),
+  ...options.map(([name, option, make]) => ({
+    name: `${tree}${name} (fast)`,
+    server: createServer({ services: [[Greeter, impl]], timeoutMs: 0, ...option }),
+    make,
+  })),
+]).filter((v) => only === undefined || v.name.includes(only));
 const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 for (const v of variants) await block(v.server, v.make); // warm-up
 for (let r = 0; r < rounds; r++) {

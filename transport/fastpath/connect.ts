@@ -184,7 +184,8 @@ async function readInput(
     );
   }
   try {
-    return fromJsonString(plan.method.input, text, plan.options.jsonRead) as ProtoMessage;
+    return plan.readJson?.(text) ??
+      fromJsonString(plan.method.input, text, plan.options.jsonRead) as ProtoMessage;
   } catch (e) {
     throw ConnectError.from(e, Code.InvalidArgument);
   }
@@ -198,7 +199,8 @@ function small(request: Request, limit: number): boolean {
 function writeJson(plan: UnaryPlan, message: ProtoMessage): string {
   let json: string;
   try {
-    json = jsonStringOf(plan.method.output, message, plan.options.jsonWrite);
+    json = plan.writeJson?.(message) ??
+      jsonStringOf(plan.method.output, message, plan.options.jsonWrite);
   } catch (e) {
     throw ConnectError.from(e, Code.Internal);
   }

@@ -20,6 +20,7 @@ import type { CompressionCodec } from "../compression.ts";
 import { contractMethod, contractService, messageOf, serializeWith } from "../adapter.ts";
 import { binaryEncoder } from "./binary.ts";
 import { envelopeWith } from "./envelope.ts";
+import { type JsonReader, jsonReader, type JsonWriter, jsonWriter } from "./json.ts";
 import type {
   CallRequest,
   CallResponse,
@@ -88,6 +89,10 @@ export interface UnaryPlan {
   readonly encodeReply: (message: ProtoMessage) => Uint8Array;
   /** The reply in one uncompressed envelope, followed by `tail`, in one buffer. */
   readonly encodeEnveloped: (message: ProtoMessage, tail?: Uint8Array) => Uint8Array;
+  /** The request from JSON for flat messages (`undefined`: the library reads it). */
+  readonly readJson: JsonReader | undefined;
+  /** The reply as JSON for flat messages (`undefined`: the library writes it). */
+  readonly writeJson: JsonWriter | undefined;
   /** The middleware chain around the implementation. */
   readonly invoke: (req: UnaryCallRequest) => Promise<CallResponse>;
   /** The method as the middleware contract shows it (`CallRequest.method`). */
@@ -170,6 +175,8 @@ export function buildUnaryPlan(
     allowGet: method.idempotency === 1,
     serialization,
     ...replyEncoders(output, serialization, options.writeMaxBytes),
+    readJson: jsonReader(method.input, options.jsonRead),
+    writeJson: jsonWriter(output, options.jsonWrite),
     invoke: invoke as (req: UnaryCallRequest) => Promise<CallResponse>,
     callMethod,
     callService,

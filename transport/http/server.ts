@@ -49,6 +49,7 @@ import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
 import { addSwaggerUi } from "./docs.ts";
 import { drainingAnswer, trackUserRoutes } from "./user_routes.ts";
+import { type DirectRoute, directRoutes, type RpcHandler, serveDirect } from "./direct_routes.ts";
 import {
   type Binding,
   bindingsOf,
@@ -130,6 +131,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   readonly #limits: ResolvedLimits;
   readonly #http2: ResolvedHttp2Limits;
   readonly #routes: Map<string, RpcRoute>;
+  readonly #direct: Map<string, DirectRoute>;
   readonly #registry: Registry | undefined;
   readonly #inflight = new InFlight();
   readonly #watches = new InFlight();
@@ -157,30 +159,39 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     this.#routes = buildRoutes(rpc);
     const rpcPaths = new Set([...this.#routes.values()].map((r) => r.path));
     const cors = options.cors ? corsPolicy(options.cors, (path) => rpcPaths.has(path)) : undefined;
+    // Every route before the RPC routes but the CORS middleware: what could answer first.
+    const ahead = [...this.#hono.routes];
     if (cors) this.#hono.use("*", cors.middleware);
     if (options.health !== false) addProbes(this.#hono, this.health);
+    ahead.push(...this.#hono.routes.slice(ahead.length + (cors ? 1 : 0)));
+    const rpcHandlers: [string, RpcHandler, Hono["routes"][number]][] = [];
     for (const route of this.#routes.values()) {
       // One handler per RPC path (not one per verb plus a fallback): Hono then runs a single
       // handler per call. Wrong verbs are answered in the RPC's terms instead of a bare 404.
       // CORS headers of a non-preflight call come with the reply (see cors.ts).
       const allowed = route.allowedMethods;
-      this.#hono.all(route.path, (c) => {
-        const origin = cors?.readsOrigin ? c.req.raw.headers.get("origin") : null;
+      const handler: RpcHandler = (request, env) => {
+        const origin = cors?.readsOrigin ? request.headers.get("origin") : null;
         const extra = cors?.headersFor(origin);
-        if (!allowed.includes(c.req.method)) {
+        if (!allowed.includes(request.method)) {
           return withCorsHeaders(
             methodNotAllowed(
               allowed,
-              c.req.method,
+              request.method,
               route.path,
-              c.req.raw.headers.get("content-type"),
+              request.headers.get("content-type"),
             ),
             extra,
           );
         }
-        return this.#serveRpc(c, route, extra, cors?.plainHeadersFor(origin));
-      });
+        return this.#serveRpc(request, env, route, extra, cors?.plainHeadersFor(origin));
+      };
+      this.#hono.all(route.path, (c) => handler(c.req.raw, c.env));
+      // Under a base path Hono's path is not the RPC's (nor the one CORS passes on): left to Hono.
+      const registered = this.#hono.routes[this.#hono.routes.length - 1];
+      if (registered.path === route.path) rpcHandlers.push([route.path, handler, registered]);
     }
+    this.#direct = directRoutes(ahead, rpcHandlers);
     if (options.rest !== false) this.#addRestRoutes(options.rest ?? {});
     if (options.openapi) this.#addOpenApi(options.openapi === true ? {} : options.openapi);
     // After the server's own routes (they count themselves, and the probes must keep answering
@@ -209,8 +220,15 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
     request: Request,
     env?: unknown,
     executionCtx?: unknown,
-  ): Response | Promise<Response> =>
-    this.#hono.fetch(request, env, executionContextOf(executionCtx));
+  ): Response | Promise<Response> => {
+    // A POST to an RPC path runs its route's handler without Hono's dispatch (router match,
+    // Context, and with CORS a composed chain), with the same result: see direct_routes.ts.
+    if (request.method === "POST") {
+      const direct = this.#direct.get(this.#hono.getPath(request, { env }));
+      if (direct !== undefined) return serveDirect(this.#hono, direct, request, env, executionCtx);
+    }
+    return this.#hono.fetch(request, env, executionContextOf(executionCtx));
+  };
 
   /** Operations served, `/pkg.Service/Method`. */
   get operations(): string[] {
@@ -427,12 +445,12 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
   }
 
   async #serveRpc(
-    c: Context,
+    request: Request,
+    env: unknown,
     route: RpcRoute,
     extra: CorsHeaders | undefined,
     plainExtra: CorsHeaders | undefined,
   ): Promise<Response> {
-    const request = c.req.raw;
     const contentType = request.headers.get("content-type");
     const kind = request.method === "GET" ? "connect" : kindOf(contentType);
     if (kind === "grpc") {
@@ -458,7 +476,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
       requestHeader: request.headers,
       replyHeader: new TrackedHeaders(),
       request,
-      env: c.env,
+      env,
     };
     const values = serverCallValues(info, this.#app);
     const fast = fastRouteOf(route.unary, kind, request.method, contentType, query);
