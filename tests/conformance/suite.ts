@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { SuiteRun } from "./runs.ts";
-import { root } from "../support/tools.ts";
+import { NODE_COMPILE_CACHE, root } from "../support/tools.ts";
 
 /** The runner, built by tools/setup.sh. */
 export const RUNNER: string = `${root}tools/go/bin/connectconformance`;
@@ -130,6 +130,9 @@ export async function runSuite(run: SuiteRun, options: SuiteOptions = {}): Promi
     const out = await new Deno.Command(RUNNER, {
       args,
       cwd: root,
+      // The runner allows a server 10 s to answer its start-up request; Node's compile cache
+      // keeps Node's start well inside that when several servers start at once on a busy machine.
+      env: { NODE_COMPILE_CACHE },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -6,7 +6,7 @@
  */
 import type { SuiteRun } from "../runs.ts";
 import type { PlannedRun } from "../suite.ts";
-import { BUN, NODE, root } from "../../support/tools.ts";
+import { BUN, NODE, NODE_COMPILE_CACHE, root } from "../../support/tools.ts";
 
 const dir = `${root}tests/conformance/server/`;
 
@@ -116,8 +116,22 @@ export const serverRuns: PlannedRun[] = [
   })),
 ];
 
-/** Builds what the server runs need before the runner starts them (the worker bundle). */
+/**
+ * Builds what the server runs need before the runner starts them: Node's compile cache (one
+ * start with nothing on stdin loads every module, then exits) and the worker bundle.
+ */
 export async function prepareServerRuns(runs: readonly SuiteRun[]): Promise<void> {
+  if (runs.some((r) => r.role === "server" && r.runtime === "node")) {
+    const [command, ...args] = entry("node");
+    await new Deno.Command(command, {
+      args,
+      env: { NODE_COMPILE_CACHE },
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+  }
   if (!runs.some((r) => r.role === "server" && r.runtime === "workerd")) return;
   const { bundleWorker } = await import("../../support/workerd.ts");
   await bundleWorker(`${dir}worker.ts`, WORKER_BUNDLE);
