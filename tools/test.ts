@@ -11,6 +11,7 @@
 // N ignored (time)`), which `.ci/run` reads.
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { NODE_COMPILE_CACHE } from "../tests/support/tools.ts";
 
 const testFile = /(^|[._])test\.(ts|tsx|mts|js|mjs|jsx)$/;
 const skipDirs = new Set(["node_modules", "fixtures", "gen", ".git"]);
@@ -48,7 +49,9 @@ function* walk(path: string): Generator<string> {
 
 // Deno prints counts such as "ok | 5 passed (122 steps) | 0 failed | 2 ignored (3s)".
 function countsOf(output: string): Counts | undefined {
-  const line = output.split("\n").reverse().find((l) => /^(ok|FAILED) \| \d+ passed/.test(l));
+  const line = output.split("\n").reverse().find((l) =>
+    /^(ok|FAILED) \| \d+ passed/.test(l)
+  );
   if (line === undefined) return undefined;
   const num = (re: RegExp) => Number(re.exec(line)?.[1] ?? 0);
   return {
@@ -77,8 +80,9 @@ async function runFile(file: string, flags: string[]): Promise<Outcome> {
     args: ["test", "-A", "--frozen", "--no-check", ...flags, file],
     stdout: "piped",
     stderr: "piped",
-    // Plain text, so the summary line can be read without colour codes.
-    env: { NO_COLOR: "1" },
+    // Plain text, so the summary line can be read without colour codes; and one compile cache
+    // for the Node processes tests start, so Node strips each module's types once per machine.
+    env: { NO_COLOR: "1", NODE_COMPILE_CACHE },
   }).spawn();
   const [out, err] = await Promise.all([
     pump(child.stdout, Deno.stdout),
@@ -144,7 +148,9 @@ async function main(args: string[]): Promise<number> {
         total.steps += counts.steps;
       }
       failedFiles.push(
-        `${file} (exit ${outcome.code}${outcome.signal ? `, ${outcome.signal}` : ""})`,
+        `${file} (exit ${outcome.code}${
+          outcome.signal ? `, ${outcome.signal}` : ""
+        })`,
       );
       continue;
     }
@@ -157,7 +163,9 @@ async function main(args: string[]): Promise<number> {
   console.log(`\ntools/test: ${files.length} files, each in its own process`);
   if (aborted.length) {
     console.log(
-      `tools/test: aborted once by the runtime and re-run: ${aborted.join(", ")}`,
+      `tools/test: aborted once by the runtime and re-run: ${
+        aborted.join(", ")
+      }`,
     );
   }
   if (failedFiles.length) {
