@@ -1,0 +1,128 @@
+// Server CPU per gRPC unary call (SayHello over h2c, h2load -c50 -m10 with a fixed number of
+// requests), Atreus's gRPC server against @grpc/grpc-js, and with --base DIR the same server of
+// another checkout: an A/B of a change. Servers run one at a time, interleaved in rounds, pinned
+// to CPU 1 (h2load to CPU 0); each block prints the server's utime + stime per answered call,
+// which stays steady when the machine is shared. Prints one JSON line per variant: the median µs
+// per call over the rounds, with the lowest and highest.
+//   deno run -A bench/micro/grpc.ts [--runtime node|deno|bun] [--requests N] [--rounds R]
+//     [--base DIR] [--no-grpcjs] [--bare]
+import { parseArgs } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { HelloRequestSchema } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
+import { processCpuMs } from "../lib/cpu.ts";
+import { pin, ROOT, type Runtime } from "../lib/runtime.ts";
+import { type BenchServer, startServer } from "../lib/server.ts";
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    runtime: { type: "string", default: "node" },
+    requests: { type: "string", default: "40000" },
+    rounds: { type: "string", default: "5" },
+    base: { type: "string" },
+    "no-grpcjs": { type: "boolean", default: false },
+    bare: { type: "boolean", default: false },
+  },
+});
+const runtime = opts.runtime as Runtime;
+const requests = Number(opts.requests);
+const rounds = Number(opts.rounds);
+
+const body = encodeEnvelope(
+  0,
+  toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" })),
+);
+const bodyFile = await Deno.makeTempFile({ prefix: "atreus-grpc-ab-" });
+await Deno.writeFile(bodyFile, body);
+
+interface Variant {
+  readonly name: string;
+  readonly runtime: Runtime;
+  readonly entry: string;
+  readonly args?: string[];
+}
+const variants: Variant[] = [
+  { name: "atreus", runtime, entry: `${ROOT}bench/servers/atreus.ts`, args: ["--grpc"] },
+];
+if (opts.base !== undefined) {
+  variants.push({
+    name: "base atreus",
+    runtime,
+    entry: `${opts.base}/bench/servers/atreus.ts`,
+    args: ["--grpc"],
+  });
+}
+if (!opts["no-grpcjs"]) {
+  variants.push({
+    name: "grpc-js (node)",
+    runtime: "node",
+    entry: `${ROOT}bench/servers/grpcjs.ts`,
+  });
+}
+if (opts.bare) {
+  variants.push({ name: "bare node:http2", runtime, entry: `${ROOT}bench/servers/http2-bare.ts` });
+}
+
+const loadPin = await pin(0);
+
+async function h2load(port: number, n: number): Promise<number> {
+  const out = await new Deno.Command(loadPin[0] ?? "h2load", {
+    args: [
+      ...loadPin.slice(1),
+      ...(loadPin.length > 0 ? ["h2load"] : []),
+      "-n",
+      String(n),
+      "-c",
+      "50",
+      "-m",
+      "10",
+      "-d",
+      bodyFile,
+      "-H",
+      "content-type: application/grpc",
+      "-H",
+      "te: trailers",
+      `http://127.0.0.1:${port}/helloworld.v1.Greeter/SayHello`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const m = text.match(/requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded/);
+  if (!m) throw new Error(`h2load: ${text}\n${new TextDecoder().decode(out.stderr)}`);
+  return Number(m[1]);
+}
+
+async function block(server: BenchServer): Promise<number> {
+  const before = await processCpuMs(server.pid);
+  const ok = await h2load(server.port, requests);
+  const after = await processCpuMs(server.pid);
+  if (before === undefined || after === undefined) throw new Error("no /proc");
+  return (after - before) * 1000 / ok;
+}
+
+const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+// All servers stay up (idle when not measured): a start on Node costs seconds of CPU.
+const servers: BenchServer[] = [];
+try {
+  for (const v of variants) {
+    servers.push(await startServer({ runtime: v.runtime, entry: v.entry, args: v.args }));
+  }
+  for (const s of servers) await h2load(s.port, Math.min(requests, 20_000)); // warm-up: JIT
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, v] of variants.entries()) results.get(v.name)!.push(await block(servers[i]));
+  }
+} finally {
+  for (const s of servers) await s.stop();
+  await Deno.remove(bodyFile);
+}
+for (const [name, us] of results) {
+  us.sort((a, b) => a - b);
+  console.log(JSON.stringify({
+    variant: name,
+    usPerCall: Number(us[Math.floor(us.length / 2)].toFixed(1)),
+    min: Number(us[0].toFixed(1)),
+    max: Number(us[us.length - 1].toFixed(1)),
+  }));
+}
