@@ -3,7 +3,8 @@
 // another checkout: an A/B of a change. Servers run one at a time, interleaved in rounds, pinned
 // to CPU 1 (h2load to CPU 0); each block prints the server's utime + stime per answered call,
 // which stays steady when the machine is shared. Prints one JSON line per variant: the median µs
-// per call over the rounds, with the lowest and highest.
+// per call over the rounds, with the lowest and highest, and the median over rounds of its CPU
+// per call divided by the first variant's in the same round.
 //   deno run -A bench/micro/grpc.ts [--runtime node|deno|bun] [--requests N] [--rounds R]
 //     [--base DIR] [--no-grpcjs] [--bare] [--fresh]
 import { parseArgs } from "node:util";
@@ -135,6 +136,14 @@ try {
   for (const s of servers) await s.stop();
   await Deno.remove(bodyFile);
 }
+// Rounds are interleaved, so each round's ratio to the first variant is a paired comparison:
+// its median is steadier than the ratio of medians when the machine's load moves.
+const first = results.get(variants[0].name)!;
+const paired = (all: number[]) => {
+  const ratios = all.map((us, i) => us / first[i]).filter((x) => !Number.isNaN(x));
+  ratios.sort((a, b) => a - b);
+  return ratios.length === 0 ? null : Number(ratios[Math.floor(ratios.length / 2)].toFixed(3));
+};
 for (const [name, all] of results) {
   const us = all.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (us.length === 0) {
@@ -147,5 +156,6 @@ for (const [name, all] of results) {
     min: Number(us[0].toFixed(1)),
     max: Number(us[us.length - 1].toFixed(1)),
     lost: all.length - us.length,
+    perRoundRatio: paired(all),
   }));
 }
