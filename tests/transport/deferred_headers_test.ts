@@ -137,3 +137,50 @@ Deno.test("on Node, Headers, Request and Response copy DeferredHeaders before it
     response: want,
   });
 });
+
+Deno.test("on Node, a gRPC call's handler reads and writes its deferred headers", async () => {
+  // A handler that reads a repeated request header, writes a reply header and a trailer, and
+  // one that fails: what a client sees is what the eager Headers gave.
+  const script = `
+    import { createGrpcServer } from ${JSON.stringify(`${root}transport/mod.ts`)};
+    import { createClient } from ${JSON.stringify(`${root}transport/client/mod.ts`)};
+    import { Greeter } from ${
+    JSON.stringify(`${root}examples/helloworld/gen/helloworld/v1/greeter_pb.ts`)
+  };
+    const server = createGrpcServer({ address: "127.0.0.1:0", services: [[Greeter, {
+      sayHello(req, ctx) {
+        if (req.name === "fail") throw new Error("boom");
+        ctx.responseHeader.set("x-seen", ctx.requestHeader.get("x-md-a") ?? "none");
+        ctx.responseTrailer.set("x-trail", ctx.requestHeader.has("te") ? "te" : "no te");
+        return { message: "hi " + ctx.requestHeader.get("content-type") };
+      },
+    }]] });
+    await server.start();
+    const client = createClient(Greeter, { endpoint: server.endpoint().href, protocol: "grpc" });
+    let header, trailer;
+    const res = await client.sayHello({ name: "x" }, {
+      headers: [["x-md-a", "1"], ["x-md-a", "2"]],
+      onHeader: (h) => header = h.get("x-seen"),
+      onTrailer: (t) => trailer = [t.get("x-trail"), t.get("grpc-status")],
+    });
+    const failed = await client.sayHello({ name: "fail" }).then(() => "answered", (e) => e.code);
+    console.log(JSON.stringify({ message: res.message, header, trailer, failed }));
+    await client.close();
+    await server.stop();
+    process.exit(0);
+  `;
+  const out = await new Deno.Command(NODE, {
+    args: ["--experimental-transform-types", "--no-warnings", "--input-type=module", "-e", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  // The server logs to stdout too; the result is the one JSON line.
+  const result = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("{"));
+  assert.deepEqual(JSON.parse(result ?? "null"), {
+    message: "hi application/grpc+proto",
+    header: "1, 2",
+    trailer: ["te", "0"],
+    failed: 13,
+  });
+});
