@@ -26,6 +26,7 @@ import type { FetchLike } from "../../internal/http.ts";
 import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
 import { connectUnaryOverFetch } from "./connect_unary.ts";
+import { grpcUnary } from "./grpc_unary.ts";
 import { eventReadSessions } from "./h2.ts";
 import { type HttpEngine, runtimeFetch, type TlsFiles } from "./engine.ts";
 
@@ -175,10 +176,14 @@ export async function nodeTransport(
     tls,
   );
   const sessions = eventReadSessions(sessionManager);
+  const h2 = common(
+    mod.createNodeHttpClient({ httpVersion: "2", sessionProvider: () => sessions }),
+  );
+  const transport = universal(options.protocol, h2);
   return {
-    transport: build(
-      mod.createNodeHttpClient({ httpVersion: "2", sessionProvider: () => sessions }),
-    ),
+    transport: options.protocol === "grpc"
+      ? { unary: grpcUnary(h2, transport.unary), stream: transport.stream }
+      : transport,
     close: () => sessionManager.abort(),
   };
 }

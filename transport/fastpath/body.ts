@@ -132,9 +132,10 @@ function readStream(
       stream.off("end", onEnd);
       stream.off("close", onClose);
     };
+    // Plain listeners, not once(): cleanup removes all three, and once() wraps each.
     stream.on("data", onData);
-    stream.once("end", onEnd);
-    stream.once("close", onClose);
+    stream.on("end", onEnd);
+    stream.on("close", onClose);
     // HEADERS with END_STREAM: no body (Deno's node:http2 emits no "end" for it).
     if (stream.endAfterHeaders || stream.readableEnded) onEnd();
   });

@@ -12,7 +12,7 @@ import type { UnaryCall } from "./connect.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow, readAll } from "./body.ts";
 import { toObject } from "../grpc/headers.ts";
-import { maybeWritten, TrackedHeaders } from "./headers.ts";
+import { deferHeaders, DeferredHeaders, maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 import type { UnaryReply } from "./reply.ts";
 
@@ -30,7 +30,9 @@ export async function serveGrpcUnary(
   const header = request.headers;
   // The server created the reply headers with the content type (see replyHeaderOf).
   const responseHeader = call.info.replyHeader;
-  const responseTrailer = new TrackedHeaders({ "grpc-status": grpcStatusOk });
+  const responseTrailer = deferHeaders
+    ? new DeferredHeaders(OK_TRAILER)
+    : new TrackedHeaders(OK_TRAILER);
   const compression = compressionNegotiate(
     opts.compression as CompressionCodec[],
     header.get("grpc-encoding"),
@@ -73,16 +75,19 @@ export async function serveGrpcUnary(
 }
 
 // The trailers of a successful call that set none.
-const OK_TRAILER = { "grpc-status": "0" };
-
-/** Reply headers of a fast-path gRPC call, holding the response content type. */
-export function replyHeaderOf(binary: boolean): Headers {
-  return new TrackedHeaders({ "content-type": binary ? PROTO : JSON_TYPE });
-}
+const OK_TRAILER = { "grpc-status": grpcStatusOk };
 
 // Untouched reply headers as plain objects: no Headers iteration per call.
 const OK_HEAD_PROTO = { "content-type": PROTO };
 const OK_HEAD_JSON = { "content-type": JSON_TYPE };
+
+/** Reply headers of a fast-path gRPC call, holding the response content type. */
+export function replyHeaderOf(binary: boolean): Headers {
+  const head = binary ? OK_HEAD_PROTO : OK_HEAD_JSON;
+  return deferHeaders ? new DeferredHeaders(head) : new TrackedHeaders(head);
+}
+
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
 
 /**
  * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them;
@@ -99,10 +104,11 @@ export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): 
   const trailers = t === undefined ? undefined : t instanceof Headers ? toObject(t) : { ...t };
   const body = reply.body;
   return new Promise<void>((resolve) => {
-    stream.once("close", resolve);
+    // Plain listeners, not once(): each event comes once per stream, and once() wraps each.
+    stream.on("close", resolve);
     if (trailers !== undefined) {
-      stream.once("wantTrailers", () => stream.sendTrailers(trailers));
-      stream.respond(head, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers(trailers));
+      stream.respond(head, WAIT_FOR_TRAILERS);
     } else {
       stream.respond(head, { endStream: body === undefined || body.length === 0 });
       if (body === undefined || body.length === 0) return;

@@ -36,7 +36,7 @@ import { TrackedHeaders } from "../fastpath/headers.ts";
 import { fastRouteOf, serveFast } from "../fastpath/select.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { BodyDeadline } from "../runtime/body_deadline.ts";
-import { fetchHeaders, toObject } from "./headers.ts";
+import { requestHeaders, toObject } from "./headers.ts";
 import { helper } from "../../log/mod.ts";
 
 /** Options of `createGrpcServer`. */
@@ -248,9 +248,10 @@ export class GrpcServer implements Server, Endpointer {
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
   ): Promise<void> {
-    stream.on("error", () => {});
+    stream.on("error", ignore);
     const rawPath = headers[":path"] ?? "/";
-    const path = rawPath.split("?", 1)[0];
+    const q = rawPath.indexOf("?");
+    const path = q < 0 ? rawPath : rawPath.slice(0, q);
     const method = headers[":method"] ?? "GET";
     const contentType = headers["content-type"] ?? null;
     const kind = method === "GET" ? "connect" : kindOf(contentType);
@@ -262,7 +263,7 @@ export class GrpcServer implements Server, Endpointer {
         rpcError(kind, 503, Code.Unavailable, "the server is shutting down"),
       );
     }
-    const header = fetchHeaders(headers);
+    const header = requestHeaders(headers);
     const url = `${this.#scheme}://${headers[":authority"] ?? "localhost"}${rawPath}`;
     const query = method === "GET" ? new URL(url).searchParams : undefined;
     const fast = fastRouteOf(route.unary, kind, method, contentType, query);
@@ -282,7 +283,7 @@ export class GrpcServer implements Server, Endpointer {
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
     if (route.method.methodKind === "unary" || route.method.methodKind === "server_streaming") {
-      this.#bodies.watch(stream, kind);
+      this.#bodies.track(stream, kind);
     }
     try {
       if (fast !== undefined) {
@@ -309,10 +310,14 @@ export class GrpcServer implements Server, Endpointer {
         stream.close(2); // NGHTTP2_INTERNAL_ERROR
       }
     } finally {
+      this.#bodies.done(stream);
       inflight.leave();
     }
   }
 }
+
+// Errors of a stream end in its "close"; one shared listener keeps them from being thrown.
+const ignore = () => {};
 
 // Answers a call whose request did not arrive in time, then stops its client sending (RST_STREAM
 // NO_ERROR after a complete response, RFC 9113 §8.1); the handler waiting for the body sees the

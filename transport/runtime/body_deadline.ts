@@ -32,19 +32,38 @@ export class BodyDeadline<K> {
 
   /** Watches `stream` until its request ended (or the stream closed). */
   watch(stream: http2.ServerHttp2Stream, kind: K): void {
-    if (stream.endAfterHeaders || stream.readableEnded) return;
-    this.#waiting.set(stream, { deadline: Date.now() + this.#timeoutMs, kind });
+    if (!this.track(stream, kind)) return;
     const done = () => this.#waiting.delete(stream);
     stream.once("end", done);
     stream.once("close", done);
   }
 
+  /**
+   * Watches `stream` until its request ended or `done(stream)` is called, without listeners
+   * (the sweep reads the stream's state): for a server that knows when each call is over.
+   * Whether it is watched (false: the request had already ended).
+   */
+  track(stream: http2.ServerHttp2Stream, kind: K): boolean {
+    if (stream.endAfterHeaders || stream.readableEnded) return false;
+    this.#waiting.set(stream, { deadline: Date.now() + this.#timeoutMs, kind });
+    return true;
+  }
+
+  /** Stops watching `stream` (its call is over). */
+  done(stream: http2.ServerHttp2Stream): void {
+    this.#waiting.delete(stream);
+  }
+
   #sweep(): void {
     const now = Date.now();
     for (const [stream, { deadline, kind }] of this.#waiting) {
+      if (stream.readableEnded || stream.destroyed || stream.closed) {
+        this.#waiting.delete(stream);
+        continue;
+      }
       if (deadline > now) continue;
       this.#waiting.delete(stream);
-      if (!stream.destroyed && !stream.closed) this.#expire(stream, kind);
+      this.#expire(stream, kind);
     }
   }
 }
