@@ -49,9 +49,7 @@ function* walk(path: string): Generator<string> {
 
 // Deno prints counts such as "ok | 5 passed (122 steps) | 0 failed | 2 ignored (3s)".
 function countsOf(output: string): Counts | undefined {
-  const line = output.split("\n").reverse().find((l) =>
-    /^(ok|FAILED) \| \d+ passed/.test(l)
-  );
+  const line = output.split("\n").reverse().find((l) => /^(ok|FAILED) \| \d+ passed/.test(l));
   if (line === undefined) return undefined;
   const num = (re: RegExp) => Number(re.exec(line)?.[1] ?? 0);
   return {
@@ -148,9 +146,7 @@ async function main(args: string[]): Promise<number> {
         total.steps += counts.steps;
       }
       failedFiles.push(
-        `${file} (exit ${outcome.code}${
-          outcome.signal ? `, ${outcome.signal}` : ""
-        })`,
+        `${file} (exit ${outcome.code}${outcome.signal ? `, ${outcome.signal}` : ""})`,
       );
       continue;
     }
@@ -163,9 +159,7 @@ async function main(args: string[]): Promise<number> {
   console.log(`\ntools/test: ${files.length} files, each in its own process`);
   if (aborted.length) {
     console.log(
-      `tools/test: aborted once by the runtime and re-run: ${
-        aborted.join(", ")
-      }`,
+      `tools/test: aborted once by the runtime and re-run: ${aborted.join(", ")}`,
     );
   }
   if (failedFiles.length) {
