@@ -16,6 +16,8 @@ export interface ExportHealthOptions {
   readonly warnIntervalMs?: number;
   /** Clock in ms (default `Date.now`), injectable for tests. */
   readonly now?: () => number;
+  /** The record to count into (default a new one), for a caller that hands it out first. */
+  readonly health?: ExportHealthCounts;
 }
 
 /** What an exporter wrapped by `withExportHealth()` has seen. */
@@ -30,6 +32,9 @@ export interface ExportHealth {
   readonly lastError: string | undefined;
 }
 
+/** The record behind an `ExportHealth`, which `withExportHealth()` keeps counting into. */
+export type ExportHealthCounts = { -readonly [K in keyof ExportHealth]: ExportHealth[K] };
+
 /** `exporter`, reporting its failures and recovery through `options.logger`. */
 export function withExportHealth(
   exporter: SpanExporter,
@@ -38,12 +43,8 @@ export function withExportHealth(
   const { logger, endpoint } = options;
   const intervalMs = options.warnIntervalMs ?? 60_000;
   const now = options.now ?? Date.now;
-  const health = {
-    exported: 0,
-    failed: 0,
-    droppedSpans: 0,
-    lastError: undefined as string | undefined,
-  };
+  const health = options.health ??
+    { exported: 0, failed: 0, droppedSpans: 0, lastError: undefined };
   // Failures not yet reported, and when the last warn line went out.
   let pendingBatches = 0;
   let pendingSpans = 0;

@@ -1,28 +1,14 @@
 // Tracing set up from OpenTelemetry's standard environment variables: nothing is recorded until
 // an OTLP endpoint (or an exporter) is named, and then spans go through a batch span processor
 // to an OTLP/HTTP protobuf exporter, off the request path, with the exporter's health logged.
+// The variables are checked here, synchronously; the SDK itself is imported only when tracing
+// is on, so a service that never sets OTEL_* loads nothing of it but @opentelemetry/api.
 import process from "node:process";
-import { trace } from "@opentelemetry/api";
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  type BatchSpanProcessorOptions,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
+import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getLogger, type Logger } from "../log/mod.ts";
 import type { TracerProviderLike } from "../middleware/tracing/mod.ts";
-import { type ExportHealth, withExportHealth } from "./export_health.ts";
+import type { ExportHealth, ExportHealthCounts } from "./export_health.ts";
+import type { SamplerName, TracingPlan } from "./sdk_provider.ts";
 
 /** Environment variables as `process.env` holds them. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -45,12 +31,20 @@ export interface TracingSetupOptions {
 
 /** The tracing `setupTracing()` built. */
 export interface TracingSetup {
-  /** The SDK's provider (for `tracing.server({ tracerProvider })`), or `undefined` when off. */
+  /**
+   * The provider (for `tracing.server({ tracerProvider })`), or `undefined` when off: a proxy
+   * that hands spans to the SDK's provider once `ready` resolves, and no-op spans before.
+   */
   readonly tracerProvider: TracerProviderLike | undefined;
   /** Where spans go (`console`, an OTLP URL), or `undefined` when off. */
   readonly endpoint: string | undefined;
   /** The exporter's counts, when exporting over OTLP. */
   readonly health: ExportHealth | undefined;
+  /**
+   * Resolves once the SDK is loaded and spans are recorded (at once when off); await it before
+   * serving so no early call goes untraced. Rejects when the SDK cannot be loaded.
+   */
+  readonly ready: Promise<void>;
   /** Exports what is buffered (a failure shows in `health` and the logs, never as a rejection). */
   forceFlush(): Promise<void>;
   /** Exports what is buffered and stops; call it when the app stops. Never rejects. */
@@ -86,10 +80,8 @@ export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
   const wantConsole = exporters.includes("console");
   if (disabled || (!wantOtlp && !wantConsole)) return off();
 
-  const processors: SpanProcessor[] = [];
-  let health: ExportHealth | undefined;
+  let otlp: TracingPlan["otlp"];
   const endpoints: string[] = [];
-  const batch = batchOptions(env);
   if (wantOtlp) {
     const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)
       ?.trim();
@@ -99,60 +91,55 @@ export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
       );
     }
     const target = url ?? "http://localhost:4318/v1/traces";
-    const exporter = withExportHealth(
-      otlpExporter({
-        url: target,
-        headers: headers(env),
-        timeoutMillis: integer(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") ??
-          integer(env, "OTEL_EXPORTER_OTLP_TIMEOUT"),
-      }),
-      { logger, endpoint: target, warnIntervalMs: options.warnIntervalMs },
-    );
-    health = exporter.health;
-    processors.push(new BatchSpanProcessor({ exporter, ...batch }));
+    const health: ExportHealthCounts = {
+      exported: 0,
+      failed: 0,
+      droppedSpans: 0,
+      lastError: undefined,
+    };
+    otlp = {
+      url: target,
+      headers: headers(env),
+      timeoutMillis: integer(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") ??
+        integer(env, "OTEL_EXPORTER_OTLP_TIMEOUT"),
+      health,
+    };
     endpoints.push(target);
   }
-  if (wantConsole) {
-    const exporter: SpanExporter = new ConsoleSpanExporter();
-    processors.push(new BatchSpanProcessor({ exporter, ...batch }));
-    endpoints.push("console");
-  }
-  const provider = new TracerProvider({
-    resource: defaultResource().merge(resourceFromAttributes(resourceAttributes(env, options))),
-    sampler: sampler(env),
-    spanProcessors: processors,
+  if (wantConsole) endpoints.push("console");
+  const plan: TracingPlan = {
+    otlp,
+    console: wantConsole,
+    batch: batchOptions(env),
+    resource: resourceAttributes(env, options),
+    ...sampler(env),
+    logger,
+    warnIntervalMs: options.warnIntervalMs,
+  };
+
+  const proxy = new ProxyTracerProvider();
+  if (options.register ?? true) trace.setGlobalTracerProvider(proxy);
+  // Started at once, so it overlaps whatever the app loads and builds next.
+  const provider = import("./sdk_provider.ts").then((m) => {
+    const sdk = m.sdkProvider(plan);
+    proxy.setDelegate(sdk);
+    return sdk;
   });
-  if (options.register ?? true) trace.setGlobalTracerProvider(provider);
+  provider.catch((error) =>
+    logger.log("error", "msg", "tracing not started", "error", String(error?.message ?? error))
+  );
+  const ready = provider.then(() => {});
+  ready.catch(() => {}); // logged above; a caller that awaits `ready` still sees the rejection
   let stopped: Promise<void> | undefined;
   return {
-    tracerProvider: provider,
+    tracerProvider: proxy,
     endpoint: endpoints.join(","),
-    health,
+    health: otlp?.health,
+    ready,
     // A failed export is already counted and logged by the health wrapper; flushing and
     // stopping must not fail the app's own shutdown over it.
-    forceFlush: () => provider.forceFlush().catch(() => {}),
-    shutdown: () => stopped ??= provider.shutdown().catch(() => {}),
-  };
-}
-
-// The OTLP exporter (its HTTP transport and the serializers for traces, metrics and logs) is
-// imported here, when tracing is on: a service without OTEL_* never loads it, and a Workers
-// bundle leaves it out unless it exports. The import starts at once, so the first batch only
-// waits for it when it is exported within the first moments.
-function otlpExporter(config: ConstructorParameters<typeof OTLPTraceExporter>[0]): SpanExporter {
-  const ready = import("@opentelemetry/exporter-trace-otlp-proto").then((m) =>
-    new m.OTLPTraceExporter(config)
-  );
-  ready.catch(() => {}); // seen by export(), which reports it as the batch's failure
-  return {
-    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
-      ready.then(
-        (exporter) => exporter.export(spans, done),
-        (error) => done({ code: ExportResultCode.FAILED, error }),
-      );
-    },
-    shutdown: () => ready.then((exporter) => exporter.shutdown(), () => {}),
-    forceFlush: () => ready.then((exporter) => exporter.forceFlush(), () => {}),
+    forceFlush: () => provider.then((p) => p.forceFlush()).catch(() => {}),
+    shutdown: () => stopped ??= provider.then((p) => p.shutdown()).catch(() => {}),
   };
 }
 
@@ -161,6 +148,7 @@ function off(): TracingSetup {
     tracerProvider: undefined,
     endpoint: undefined,
     health: undefined,
+    ready: Promise.resolve(),
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
@@ -228,7 +216,7 @@ function integer(env: Env, name: string): number | undefined {
   return n;
 }
 
-function batchOptions(env: Env): Omit<BatchSpanProcessorOptions, "exporter"> {
+function batchOptions(env: Env): Record<string, number> {
   const options: Record<string, number> = {};
   const set = (key: string, name: string) => {
     const v = integer(env, name);
@@ -251,31 +239,27 @@ function resourceAttributes(env: Env, options: TracingSetupOptions): Record<stri
   return attributes;
 }
 
-function sampler(env: Env): Sampler {
+const samplers: readonly SamplerName[] = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+];
+
+function sampler(env: Env): { sampler: SamplerName; ratio: number } {
   const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || "parentbased_always_on";
-  const ratio = () => {
-    const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
-    if (raw === undefined || raw === "") return 1;
-    const r = Number(raw);
-    if (!(r >= 0 && r <= 1)) {
-      throw new TypeError(`OTEL_TRACES_SAMPLER_ARG: ${JSON.stringify(raw)} is not in [0, 1]`);
-    }
-    return r;
-  };
-  switch (name) {
-    case "always_on":
-      return new AlwaysOnSampler();
-    case "always_off":
-      return new AlwaysOffSampler();
-    case "traceidratio":
-      return new TraceIdRatioBasedSampler(ratio());
-    case "parentbased_always_on":
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case "parentbased_always_off":
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case "parentbased_traceidratio":
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
-    default:
-      throw new TypeError(`OTEL_TRACES_SAMPLER: unsupported sampler ${JSON.stringify(name)}`);
+  const known = samplers.find((s) => s === name);
+  if (known === undefined) {
+    throw new TypeError(`OTEL_TRACES_SAMPLER: unsupported sampler ${JSON.stringify(name)}`);
   }
+  if (!known.endsWith("traceidratio")) return { sampler: known, ratio: 1 };
+  const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (raw === undefined || raw === "") return { sampler: known, ratio: 1 };
+  const ratio = Number(raw);
+  if (!(ratio >= 0 && ratio <= 1)) {
+    throw new TypeError(`OTEL_TRACES_SAMPLER_ARG: ${JSON.stringify(raw)} is not in [0, 1]`);
+  }
+  return { sampler: known, ratio };
 }

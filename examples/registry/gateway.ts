@@ -75,6 +75,8 @@ const app = new App({
   servers: [http, createGrpcServer({ address: flags.grpc, services, middleware })],
   registrar: registry,
   stopTimeoutMs: 10_000,
+  // The SDK loads while the servers are built; no call is served before spans are recorded.
+  beforeStart: () => telemetry.ready,
   afterStart: ({ app }) => console.log(`gateway serving ${app.endpoints.join(" ")}`),
   // In-flight greetings still need helloworld while the gateway drains; close the client after.
   afterStop: async () => {

@@ -34,6 +34,8 @@ const app = new App({
   servers: [newHttpServer(conf, registrations), newGrpcServer(conf, registrations)],
   registrar: registry,
   stopTimeoutMs: 10_000,
+  // The SDK loads while the servers are built; no call is served before spans are recorded.
+  beforeStart: () => telemetry.ready,
   afterStart: ({ app }) =>
     console.log(`helloworld ${app.id} serving ${app.endpoints.join(" ")} (registered in etcd)`),
   beforeStop: () => console.log("helloworld stopping"),

@@ -3,6 +3,7 @@
 // and export kept off the request path: calls finish while the collector never answers.
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
+import type { Tracer } from "@opentelemetry/api";
 import { ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import { setupTracing } from "../../otel/mod.ts";
@@ -55,6 +56,36 @@ Deno.test("setupTracing: off unless an endpoint or exporter is configured", asyn
   await specific.shutdown();
 });
 
+Deno.test("setupTracing: the SDK records once ready; forceFlush and shutdown wait for it", async () => {
+  const posts: string[] = [];
+  const collector = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.arrayBuffer();
+    posts.push(new URL(req.url).pathname);
+    return new Response(new Uint8Array(0), {
+      headers: { "content-type": "application/x-protobuf" },
+    });
+  });
+  try {
+    const setup = setupTracing({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.addr.port}` },
+      register: false,
+    });
+    const tracer = setup.tracerProvider!.getTracer("t") as Tracer;
+    // Nothing is awaited yet: the SDK is still loading, so this span is a no-op one.
+    assert.equal(tracer.startSpan("early").isRecording(), false);
+    await setup.forceFlush(); // waits for the SDK, then flushes nothing
+    const span = tracer.startSpan("after");
+    assert.equal(span.isRecording(), true, "the same tracer records once the SDK is in");
+    span.end();
+    await setup.ready; // already resolved
+    await setup.shutdown();
+    assert.deepEqual(posts, ["/v1/traces"], "one batch, exported on shutdown");
+    assert.equal(setup.health?.exported, 1);
+  } finally {
+    await collector.shutdown();
+  }
+});
+
 Deno.test("setupTracing: a bad value is a TypeError naming the variable", () => {
   const url = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" };
   const cases: [Record<string, string>, RegExp][] = [
@@ -92,6 +123,7 @@ Deno.test("setupTracing: a collector that is down shows in the logs once per int
     logger,
     register: false,
   });
+  await setup.ready;
   const servers = await startServers([[Greeter, greeter]], [
     tracing.server({ tracerProvider: setup.tracerProvider }),
   ]);
@@ -190,6 +222,7 @@ Deno.test("setupTracing: calls finish while the collector never answers (export 
     logger,
     register: false,
   });
+  await setup.ready;
   const servers = await startServers([[Greeter, greeter]], [
     tracing.server({ tracerProvider: setup.tracerProvider }),
   ]);

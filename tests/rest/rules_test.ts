@@ -1,6 +1,10 @@
 // Invalid or conflicting google.api.http rules fail at server start, naming method and rule;
 // Accept negotiation reads lists, parameters and q-values.
 import assert from "node:assert/strict";
+import { create, createFileRegistry } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, MethodOptionsSchema } from "@bufbuild/protobuf/wkt";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { Bookstore } from "../fixtures/proto/bookstore/gen/bookstore/v1/bookstore_pb.ts";
 import {
   BadBody,
   BadResponseBody,
@@ -10,7 +14,7 @@ import {
   GetWithBody,
 } from "../fixtures/proto/bookstore/gen/bookstore/v1/bad_rules_pb.ts";
 import { createHttpServer, type ServiceDesc } from "../../transport/mod.ts";
-import { negotiate, parseTemplate } from "../../transport/rest/mod.ts";
+import { bindingsOf, negotiate, parseTemplate } from "../../transport/rest/mod.ts";
 
 const cases: [ServiceDesc, RegExp][] = [
   [
@@ -68,5 +72,38 @@ Deno.test("Accept negotiation honours lists, q-values and specificity", () => {
   assert.equal(
     negotiate("application/*;q=0.2, application/json;q=0", ["application/json"]),
     undefined,
+  );
+});
+
+Deno.test("google.api.http is read through the service file's own imports", () => {
+  // The fixture's generated copy of google/api, not Atreus's, declares the extension it uses.
+  const [binding] = bindingsOf(Bookstore.method.getBook);
+  assert.equal(binding.label, "GET /v1/{name=shelves/*/books/*}");
+  // The same option on a file that does not import google/api/annotations.proto.
+  const options = create(MethodOptionsSchema);
+  options.$unknown = [{
+    no: 72295728,
+    wireType: WireType.LengthDelimited,
+    data: new BinaryWriter().tag(2, WireType.LengthDelimited).string("/x").finish(),
+  }];
+  const proto = create(FileDescriptorProtoSchema, {
+    name: "orphan.proto",
+    package: "orphan",
+    syntax: "proto3",
+    messageType: [{ name: "M" }],
+    service: [{
+      name: "S",
+      method: [{
+        name: "Get",
+        inputType: ".orphan.M",
+        outputType: ".orphan.M",
+        options,
+      }],
+    }],
+  });
+  const orphan = createFileRegistry(proto, () => undefined).getService("orphan.S")!;
+  assert.throws(
+    () => bindingsOf(orphan.method.get),
+    /orphan\.S\.Get \(option 72295728\): set, but google\/api\/annotations\.proto/,
   );
 });

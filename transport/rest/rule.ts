@@ -2,13 +2,14 @@
 // request and response messages at server start: a bad rule is an error naming the method and
 // the rule, never a route that fails at request time.
 import {
+  type DescExtension,
   type DescField,
+  type DescFile,
   type DescMessage,
   type DescMethod,
   getExtension,
   hasExtension,
 } from "@bufbuild/protobuf";
-import { http } from "../../internal/gen/google/api/annotations_pb.ts";
 import type { HttpRule } from "../../internal/gen/google/api/http_pb.ts";
 import {
   type CompiledTemplate,
@@ -46,8 +47,21 @@ export interface Binding {
 /** The bindings of `method`, empty when it has no `google.api.http` option. */
 export function bindingsOf(method: DescMethod): Binding[] {
   const options = method.proto.options;
-  if (options === undefined || !hasExtension(options, http)) return [];
-  const rule = getExtension(options, http);
+  if (options === undefined) return [];
+  const http = httpExtensionOf(method.parent.file);
+  if (http === undefined) {
+    if (options.$unknown?.some((f) => f.no === HTTP_FIELD) === true) {
+      throw ruleError(
+        method,
+        `option ${HTTP_FIELD}`,
+        "set, but google/api/annotations.proto (which declares google.api.http) is not among " +
+          "the imports of its file",
+      );
+    }
+    return [];
+  }
+  if (!hasExtension(options, http)) return [];
+  const rule = getExtension(options, http) as HttpRule;
   const out = [binding(method, rule)];
   for (const extra of rule.additionalBindings) {
     if (extra.additionalBindings.length > 0) {
@@ -56,6 +70,33 @@ export function bindingsOf(method: DescMethod): Binding[] {
     out.push(binding(method, extra));
   }
   return out;
+}
+
+// google.api.http's field number on MethodOptions.
+const HTTP_FIELD = 72295728;
+const httpExtensions = new WeakMap<DescFile, DescExtension | null>();
+
+// The `google.api.http` extension from the imports of `file`: a file whose methods carry the
+// option imports google/api/annotations.proto (protoc requires it), so the service's own
+// generated copy is read, and no second copy of google/api is linked at start.
+function httpExtensionOf(file: DescFile): DescExtension | undefined {
+  const known = httpExtensions.get(file);
+  if (known !== undefined) return known ?? undefined;
+  let found: DescExtension | undefined;
+  const seen = new Set<DescFile>();
+  const queue = [file];
+  while (queue.length > 0 && found === undefined) {
+    const f = queue.shift()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    found = f.extensions.find((e) =>
+      e.typeName === "google.api.http" && e.number === HTTP_FIELD &&
+      e.extendee.typeName === "google.protobuf.MethodOptions"
+    );
+    queue.push(...f.dependencies);
+  }
+  httpExtensions.set(file, found ?? null);
+  return found;
 }
 
 function label(rule: HttpRule): string {

@@ -86,6 +86,9 @@ export async function newHelloworld(options: HelloworldOptions = {}): Promise<Ap
     logger,
     servers,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
+    // The SDK (when OTEL_* turns tracing on) loads while the config is read and the servers
+    // are built; no call is served before its spans are recorded.
+    beforeStart: () => telemetry.ready,
     afterStart: ({ app }) => onServing(app.endpoints),
     beforeStop: () => console.log("helloworld stopping"),
     afterStop: async () => {
