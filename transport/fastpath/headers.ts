@@ -111,11 +111,13 @@ export class DeferredHeaders extends TrackedHeaders {
 
   /** Calls `fn` for every entry, as `Headers.forEach`. */
   override forEach(
-    fn: (value: string, key: string, parent: Headers) => void,
+    fn: (value: string, key: string, parent: this) => void,
     thisArg?: unknown,
   ): void {
     this.#fill();
-    super.forEach(fn, thisArg);
+    // Not `super.forEach(fn)`: lib.dom types its callback's `parent` as Headers and Deno's own
+    // lib as `this`, and a project may build with either.
+    for (const [key, value] of super.entries()) fn.call(thisArg, value, key, this);
   }
 
   /** The entries, as `Headers.entries`. */
