@@ -24,7 +24,7 @@ ES_TS='"local":"'"$PWD"'/tools/node_modules/.bin/protoc-gen-es","opt":["target=t
 rm -rf internal/gen
 (cd tools/node_modules/google-proto-files && "../.bin/buf" generate \
   --path google/rpc/status.proto --path google/rpc/error_details.proto \
-  --path google/api/annotations.proto --path google/api/http.proto \
+  --path google/api/http.proto \
   --template '{"version":"v2","plugins":[{'"$ES_TS"',"out":"'"$OLDPWD"'/internal/gen"}]}')
 # gRPC reflection (v1, v1alpha) and health for transport/, written from the gRPC spec.
 "$BUF" generate internal/proto \
