@@ -12,6 +12,7 @@ import type { UnaryCall } from "./connect.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow, readAll } from "./body.ts";
 import { toObject } from "../grpc/headers.ts";
+import { respondTrailersOnly } from "../grpc/stream.ts";
 import { maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 import type { UnaryReply } from "./reply.ts";
@@ -85,8 +86,8 @@ const OK_HEAD_PROTO = { "content-type": PROTO };
 const OK_HEAD_JSON = { "content-type": JSON_TYPE };
 
 /**
- * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them;
- * settles when the stream is done.
+ * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them (in
+ * the headers, Trailers-Only, when it has no body); settles when the stream is done.
  */
 export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): Promise<void> {
   if (stream.destroyed || stream.closed) return Promise.resolve();
@@ -100,6 +101,10 @@ export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): 
   const body = reply.body;
   return new Promise<void>((resolve) => {
     stream.once("close", resolve);
+    if (trailers !== undefined && (body === undefined || body.length === 0)) {
+      respondTrailersOnly(stream, head, trailers);
+      return;
+    }
     if (trailers !== undefined) {
       stream.once("wantTrailers", () => stream.sendTrailers(trailers));
       stream.respond(head, { waitForTrailers: true });
