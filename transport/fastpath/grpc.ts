@@ -87,7 +87,7 @@ const OK_HEAD_JSON = { "content-type": JSON_TYPE };
 
 /**
  * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them (in
- * the headers, Trailers-Only, when it has no body); settles when the stream is done.
+ * the headers, Trailers-Only, when it has no body and no metadata in its headers); settles when the stream is done.
  */
 export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): Promise<void> {
   if (stream.destroyed || stream.closed) return Promise.resolve();
@@ -101,10 +101,10 @@ export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): 
   const body = reply.body;
   return new Promise<void>((resolve) => {
     stream.once("close", resolve);
-    if (trailers !== undefined && (body === undefined || body.length === 0)) {
-      respondTrailersOnly(stream, head, trailers);
-      return;
-    }
+    if (
+      trailers !== undefined && (body === undefined || body.length === 0) &&
+      respondTrailersOnly(stream, head, trailers)
+    ) return;
     if (trailers !== undefined) {
       stream.once("wantTrailers", () => stream.sendTrailers(trailers));
       stream.respond(head, { waitForTrailers: true });

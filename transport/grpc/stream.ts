@@ -102,7 +102,8 @@ const RESET_UNREAD = detectRuntime() !== "deno";
 
 /**
  * Answers a gRPC call that has no message with its status in the headers, one HEADERS frame that
- * ends the stream (Trailers-Only), then stops an upload the call no longer reads.
+ * ends the stream (Trailers-Only), then stops an upload the call no longer reads; returns false,
+ * sending nothing, when its headers carry metadata.
  */
 // Go's HTTP/2 transport under connect-go ends a request body short of its content-length once
 // the reply's headers arrived (connect-go releases the buffer it sends from), and nghttp2 resets
@@ -110,16 +111,28 @@ const RESET_UNREAD = detectRuntime() !== "deno";
 // whenever that END_STREAM arrived first. A Trailers-Only reply is whole in its first frame. The
 // RST_STREAM NO_ERROR after it (RFC 9113 §8.1, as grpc-go does) tells a client still sending to
 // stop, and frees the flow-control window the unread body holds.
+// A reply whose headers carry metadata of the call's own sends them in a HEADERS frame of their
+// own, as grpc-go does: gRPC clients read a Trailers-Only reply's headers as trailers only.
 export function respondTrailersOnly(
   stream: http2.ServerHttp2Stream,
   head: Record<string, string | string[]>,
   trailers: Record<string, string | string[]>,
-): void {
+): boolean {
+  for (const key in head) if (!PROTOCOL_HEADERS.has(key)) return false;
   stream.respond({ ...head, ...trailers }, { endStream: true });
   if (RESET_UNREAD && !stream.readableEnded && !stream.endAfterHeaders && !stream.closed) {
     stream.close(0); // NGHTTP2_NO_ERROR
   }
+  return true;
 }
+
+// The headers of a reply that say nothing but how it is encoded.
+const PROTOCOL_HEADERS = new Set([
+  ":status",
+  "content-type",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+]);
 
 /** Writes a universal response: headers after the first body chunk, then body, then trailers. */
 export async function writeUniversal(
@@ -136,8 +149,7 @@ export async function writeUniversal(
     const closed = new Promise<void>((resolve) => stream.once("close", resolve));
     const head = toObject(response.header ?? new Headers());
     head[":status"] = String(response.status);
-    if (trailer && chunk.done === true) {
-      respondTrailersOnly(stream, head, toObject(trailer));
+    if (trailer && chunk.done === true && respondTrailersOnly(stream, head, toObject(trailer))) {
       await closed;
       return;
     }
