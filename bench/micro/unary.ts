@@ -8,9 +8,10 @@
 // main into DIR), in the same process and rounds: an A/B of a change. --connect-es adds the
 // Connect-ES router (fastPath: false) as variants; --options adds servers with one option each
 // (CORS for origin "*" with an Origin header on the request, a 1000 ms server timeout), Connect
-// JSON; --only SUBSTRING keeps the variants whose name holds it.
+// JSON; --only SUBSTRING keeps the variants whose name holds it; --signal has the handler read its
+// signal (which starts the watch for its client going away).
 //   deno run -A bench/micro/unary.ts [--calls N] [--rounds R] [--base DIR] [--connect-es]
-//     [--options] [--only SUBSTRING]
+//     [--options] [--only SUBSTRING] [--signal]
 // The gRPC server needs an HTTP/2 stream per call: measure it over a socket (bench/servers).
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -33,7 +34,13 @@ const base = baseAt < 0 ? undefined : process.argv[baseAt + 1];
 type Fetcher = { fetch(r: Request): Response | Promise<Response> };
 type Create = (options: object) => Fetcher;
 
-const impl = { sayHello: (req: { name: string }) => ({ message: `Hello ${req.name}` }) };
+const impl = process.argv.includes("--signal")
+  ? {
+    sayHello: (req: { name: string }, ctx: { signal: AbortSignal }) => ({
+      message: ctx.signal.aborted ? "" : `Hello ${req.name}`,
+    }),
+  }
+  : { sayHello: (req: { name: string }) => ({ message: `Hello ${req.name}` }) };
 const trees: [string, Create][] = [["", here.createHttpServer as unknown as Create]];
 if (base !== undefined) {
   const mod = await import(pathToFileURL(`${base}/transport/mod.ts`).href);

@@ -7,7 +7,9 @@ import { createClient, type HandlerContext } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { createHttpServer } from "../../transport/mod.ts";
-import { startHelloworld } from "../support/helloworld.ts";
+import { runtimeCommand, startHelloworld } from "../support/helloworld.ts";
+import { run } from "../support/process.ts";
+import { root } from "../support/tools.ts";
 
 function bounded<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,3 +79,25 @@ Deno.test("helloworld on Deno serves streams without Deno's legacy-abort warning
     await hw.child.close();
   }
 });
+
+// A unary call on the fast path whose client leaves while the handler runs: the handler's
+// signal aborts, on the HTTP server (Connect, gRPC-Web) and the gRPC server (Connect, gRPC-Web,
+// gRPC), on each runtime's listeners. Before, only Connect-ES's handler told it.
+for (const runtime of ["deno", "node", "bun"] as const) {
+  Deno.test(`a unary call's signal aborts when its client leaves, on ${runtime}`, async () => {
+    const [cmd, args] = runtimeCommand(runtime, `${root}tests/transport/client_gone_script.ts`);
+    const out = await run(cmd, args, { cwd: root, timeoutMs: 60_000 });
+    const lines = out.stdout.split("\n").filter((l) => /^(ok|fail) /.test(l));
+    assert.deepEqual(
+      lines.map((l) => l.replace(/ \[canceled\] the client went away$/, "")),
+      [
+        "ok http connect",
+        "ok http grpc-web",
+        "ok grpc-server connect",
+        "ok grpc-server grpc-web",
+        "ok grpc-server grpc",
+      ],
+      `${out.stdout}\n${out.stderr}`,
+    );
+  });
+}

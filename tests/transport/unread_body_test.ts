@@ -166,3 +166,40 @@ Deno.test("unread body on node over h2c: the rest of the body is read after the 
     await child.close();
   }
 });
+
+// Go's HTTP/2 transport under connect-go ends an over-limit request's body short of its
+// content-length once the reply's headers arrived; nghttp2 then resets the stream with
+// PROTOCOL_ERROR, and a status still owed in trailers was lost (Connect's conformance runner saw
+// `stream error: PROTOCOL_ERROR; received from peer` on Node's gRPC server, a few calls in a
+// hundred). The script makes such calls until one loses its status or is reset with an error;
+// each reply must be Trailers-Only. On each runtime's gRPC server, both unary paths. Not on Deno:
+// there, once nghttp2 has reset such a stream, the session's next stream is reset with
+// PROTOCOL_ERROR too, whatever the server answers (a Deno bug, README ⁴), and the NO_ERROR reset
+// that avoids it is not sent on Deno (transport/grpc/stream.ts).
+for (const runtime of ["node", "bun"] as const) {
+  Deno.test(`truncated body on ${runtime}'s gRPC server: the status is in the first frame`, async () => {
+    const [cmd, args] = runtimeCommand(runtime, `${root}tests/transport/badinput/server.ts`);
+    const child = new Child(`truncated-body/${runtime}`, cmd, args, { cwd: root });
+    try {
+      const m = await child.waitFor(/bad-input serving (\S+) (\S+) (\S+)/, 30_000);
+      for (const [path, origin] of [["fast path", m[2]], ["Connect-ES", m[3]]]) {
+        const out = await run(NODE, [
+          "--experimental-transform-types",
+          "--no-warnings",
+          `${root}tests/transport/truncated_body_h2_script.ts`,
+          origin,
+          String(300 * READ_MAX_BYTES),
+          "200",
+          "/helloworld.v1.Greeter/SayHello",
+        ], { cwd: root, timeoutMs: 60_000 });
+        assert.match(
+          out.stdout,
+          /^ok 200/m,
+          `${path}: ${out.stdout}\n${out.stderr}\n${child.output}`,
+        );
+      }
+    } finally {
+      await child.close();
+    }
+  });
+}

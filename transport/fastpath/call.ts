@@ -3,7 +3,8 @@
 // handler does around an implementation, without async iterables. The deadline and error rules
 // are the ones the Connect-ES path applies too (transport/deadline.ts, transport/status.ts).
 // Costs are kept off the common path: the call's AbortController is only ever aborted on
-// deadline or shutdown (an abort builds a DOMException, ~2 µs), and trailers are only muxed when
+// deadline, shutdown or its client going away (an abort builds a DOMException, ~2 µs), the
+// client is watched only once the handler reads its signal, and trailers are only muxed when
 // written.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { dropCallScoped, markCallScoped, runScoped } from "../../internal/context.ts";
@@ -13,6 +14,7 @@ import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
 import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../../internal/contract.ts";
 import { TrackedHeaders } from "./headers.ts";
+import type { ClientGone } from "./gone.ts";
 import { type CallState, callStateKey, type UnaryPlan } from "./plan.ts";
 
 /** What a protocol adapter hands to `runUnary`. */
@@ -37,6 +39,8 @@ export interface UnaryCallInput {
   readonly responseHeader: Headers;
   /** Response trailers the handler writes to (a tracked, empty set when absent). */
   readonly responseTrailer?: Headers;
+  /** How the server learns that the client went away. */
+  readonly gone?: ClientGone;
 }
 
 /** The outcome of a unary call: the reply, and the headers and trailers to send. */
@@ -63,6 +67,8 @@ export interface CallSource {
   readonly values: ContextValues;
   /** Its transport info. */
   readonly info: MutableTransportInfo;
+  /** How the server learns that the client went away. */
+  readonly gone?: ClientGone;
 }
 
 /** `runUnary` for a protocol's call: the request, values and info as they came. */
@@ -87,6 +93,7 @@ export function runCall(
     requestedTimeoutMs,
     responseHeader,
     responseTrailer,
+    gone: call.gone,
   }, message);
 }
 
@@ -107,6 +114,9 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     header: input.responseHeader,
     trailer: input.responseTrailer ?? new TrackedHeaders(),
     timeoutMs: requested === undefined ? noTimeout : () => start + requested - Date.now(),
+    gone: input.gone,
+    controller,
+    stop: undefined,
   };
   values.set(callStateKey, state);
   const req: UnaryCallRequest = {
@@ -131,6 +141,7 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
   } catch (error) {
     throw asConnectError(error);
   } finally {
+    state.stop?.();
     calls.delete(controller);
     // Deno keeps a request's async context reachable for a while after the call; dropping the
     // per-call entries lets the request and its buffers die young (measured: ~2 µs per call).

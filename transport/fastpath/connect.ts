@@ -24,6 +24,7 @@ import {
   type UnaryRequest,
 } from "./body.ts";
 import { runCall } from "./call.ts";
+import type { ClientGone } from "./gone.ts";
 import {
   addHeaders,
   type ExtraHeaders,
@@ -55,6 +56,8 @@ export interface UnaryCall {
   readonly extraHeaders?: ExtraHeaders;
   /** The ones an untouched successful reply carries (default `extraHeaders`). */
   readonly plainExtraHeaders?: ExtraHeaders;
+  /** How the server learns that the client went away. */
+  readonly gone?: ClientGone;
 }
 
 /** Serves a Connect unary call in binary (`application/proto`) or JSON. */

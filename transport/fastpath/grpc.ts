@@ -12,6 +12,7 @@ import type { UnaryCall } from "./connect.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
 import { envelopeOverflow, readAll } from "./body.ts";
 import { toObject } from "../grpc/headers.ts";
+import { respondTrailersOnly } from "../grpc/stream.ts";
 import { deferHeaders, DeferredHeaders, maybeWritten, TrackedHeaders } from "./headers.ts";
 import type { UnaryPlan } from "./plan.ts";
 import type { UnaryReply } from "./reply.ts";
@@ -90,8 +91,8 @@ export function replyHeaderOf(binary: boolean): Headers {
 const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
 
 /**
- * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them;
- * settles when the stream is done.
+ * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them (in
+ * the headers, Trailers-Only, when it has no body and no metadata in its headers); settles when the stream is done.
  */
 export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): Promise<void> {
   if (stream.destroyed || stream.closed) return Promise.resolve();
@@ -106,6 +107,10 @@ export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): 
   return new Promise<void>((resolve) => {
     // Plain listeners, not once(): each event comes once per stream, and once() wraps each.
     stream.on("close", resolve);
+    if (
+      trailers !== undefined && (body === undefined || body.length === 0) &&
+      respondTrailersOnly(stream, head, trailers)
+    ) return;
     if (trailers !== undefined) {
       stream.on("wantTrailers", () => stream.sendTrailers(trailers));
       stream.respond(head, WAIT_FOR_TRAILERS);

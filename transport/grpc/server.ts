@@ -34,6 +34,7 @@ import { replyHeaderOf, writeReply } from "../fastpath/grpc.ts";
 import { StreamRequest } from "../fastpath/body.ts";
 import { TrackedHeaders } from "../fastpath/headers.ts";
 import { fastRouteOf, serveFast } from "../fastpath/select.ts";
+import { streamGone } from "../fastpath/gone.ts";
 import { universalRequest, writeUniversal } from "./stream.ts";
 import { BodyDeadline } from "../runtime/body_deadline.ts";
 import { requestHeaders, toObject } from "./headers.ts";
@@ -290,7 +291,13 @@ export class GrpcServer implements Server, Endpointer {
         const request = new StreamRequest(method, url, header, stream);
         await writeReply(
           stream,
-          await serveFast(route.unary!, fast, { request, values, info, query }),
+          await serveFast(route.unary!, fast, {
+            request,
+            values,
+            info,
+            query,
+            gone: streamGone(stream),
+          }),
         );
         return;
       }

@@ -6,7 +6,7 @@ import type { UniversalServerRequest, UniversalServerResponse } from "@connectrp
 import type { ContextValues } from "../../internal/contract.ts";
 import { toObject } from "./headers.ts";
 import { concatBytes } from "../../internal/bytes.ts";
-import { runtimeGlobal } from "../../internal/runtime.ts";
+import { detectRuntime, runtimeGlobal } from "../../internal/runtime.ts";
 
 /** A universal request reading the stream's body; its signal aborts if the stream closes early. */
 export function universalRequest(
@@ -95,6 +95,45 @@ function bodyOf(stream: http2.ServerHttp2Stream): AsyncIterable<Uint8Array> {
   };
 }
 
+// Not on Deno: a stream its node:http2 server reset this way makes a later GOAWAY of the client
+// abort the process (nghttp2's `stream->closed_next == NULL` assertion, or `free(): invalid
+// pointer`; denoland/deno#36788).
+const RESET_UNREAD = detectRuntime() !== "deno";
+
+/**
+ * Answers a gRPC call that has no message with its status in the headers, one HEADERS frame that
+ * ends the stream (Trailers-Only), then stops an upload the call no longer reads; returns false,
+ * sending nothing, when its headers carry metadata.
+ */
+// Go's HTTP/2 transport under connect-go ends a request body short of its content-length once
+// the reply's headers arrived (connect-go releases the buffer it sends from), and nghttp2 resets
+// such a stream with PROTOCOL_ERROR: a status sent after the headers, in trailers, was then lost
+// whenever that END_STREAM arrived first. A Trailers-Only reply is whole in its first frame. The
+// RST_STREAM NO_ERROR after it (RFC 9113 §8.1, as grpc-go does) tells a client still sending to
+// stop, and frees the flow-control window the unread body holds.
+// A reply whose headers carry metadata of the call's own sends them in a HEADERS frame of their
+// own, as grpc-go does: gRPC clients read a Trailers-Only reply's headers as trailers only.
+export function respondTrailersOnly(
+  stream: http2.ServerHttp2Stream,
+  head: Record<string, string | string[]>,
+  trailers: Record<string, string | string[]>,
+): boolean {
+  for (const key in head) if (!PROTOCOL_HEADERS.has(key)) return false;
+  stream.respond({ ...head, ...trailers }, { endStream: true });
+  if (RESET_UNREAD && !stream.readableEnded && !stream.endAfterHeaders && !stream.closed) {
+    stream.close(0); // NGHTTP2_NO_ERROR
+  }
+  return true;
+}
+
+// The headers of a reply that say nothing but how it is encoded.
+const PROTOCOL_HEADERS = new Set([
+  ":status",
+  "content-type",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+]);
+
 /** Writes a universal response: headers after the first body chunk, then body, then trailers. */
 export async function writeUniversal(
   stream: http2.ServerHttp2Stream,
@@ -108,9 +147,13 @@ export async function writeUniversal(
     if (stream.destroyed || stream.closed) return;
     const trailer = response.trailer;
     const closed = new Promise<void>((resolve) => stream.once("close", resolve));
-    if (trailer) stream.once("wantTrailers", () => stream.sendTrailers(toObject(trailer)));
     const head = toObject(response.header ?? new Headers());
     head[":status"] = String(response.status);
+    if (trailer && chunk.done === true && respondTrailersOnly(stream, head, toObject(trailer))) {
+      await closed;
+      return;
+    }
+    if (trailer) stream.once("wantTrailers", () => stream.sendTrailers(toObject(trailer)));
     stream.respond(head, { waitForTrailers: trailer !== undefined });
     const batch = new WriteBatch(stream);
     while (chunk.done !== true) {

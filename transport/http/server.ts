@@ -44,6 +44,7 @@ import {
 import type { Endpointer, Server, ServerContext } from "../server.ts";
 import { encodedInit, TrackedHeaders } from "../fastpath/headers.ts";
 import { fastRouteOf, serveFast } from "../fastpath/select.ts";
+import { requestGone } from "../fastpath/gone.ts";
 import { toResponse } from "../fastpath/reply.ts";
 import { type RouteContext, wrapRoute } from "./route.ts";
 import { type CorsHeaders, type CorsOptions, corsPolicy, withCorsHeaders } from "./cors.ts";
@@ -491,6 +492,7 @@ export class HttpServer<A extends HonoApp = HonoApp> implements Server, Endpoint
             query,
             extraHeaders: extra,
             plainExtraHeaders: plainExtra,
+            gone: requestGone(request),
           }),
         );
       } finally {
