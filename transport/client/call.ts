@@ -41,6 +41,7 @@ import type { NodeSource } from "./discovery.ts";
 import { isNodeFailure, normalizeFailure } from "./failure.ts";
 import type { NodePool } from "./nodes.ts";
 import { type ClientProtocol, protocolHeader } from "./protocol.ts";
+import { callTimeoutMs } from "./unary_method.ts";
 
 /** Everything a call needs from its client. */
 export interface CallPlan {
@@ -93,11 +94,7 @@ export function balancedTransport(plan: CallPlan): Transport {
       message: MessageInitShape<I>,
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
-      const ms = timeoutMs === undefined
-        ? plan.unaryTimeoutMs
-        : timeoutMs > 0
-        ? timeoutMs
-        : undefined;
+      const ms = callTimeoutMs(timeoutMs, plan.unaryTimeoutMs);
       const scoped = plan.interceptors.length > 0;
       return inDeadlineScope(ms, (left) => {
         // A closed client's calls fail at once; they must not arm its shared timer again.

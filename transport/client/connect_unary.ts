@@ -25,8 +25,6 @@ import {
 } from "@connectrpc/connect";
 import {
   type CommonTransportOptions,
-  createMethodSerializationLookup,
-  createMethodUrl,
   getAbortSignalReason,
   readAllBytes,
 } from "@connectrpc/connect/protocol";
@@ -36,9 +34,8 @@ import {
   trailerDemux,
   validateResponseWithCompression,
 } from "@connectrpc/connect/protocol-connect";
+import { callTimeoutMs, methodPartsOf } from "./unary_method.ts";
 import { acceptFetchDecodes, decodedHeaders, responseBody, send } from "./fetch.ts";
-
-type Serialization = ReturnType<typeof createMethodSerializationLookup>;
 
 /**
  * The unary method of a Connect transport to `options.baseUrl` over `fetch` (already guarded,
@@ -50,8 +47,7 @@ export function connectUnaryOverFetch(
   fallback: Transport["unary"],
 ): Transport["unary"] {
   const binary = options.useBinaryFormat;
-  const serializations = new WeakMap<object, Serialization>();
-  const urls = new WeakMap<object, string>();
+  const partsOf = methodPartsOf(options);
   return async function unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
@@ -60,11 +56,7 @@ export function connectUnaryOverFetch(
     message: MessageInitShape<I>,
     contextValues?: ContextValues,
   ): Promise<UnaryResponse<I, O>> {
-    const timeout = timeoutMs === undefined
-      ? options.defaultTimeoutMs
-      : timeoutMs <= 0
-      ? undefined
-      : timeoutMs;
+    const timeout = callTimeoutMs(timeoutMs, options.defaultTimeoutMs);
     if (
       timeout !== undefined || options.interceptors.length > 0 ||
       (options.useHttpGet === true &&
@@ -72,21 +64,7 @@ export function connectUnaryOverFetch(
     ) {
       return await fallback(method, signal, timeoutMs, header, message, contextValues);
     }
-    let serialization = serializations.get(method);
-    if (serialization === undefined) {
-      serialization = createMethodSerializationLookup(
-        method,
-        options.binaryOptions,
-        options.jsonOptions,
-        options,
-      );
-      serializations.set(method, serialization);
-    }
-    let url = urls.get(method);
-    if (url === undefined) {
-      url = createMethodUrl(options.baseUrl, method);
-      urls.set(method, url);
-    }
+    const { serialization, url } = partsOf(method);
     let res: Response | undefined;
     try {
       const input = isMessage(message, method.input) ? message : create(method.input, message);

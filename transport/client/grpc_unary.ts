@@ -19,8 +19,6 @@ import type { Transport } from "@connectrpc/connect";
 import {
   type CommonTransportOptions,
   createAsyncIterable,
-  createMethodSerializationLookup,
-  createMethodUrl,
   encodeEnvelope,
   envelopeCompress,
   envelopeDecompress,
@@ -32,8 +30,7 @@ import {
   validateResponseWithCompression,
   validateTrailer,
 } from "@connectrpc/connect/protocol-grpc";
-
-type Serialization = ReturnType<typeof createMethodSerializationLookup>;
+import { callTimeoutMs, methodPartsOf } from "./unary_method.ts";
 
 /**
  * The unary method of a gRPC transport to `options.baseUrl` over `options.httpClient`;
@@ -44,8 +41,7 @@ export function grpcUnary(
   fallback: Transport["unary"],
 ): Transport["unary"] {
   const binary = options.useBinaryFormat;
-  const serializations = new WeakMap<object, Serialization>();
-  const urls = new WeakMap<object, string>();
+  const partsOf = methodPartsOf(options);
   return async function unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
@@ -54,29 +50,11 @@ export function grpcUnary(
     message: MessageInitShape<I>,
     contextValues?: ContextValues,
   ): Promise<UnaryResponse<I, O>> {
-    const timeout = timeoutMs === undefined
-      ? options.defaultTimeoutMs
-      : timeoutMs <= 0
-      ? undefined
-      : timeoutMs;
+    const timeout = callTimeoutMs(timeoutMs, options.defaultTimeoutMs);
     if (timeout !== undefined || options.interceptors.length > 0) {
       return await fallback(method, signal, timeoutMs, header, message, contextValues);
     }
-    let serialization = serializations.get(method);
-    if (serialization === undefined) {
-      serialization = createMethodSerializationLookup(
-        method,
-        options.binaryOptions,
-        options.jsonOptions,
-        options,
-      );
-      serializations.set(method, serialization);
-    }
-    let url = urls.get(method);
-    if (url === undefined) {
-      url = createMethodUrl(options.baseUrl, method);
-      urls.set(method, url);
-    }
+    const { serialization, url } = partsOf(method);
     // The HTTP client's own signal, so a failed call can reset its stream (Connect-ES aborts
     // its linked signal for that); it follows the caller's, and is let go on success.
     const controller = new AbortController();
