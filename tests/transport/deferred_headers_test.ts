@@ -8,6 +8,18 @@ import { deferHeaders, DeferredHeaders, TrackedHeaders } from "../../transport/f
 import { fetchHeaders } from "../../transport/grpc/headers.ts";
 import { NODE, root } from "../support/tools.ts";
 
+/** Runs `script` as an ES module on Node (bounded), and returns its stdout once it exits 0. */
+async function onNode(script: string): Promise<string> {
+  const out = await new Deno.Command(NODE, {
+    args: ["--experimental-transform-types", "--no-warnings", "--input-type=module", "-e", script],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout);
+}
+
 const NAMES = ["content-type", "te", "grpc-timeout", "x-md-a", "x-md-b", "set-cookie", "cookie"];
 const name = fc.constantFrom(...NAMES);
 const value = fc.oneof(
@@ -123,14 +135,9 @@ Deno.test("on Node, Headers, Request and Response copy DeferredHeaders before it
       response: seen(new Response(null, { headers: new DeferredHeaders(src) }).headers),
     }));
   `;
-  const out = await new Deno.Command(NODE, {
-    args: ["--experimental-transform-types", "--no-warnings", "--input-type=module", "-e", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const stdout = await onNode(script);
   const want = JSON.stringify([["content-type", "application/grpc"], ["x-a", "1, 2"]]);
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
+  assert.deepEqual(JSON.parse(stdout), {
     defer: true,
     headers: want,
     request: want,
@@ -169,14 +176,9 @@ Deno.test("on Node, a gRPC call's handler reads and writes its deferred headers"
     await server.stop();
     process.exit(0);
   `;
-  const out = await new Deno.Command(NODE, {
-    args: ["--experimental-transform-types", "--no-warnings", "--input-type=module", "-e", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const stdout = await onNode(script);
   // The server logs to stdout too; the result is the one JSON line.
-  const result = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("{"));
+  const result = stdout.split("\n").find((l) => l.startsWith("{"));
   assert.deepEqual(JSON.parse(result ?? "null"), {
     message: "hi application/grpc+proto",
     header: "1, 2",
