@@ -3,18 +3,19 @@
 import { ConfigError } from "./errors.ts";
 import { isPlainObject, joinKey, nest, splitKey, type Tree } from "./path.ts";
 import type { KeyValue, Origin } from "./types.ts";
+import { importYaml } from "./yaml_module.ts";
 
 /** Parses the text of one document into a value (normally an object). */
 export type Decoder = (text: string) => unknown;
 
 // The YAML and TOML parsers are loaded by the first document in their format (see
-// `loadParsers`): a service configured in JSON never loads them, and `yaml` is CommonJS, which
-// Deno runs through its node:module emulation at a cost every start would otherwise pay.
+// `loadParsers`): a service configured in JSON never loads them (and `yaml` loads by its ES
+// module build where it can, see yaml_module.ts).
 let parseYaml: ((text: string, options: { merge: boolean }) => unknown) | undefined;
 let parseToml: ((text: string) => unknown) | undefined;
 
 const loadYaml = async () => {
-  parseYaml ??= (await import("yaml")).parse;
+  parseYaml ??= (await importYaml()).parse;
 };
 const loaders: Readonly<Record<string, () => Promise<void>>> = {
   yaml: loadYaml,
