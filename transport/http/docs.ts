@@ -13,14 +13,10 @@ const files: Readonly<Record<string, string>> = {
 let loaded: Map<string, Promise<Uint8Array>> | undefined;
 
 // swagger-ui-dist locates itself on disk (its absolute-path.js); runtimes without a file system
-// of npm packages (Workers) cannot, and get a 501 that says so.
+// of npm packages (Workers) cannot, and get a 501 that says so. The reader is its own module, so
+// `build:worker` leaves it out of the bundle (its import then fails there, with the same 501).
 async function readAsset(file: string): Promise<Uint8Array> {
-  const [{ default: distDir }, { readFile }, { join }] = await Promise.all([
-    import("swagger-ui-dist/absolute-path.js"),
-    import("node:fs/promises"),
-    import("node:path"),
-  ]);
-  return new Uint8Array(await readFile(join((distDir as () => string)(), file)));
+  return await (await import("./docs_assets.ts")).readAsset(file);
 }
 
 function asset(file: string): Promise<Uint8Array> {
