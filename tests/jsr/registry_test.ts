@@ -124,7 +124,11 @@ Deno.test("every published module differs from its source only by unfurled speci
       const after = [...line.matchAll(quoted)].map((m) => m[1]);
       for (const [j, specifier] of before.entries()) {
         if (after[j] === specifier) continue;
-        assert.match(source[i], /\bfrom\s+"|\bimport\s*\(\s*"|^\s*import\s+"/, `${path}:${i + 1}`);
+        assert.match(
+          source[i],
+          /\bfrom\s+"|\bimport\s*\(\s*"|^\s*import\s+"|\bimport\.meta\.resolve\(\s*"/,
+          `${path}:${i + 1}`,
+        );
         assert.equal(after[j], unfurled(specifier), `${path}:${i + 1}: ${specifier}`);
         rewritten++;
       }
