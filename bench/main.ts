@@ -380,20 +380,41 @@ const groups: Record<string, Group> = {
     rows: [
       grpcRow("@grpc/grpc-js server, Node 24", "node", "grpcjs.ts"),
       grpcRow("connect-node adapter, Node 24 (baseline)", "node", "connect-node-grpc.ts"),
-      grpcRow("Atreus gRPC, Node 24", "node", "atreus.ts", ["--grpc"]),
+      // Lab rows are bare Atreus (no middleware, logs discarded); the as-shipped rows import
+      // helloworld's gRPC server with its config, middleware and logfmt logger writing to a file.
+      grpcRow("Atreus gRPC, Node 24 (lab: bare)", "node", "atreus.ts", ["--grpc"]),
+      {
+        ...grpcRow(
+          "helloworld gRPC as shipped, Node 24 (middleware, deadline, logfmt to a file)",
+          "node",
+          "helloworld.ts",
+          ["--grpc"],
+        ),
+        logs: true,
+      },
       // Deno's node:http2 is the ceiling there: that row compares with the bare handler.
       {
         ...grpcRow(
-          "Atreus gRPC, Deno (× the bare node:http2 handler on Deno)",
+          "Atreus gRPC, Deno (lab: bare; × the bare node:http2 handler on Deno)",
           "deno",
           "atreus.ts",
           [
             "--grpc",
           ],
         ),
-        ref: 5,
+        ref: 7,
       },
-      grpcRow("Atreus gRPC, Bun", "bun", "atreus.ts", ["--grpc"]),
+      {
+        ...grpcRow(
+          "helloworld gRPC as shipped, Deno (× the bare node:http2 handler on Deno)",
+          "deno",
+          "helloworld.ts",
+          ["--grpc"],
+        ),
+        logs: true,
+        ref: 7,
+      },
+      grpcRow("Atreus gRPC, Bun (lab: bare)", "bun", "atreus.ts", ["--grpc"]),
       grpcRow("bare node:http2 handler, fixed reply, Deno (the ceiling)", "deno", "http2-bare.ts"),
     ],
   },
