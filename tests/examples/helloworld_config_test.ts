@@ -30,6 +30,9 @@ Deno.test("helloworld takes addresses from env and follows log level edits live"
       fetch(`http://127.0.0.1:${http}/helloworld/${name}`).then((r) => r.text());
     await hello("before");
     await child.waitFor(/level=INFO .*operation=\/helloworld\.v1\.Greeter\/SayHello/);
+    // The example as shipped starts clean: a warning at start is a mistake in its own wiring.
+    const startWarnings = child.output.split("\n").filter((l) => /^level=(WARN|ERROR)/.test(l));
+    assert.deepEqual(startWarnings, [], "warnings while starting");
 
     // Editors save by writing a temp file and renaming it over the original.
     await Deno.writeTextFile(`${dir}/.config.yaml.tmp`, yaml.replace("level: info", "level: warn"));

@@ -74,8 +74,9 @@ export async function newHelloworld(options: HelloworldOptions = {}): Promise<Ap
   };
   const registrations = services();
   const web = new Hono();
-  addWebRoutes(web);
   const servers: Server[] = [newHttpServer(conf, registrations, web)];
+  // After createHttpServer, so a drain counts these routes and refuses them like every call.
+  addWebRoutes(web);
   if (conf.grpcAddress !== "") servers.push(newGrpcServer(conf, registrations));
 
   const onServing = options.onServing ??
