@@ -166,9 +166,8 @@ async function readInput(
     if (query.get("base64") === "1") bytes = base64Decode(message);
     else if (compression || binary) bytes = encoder.encode(message);
     else text = message;
-  } else if (!binary && !compression && small(request, limit)) {
-    text = await (request as Request).text();
   } else {
+    // A small plain JSON body was read as text by the caller.
     bytes = await readAll(request, limit, messageOverflow(limit));
   }
   if (bytes !== undefined && compression) bytes = await compression.decompress(bytes, limit);
