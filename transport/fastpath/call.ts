@@ -138,11 +138,9 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
       res = await work;
     } else {
       // The deadline may end the call before its work settles: the scope ends with the work.
-      const end = () => {
+      res = await raceDeadline(work, bound, requested, controller, plan.options.expiries, () => {
         scope.v = undefined;
-      };
-      work.then(end, end);
-      res = await raceDeadline(work, bound, requested, controller, plan.options.expiries);
+      });
     }
     if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
     adoptReplyHeader(input.info, res.header);
