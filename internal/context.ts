@@ -18,6 +18,21 @@ export function runWithValues<T>(values: ContextValues | undefined, fn: () => T)
   return storage.run({ v: values }, fn);
 }
 
+/** A request scope's store: `runInScope` runs code in it, and emptying `v` ends it (see runScoped). */
+export interface Scope {
+  /** The scope's values; `undefined` once the call is over. */
+  v: ContextValues | undefined;
+}
+
+/**
+ * Runs `fn` in `scope`, which the caller empties once the work `fn` started has settled: what
+ * runScoped does, for a caller that learns of the settling anyway and so needs no reaction of
+ * its own on the promise.
+ */
+export function runInScope<T>(scope: Scope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
 /**
  * Runs `fn` with `values` as the request-scoped context, and once the promise it returns
  * settles, empties that scope: work it left running sees no values from then on. On Deno a

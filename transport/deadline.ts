@@ -48,7 +48,8 @@ export function deadlineExpired(bound: number, requestedByClient: boolean): Conn
  * Settles as `work` does, unless the call's deadline (`bound` ms) passes first: then
  * `controller` (the handler's signal) is aborted with the deadline error and the result rejects
  * with it.
- * Deadlines of the server's own timeout share `expiries`' timer.
+ * Deadlines of the server's own timeout share `expiries`' timer. `settled` runs once `work` has
+ * settled, whichever came first (one reaction on `work` serves both).
  */
 export function raceDeadline<T>(
   work: Promise<T>,
@@ -56,6 +57,7 @@ export function raceDeadline<T>(
   requested: number | undefined,
   controller: AbortController,
   expiries: ExpiryQueue,
+  settled?: () => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const expiry: Expiry = startDeadline(bound, () => {
@@ -66,10 +68,12 @@ export function raceDeadline<T>(
     work.then(
       (value) => {
         expiry.cancel();
+        settled?.();
         resolve(value);
       },
       (error) => {
         expiry.cancel();
+        settled?.();
         reject(error);
       },
     );

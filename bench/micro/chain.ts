@@ -8,7 +8,8 @@
 //
 // Variants run interleaved in rounds so drift on a shared machine hits them alike; prints one
 // JSON line per variant: the median ns per call over the rounds (lowest and highest round), and
-// that minus the bare chain of the same tree. With --base DIR every variant also runs on the
+// that minus the bare chain of the same tree; the same for the process's CPU time per call
+// (`cpu*`), which a shared machine's stolen time does not inflate as it does wall time. With --base DIR every variant also runs on the
 // code of another checkout (e.g. `git archive main | tar -x -C /tmp/base`), interleaved with
 // this one, so a change is measured against what it replaces in the same process:
 //   deno run -A --v8-flags=--expose-gc bench/micro/chain.ts [--calls N] [--rounds R]
@@ -213,28 +214,45 @@ for (const [label, t] of trees) {
 const requests = Object.fromEntries(trees.map(([label, t]) => [label, t.request]));
 const gc = (globalThis as { gc?: () => void }).gc;
 const samples = new Map<string, number[]>([...handlers.keys()].map((k) => [k, []]));
+const cpuSamples = new Map<string, number[]>([...handlers.keys()].map((k) => [k, []]));
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 const built = new Map([...handlers].map(([k, h]) => [k, h.make()]));
 for (let round = 0; round <= rounds; round++) {
   for (const [name, handler] of built) {
     const reqs = Array.from({ length: calls }, requests[handlers.get(name)!.tree]);
     gc?.();
+    const c0 = cpuNow();
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) await handler(reqs[i]);
     const ns = (performance.now() - t0) * 1e6 / calls;
-    if (round > 0) samples.get(name)!.push(ns); // round 0 warms up
+    const cpuNs = (cpuNow() - c0) * 1e3 / calls;
+    if (round > 0) { // round 0 warms up
+      samples.get(name)!.push(ns);
+      cpuSamples.get(name)!.push(cpuNs);
+    }
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const [name, xs] of samples) {
   const label = handlers.get(name)!.tree;
-  const bare = median(samples.get(base === undefined ? "bare" : `bare [${label}]`)!);
+  const bareKey = base === undefined ? "bare" : `bare [${label}]`;
+  const bare = median(samples.get(bareKey)!);
   const ns = median(xs);
+  const cpu = cpuSamples.get(name)!;
+  const cpuBare = cpuSamples.get(bareKey)!;
   console.log(JSON.stringify({
     variant: name,
     nsPerCall: Math.round(ns),
     addedNs: Math.round(ns - bare),
     minNs: Math.round(Math.min(...xs)),
     maxNs: Math.round(Math.max(...xs)),
+    cpuNsPerCall: Math.round(median(cpu)),
+    cpuAddedNs: Math.round(median(cpu) - median(cpuBare)),
+    cpuMinNs: Math.round(Math.min(...cpu)),
+    cpuMinAddedNs: Math.round(Math.min(...cpu) - Math.min(...cpuBare)),
   }));
 }
 if (trees.every(([, t]) => t.joined() < 0)) console.log("unreachable");

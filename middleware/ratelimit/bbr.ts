@@ -87,20 +87,35 @@ export class BbrLimiter implements Limiter {
 
   /** Admits a call (returning its `Done`) or sheds it (`undefined`). */
   allow(): Done | undefined {
-    const now = this.#now();
-    if (this.#shouldDrop(now)) return undefined;
-    this.#inFlight++;
+    const start = this.admit();
+    if (start !== start) return undefined;
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const end = this.#now();
-      const i = this.#bucketAt(end);
-      this.#rtSum[i] += end - now;
-      this.#rtCount[i]++;
-      this.#pass[i]++;
-      this.#inFlight--;
+      this.release(start);
     };
+  }
+
+  /**
+   * Admits a call, returning its start time for `release`, or sheds it (`NaN`): `allow()`
+   * without a closure, for middleware that ends each admitted call exactly once.
+   */
+  admit(): number {
+    const now = this.#now();
+    if (this.#shouldDrop(now)) return Number.NaN;
+    this.#inFlight++;
+    return now;
+  }
+
+  /** Ends a call `admit()` admitted at `start`. */
+  release(start: number): void {
+    const end = this.#now();
+    const i = this.#bucketAt(end);
+    this.#rtSum[i] += end - start;
+    this.#rtCount[i]++;
+    this.#pass[i]++;
+    this.#inFlight--;
   }
 
   /** The current statistics. */
@@ -110,8 +125,8 @@ export class BbrLimiter implements Limiter {
       cpu: this.#cpu(),
       inFlight: this.#inFlight,
       maxInFlight: this.#maxInFlight(now),
-      minRtMs: this.#stats(now).minRt,
-      maxPass: this.#stats(now).maxPass,
+      minRtMs: this.#minRt,
+      maxPass: this.#maxPass,
     };
   }
 
@@ -132,13 +147,13 @@ export class BbrLimiter implements Limiter {
   }
 
   #maxInFlight(now: number): number {
-    const { maxPass, minRt } = this.#stats(now);
-    return Math.floor((maxPass * minRt * this.#bucketsPerSecond) / 1000 + 0.5);
+    this.#stats(now);
+    return Math.floor((this.#maxPass * this.#minRt * this.#bucketsPerSecond) / 1000 + 0.5);
   }
 
   // Over the completed buckets of the window (the current one is still filling, as aegis
   // leaves it out): the most passes in a bucket, and the lowest average latency rounded up.
-  #stats(now: number): { maxPass: number; minRt: number } {
+  #stats(now: number): void {
     const current = Math.floor(now / this.#bucketMs);
     if (current !== this.#statBucket) {
       let maxPass = 1;
@@ -153,7 +168,6 @@ export class BbrLimiter implements Limiter {
       this.#minRt = minRt === Infinity ? 1 : Math.max(1, Math.ceil(minRt));
       this.#statBucket = current;
     }
-    return { maxPass: this.#maxPass, minRt: this.#minRt };
   }
 
   #bucketAt(now: number): number {

@@ -1,8 +1,9 @@
 // The CPU reading the BBR limiter compares with its threshold: process CPU time per wall time,
 // in per-mille of `cores`, smoothed as aegis does (a sample every 500 ms, EWMA decay 0.95).
-// Instead of a background ticker, a reading older than the interval is refreshed when asked,
-// with the decay applied once per interval that passed: the same curve, no timer to keep a
-// process alive or to leak from a test, and it works where timers outside a request do not.
+// The process-wide default samples on a background timer that never keeps the process alive
+// (unref'd), so a call reads a number and no clock; `processCpuSampler` instead refreshes a
+// reading older than the interval when asked, with the decay applied once per interval that
+// passed: the same curve with no timer at all, for runtimes that cannot unref one.
 import { InvalidOptionError, positive } from "../../internal/options.ts";
 
 /** CPU time used by the process so far, in µs (the shape of `process.cpuUsage()`). */
@@ -46,22 +47,91 @@ export function processCpuSampler(options: CpuSamplerOptions = {}): (() => numbe
   const read = options.usage ?? nativeUsage();
   if (read === undefined) return undefined;
   const now = options.now ?? (() => performance.now());
-  let last = now();
-  let lastUsed = total(read());
-  let cpu = 0;
+  const gauge = ewma(read, now, decay, cores);
   return () => {
     const t = now();
-    const elapsed = t - last;
-    if (elapsed < interval) return cpu;
-    const used = total(read());
-    // µs of CPU per ms of wall time is per-mille of one core.
-    const usage = Math.min(1000, Math.max(0, (used - lastUsed) / elapsed / cores));
-    const d = decay ** Math.floor(elapsed / interval);
-    cpu = cpu * d + usage * (1 - d);
-    last = t;
-    lastUsed = used;
-    return cpu;
+    const intervals = Math.floor((t - gauge.last) / interval);
+    return intervals < 1 ? gauge.cpu : gauge.update(t, intervals);
   };
+}
+
+/**
+ * `processCpuSampler()` on a background timer: each call of the gauge reads the last sample.
+ * `undefined` where the runtime has no CPU time, or no way to keep the timer from holding the
+ * process open.
+ */
+export function backgroundCpuSampler(
+  options: Omit<CpuSamplerOptions, "now"> = {},
+): (() => number) | undefined {
+  const interval = options.intervalMs ?? 500;
+  const lazy = processCpuSampler(options);
+  if (lazy === undefined) return undefined;
+  const read = options.usage ?? nativeUsage()!;
+  const now = () => performance.now();
+  const gauge = ewma(read, now, options.decay ?? 0.95, options.cores ?? 1);
+  const timer = setInterval(() => {
+    const t = now();
+    // A timer may fire a little early or late: one tick is one interval of decay unless
+    // whole intervals were missed (a blocked event loop).
+    gauge.update(t, Math.max(1, Math.round((t - gauge.last) / interval)));
+  }, interval);
+  if (!unref(timer)) {
+    clearInterval(timer);
+    return lazy;
+  }
+  return () => gauge.cpu;
+}
+
+interface Ewma {
+  /** The smoothed reading, per-mille. */
+  cpu: number;
+  /** When the last sample was taken. */
+  last: number;
+  /** Takes a sample at `t`, `intervals` intervals after the last; returns the new reading. */
+  update(t: number, intervals: number): number;
+}
+
+function ewma(
+  read: () => CpuUsage,
+  now: () => number,
+  decay: number,
+  cores: number,
+): Ewma {
+  let lastUsed = total(read());
+  const gauge: Ewma = {
+    cpu: 0,
+    last: now(),
+    update(t, intervals) {
+      const elapsed = t - gauge.last;
+      const used = total(read());
+      const spent = used - lastUsed;
+      gauge.last = t;
+      lastUsed = used;
+      if (!(elapsed > 0)) return gauge.cpu;
+      // µs of CPU per ms of wall time is per-mille of one core.
+      const usage = Math.min(1000, Math.max(0, spent / elapsed / cores));
+      const d = decay ** intervals;
+      gauge.cpu = gauge.cpu * d + usage * (1 - d);
+      return gauge.cpu;
+    },
+  };
+  return gauge;
+}
+
+// Deno's timers are numbers unref'd through Deno.unrefTimer; Node's and Bun's are objects
+// with unref().
+function unref(timer: unknown): boolean {
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
+  if (typeof timer === "number" && typeof deno?.unrefTimer === "function") {
+    deno.unrefTimer(timer);
+    return true;
+  }
+  const t = timer as { unref?: () => unknown } | undefined;
+  if (typeof t?.unref === "function") {
+    t.unref();
+    return true;
+  }
+  return false;
 }
 
 function total(u: CpuUsage): number {
@@ -88,6 +158,6 @@ let shared: (() => number) | undefined | null = null;
 
 /** The process-wide default sampler, shared by every limiter (created on first use). */
 export function defaultCpuSampler(): (() => number) | undefined {
-  if (shared === null) shared = processCpuSampler();
+  if (shared === null) shared = backgroundCpuSampler();
   return shared;
 }

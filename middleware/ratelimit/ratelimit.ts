@@ -2,7 +2,7 @@
 // and token buckets per key for quotas. A shed call fails fast with 429 / ResourceExhausted,
 // reason "RATELIMIT" (Kratos's), before the handler runs.
 import { tooManyRequests } from "../../errors/mod.ts";
-import type { CallRequest, Middleware } from "../../internal/contract.ts";
+import type { CallRequest, CallResponse, Middleware } from "../../internal/contract.ts";
 import { observeCall } from "../call_outcome.ts";
 import { BbrLimiter, type BbrOptions, type Limiter } from "./bbr.ts";
 import { defaultCpuSampler } from "./cpu.ts";
@@ -48,17 +48,44 @@ function rejected(message: string) {
 
 function bbr(options: RateLimitOptions = {}): Middleware {
   const limiter = options.limiter ?? createBbrLimiter(options);
+  if (!(limiter instanceof BbrLimiter)) return counted(limiter);
+  return (next) => (req) => {
+    const start = limiter.admit();
+    if (start !== start) return shed();
+    if (req.method.methodKind !== "unary") {
+      limiter.release(start);
+      return next(req);
+    }
+    let pending: Promise<CallResponse>;
+    try {
+      pending = next(req);
+    } catch (error) {
+      limiter.release(start);
+      return Promise.reject(error);
+    }
+    // Counted beside the call, not in front of it: the caller awaits the handler's own promise,
+    // so the limiter adds no promise turn to the reply. A unary reply has no stream to wait for.
+    const release = () => limiter.release(start);
+    pending.then(release, release);
+    return pending;
+  };
+}
+
+// A limiter of the caller's own: its Done runs when the call ends (a stream's too).
+function counted(limiter: Limiter): Middleware {
   return (next) => (req) => {
     const done = limiter.allow();
-    if (done === undefined) {
-      return Promise.reject(rejected("service unavailable due to rate limit exceeded"));
-    }
+    if (done === undefined) return shed();
     if (req.method.methodKind !== "unary") {
       done();
       return next(req);
     }
     return observeCall(next, req, done);
   };
+}
+
+function shed(): Promise<never> {
+  return Promise.reject(rejected("service unavailable due to rate limit exceeded"));
 }
 
 function tokenBucket(options: TokenBucketOptions): Middleware {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { createBbrLimiter, processCpuSampler, ratelimit } from "../../middleware/mod.ts";
+import { backgroundCpuSampler } from "../../middleware/ratelimit/cpu.ts";
 import type { BbrOptions, Done } from "../../middleware/ratelimit/bbr.ts";
 import { TokenBuckets } from "../../middleware/ratelimit/token_bucket.ts";
 import { code, fromError, reason } from "../../errors/mod.ts";
@@ -145,6 +146,22 @@ Deno.test("CPU sampler: per-mille of one core, EWMA 0.95 per 500 ms, refreshed l
   used += 500_000;
   assert.ok(Math.abs(twoCores() - 500 * 0.05) < 1e-9, "one busy core of two is 500 ‰");
   assert.throws(() => processCpuSampler({ decay: 1 }), RangeError);
+});
+
+Deno.test("CPU sampler: the background one samples on its own timer, which holds nothing open", async () => {
+  // A process that is always one core busy: the reading climbs from 0 on each tick.
+  const sample = backgroundCpuSampler({
+    intervalMs: 2,
+    usage: () => ({ user: performance.now() * 1000, system: 0 }),
+  })!;
+  assert.equal(sample(), 0, "nothing sampled before the first tick");
+  for (let i = 0; i < 500 && sample() === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const v = sample();
+  assert.ok(v > 0 && v <= 1000, `reading ${v} after a tick`);
+  // The timer is never cleared: an unref'd one neither fails the op sanitizer nor keeps the
+  // test process alive.
 });
 
 Deno.test("CPU sampler: this runtime reports process CPU time", () => {

@@ -7,7 +7,7 @@
 // client is watched only once the handler reads its signal, and trailers are only muxed when
 // written.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { dropCallScoped, markCallScoped, runScoped } from "../../internal/context.ts";
+import { dropCallScoped, markCallScoped, runInScope, type Scope } from "../../internal/context.ts";
 import { callDeadline, deadlineKey, raceDeadline } from "../deadline.ts";
 import { asConnectError } from "../status.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
@@ -130,17 +130,26 @@ export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Pr
     header: input.header,
     contextValues: values,
   };
+  const scope: Scope = { v: values };
   try {
-    const work = runScoped(values, () => plan.invoke(req));
-    const res = bound === undefined
-      ? await work
-      : await raceDeadline(work, bound, requested, controller, plan.options.expiries);
+    const work = runInScope(scope, () => plan.invoke(req));
+    let res;
+    if (bound === undefined) {
+      res = await work;
+    } else {
+      // The deadline may end the call before its work settles: the scope ends with the work.
+      res = await raceDeadline(work, bound, requested, controller, plan.options.expiries, () => {
+        scope.v = undefined;
+      });
+    }
     if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
     adoptReplyHeader(input.info, res.header);
     return res;
   } catch (error) {
     throw asConnectError(error);
   } finally {
+    // Without a deadline the call ends only once its work settled (awaited above).
+    if (bound === undefined) scope.v = undefined;
     state.stop?.();
     calls.delete(controller);
     // Deno keeps a request's async context reachable for a while after the call; dropping the

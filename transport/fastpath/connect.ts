@@ -93,7 +93,12 @@ export async function serveConnectUnary(
     if (compression?.error) throw compression.error;
     const timeout = parseTimeout(header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
-    const input = await readInput(plan, request, binary, query, compression?.request ?? null);
+    const codec = compression?.request ?? null;
+    // The common JSON POST is read and parsed here: one async step fewer per call.
+    const input =
+      query === undefined && !binary && !codec && small(request, plan.options.readMaxBytes)
+        ? parseText(plan, await (request as Request).text())
+        : await readInput(plan, request, binary, query, codec);
     const result = await runCall(
       plan,
       call,
@@ -161,11 +166,8 @@ async function readInput(
     if (query.get("base64") === "1") bytes = base64Decode(message);
     else if (compression || binary) bytes = encoder.encode(message);
     else text = message;
-  } else if (
-    !binary && !compression && !(request instanceof StreamRequest) && small(request, limit)
-  ) {
-    text = await request.text();
   } else {
+    // A small plain JSON body was read as text by the caller.
     bytes = await readAll(request, limit, messageOverflow(limit));
   }
   if (bytes !== undefined && compression) bytes = await compression.decompress(bytes, limit);
@@ -177,8 +179,15 @@ async function readInput(
         Code.ResourceExhausted,
       );
     }
-    text = decoder.decode(bytes);
-  } else if (text.length > limit && encoder.encode(text).byteLength > limit) {
+    return parseJson(plan, decoder.decode(bytes));
+  }
+  return parseText(plan, text);
+}
+
+// A JSON message read as text: its size in UTF-8 is only measured when it could be over.
+function parseText(plan: UnaryPlan, text: string): ProtoMessage {
+  const limit = plan.options.readMaxBytes;
+  if (text.length > limit && encoder.encode(text).byteLength > limit) {
     throw new ConnectError(
       `message size ${
         encoder.encode(text).byteLength
@@ -186,6 +195,10 @@ async function readInput(
       Code.ResourceExhausted,
     );
   }
+  return parseJson(plan, text);
+}
+
+function parseJson(plan: UnaryPlan, text: string): ProtoMessage {
   try {
     return plan.readJson?.(text) ??
       fromJsonString(plan.method.input, text, plan.options.jsonRead) as ProtoMessage;
@@ -194,7 +207,10 @@ async function readInput(
   }
 }
 
-function small(request: Request, limit: number): boolean {
+// A whole-body read is safe for a request that declares a length within the limit (a stream
+// request's body is read in chunks under the limit instead).
+function small(request: UnaryRequest, limit: number): boolean {
+  if (request instanceof StreamRequest) return false;
   const declared = declaredLength(request.headers);
   return declared !== undefined && declared <= limit;
 }
