@@ -203,3 +203,27 @@ for (const runtime of ["node", "bun"] as const) {
     }
   });
 }
+
+// The same early END_STREAM against Node's HTTP server over h2c (Connect's conformance runner saw
+// `stream error: PROTOCOL_ERROR; received from peer` on gRPC-Web's `request-exceeds-server-limit`,
+// README ⁴): @hono/node-server sent an error reply's head before its body, and the reset that
+// came between them lost the error. Now the head waits for the body (transport/runtime/
+// held_head.ts); each error must arrive whole, with the end of the stream, before any reset.
+Deno.test("truncated body on node's HTTP server over h2c: the error reply arrives whole", async () => {
+  const [cmd, args] = runtimeCommand("node", `${root}tests/transport/badinput/server.ts`);
+  const child = new Child("truncated-body/node-http", cmd, args, { cwd: root });
+  try {
+    const m = await child.waitFor(/bad-input serving (\S+) (\S+)/, 30_000);
+    const out = await run(NODE, [
+      "--experimental-transform-types",
+      "--no-warnings",
+      `${root}tests/transport/truncated_body_web_script.ts`,
+      m[1],
+      String(300 * READ_MAX_BYTES),
+      "300",
+    ], { cwd: root, timeoutMs: 60_000 });
+    assert.match(out.stdout, /^ok 300/m, `${out.stdout}\n${out.stderr}\n${child.output}`);
+  } finally {
+    await child.close();
+  }
+});

@@ -10,6 +10,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { clientAuth, type FetchHandler, type Listener, type ListenOptions } from "./listener.ts";
 import { BodyDeadline } from "./body_deadline.ts";
 import { keepStreamAfterReply, UnreadBodies } from "./unread_body.ts";
+import { holdHead } from "./held_head.ts";
 import {
   DEFAULT_HTTP2_LIMITS,
   DEFAULT_LIMITS,
@@ -40,6 +41,8 @@ export async function listenNode(handler: FetchHandler, options: ListenOptions):
     unread.watch(req, res);
     if (req.httpVersionMajor >= 2) {
       keepStreamAfterReply(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse);
+      // An error reply's head and body leave together (held_head.ts says why).
+      holdHead(res as http2.Http2ServerResponse);
       return hono2(req as never, res as never);
     }
     return hono1(req as http.IncomingMessage, res as http.ServerResponse);
