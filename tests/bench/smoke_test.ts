@@ -47,7 +47,7 @@ Deno.test("deno task bench --quick measures every row", async () => {
   const cpuRows = sections.filter((s) => s.includes("| server CPU µs/req")).flatMap((s) =>
     s.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| row"))
   );
-  assert.equal(cpuRows.length, 13 * 3 + 10 + 6 + 6 + 3, out.stdout);
+  assert.equal(cpuRows.length, 13 * 3 + 10 + 6 + 8 + 3, out.stdout);
   for (const row of cpuRows) {
     const cpu = Number(row.split("|")[4].trim().replaceAll(",", ""));
     assert.ok(cpu > 0, `no server CPU per request: ${row}`);
