@@ -402,7 +402,7 @@ const groups: Record<string, Group> = {
             "--grpc",
           ],
         ),
-        ref: 7,
+        ref: 8,
       },
       {
         ...grpcRow(
@@ -412,9 +412,18 @@ const groups: Record<string, Group> = {
           ["--grpc"],
         ),
         logs: true,
-        ref: 7,
+        ref: 8,
       },
       grpcRow("Atreus gRPC, Bun (lab: bare)", "bun", "atreus.ts", ["--grpc"]),
+      {
+        ...grpcRow(
+          "helloworld gRPC as shipped, Bun (middleware, deadline, logfmt to a file)",
+          "bun",
+          "helloworld.ts",
+          ["--grpc"],
+        ),
+        logs: true,
+      },
       grpcRow("bare node:http2 handler, fixed reply, Deno (the ceiling)", "deno", "http2-bare.ts"),
     ],
   },

@@ -9,8 +9,8 @@
 // Variants run interleaved in rounds so drift on a shared machine hits them alike; prints one
 // JSON line per variant: the median ns per call over the rounds (lowest and highest round), and
 // that minus the bare chain of the same tree; the same for the process's CPU time per call
-// (`cpu*`), which a shared machine's stolen time does not inflate as it does wall time. With --base DIR every variant also runs on the
-// code of another checkout (e.g. `git archive main | tar -x -C /tmp/base`), interleaved with
+// (`cpu*`), which a shared machine's stolen time does not inflate as it does wall time. With
+// --base DIR every variant also runs on the code of another checkout (e.g. `git archive main | tar -x -C /tmp/base`), interleaved with
 // this one, so a change is measured against what it replaces in the same process:
 //   deno run -A --v8-flags=--expose-gc bench/micro/chain.ts [--calls N] [--rounds R]
 //     [--only SUBSTRING] [--base DIR]
