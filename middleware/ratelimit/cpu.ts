@@ -31,11 +31,9 @@ export interface CpuSamplerOptions {
   readonly now?: () => number;
 }
 
-/**
- * A CPU gauge in per-mille (0–1000) of `cores`, or `undefined` where the runtime cannot
- * report process CPU time (Cloudflare Workers).
- */
-export function processCpuSampler(options: CpuSamplerOptions = {}): (() => number) | undefined {
+// The sampler's options with their defaults, checked once; `undefined` read where the runtime
+// cannot report process CPU time.
+function settings(options: CpuSamplerOptions) {
   const interval = options.intervalMs ?? 500;
   const decay = options.decay ?? 0.95;
   const cores = options.cores ?? 1;
@@ -44,7 +42,15 @@ export function processCpuSampler(options: CpuSamplerOptions = {}): (() => numbe
     throw new InvalidOptionError("cpu sampler", "decay", "in [0, 1)", decay);
   }
   positive("cpu sampler", "cores", cores);
-  const read = options.usage ?? nativeUsage();
+  return { interval, decay, cores, read: options.usage ?? nativeUsage() };
+}
+
+/**
+ * A CPU gauge in per-mille (0–1000) of `cores`, or `undefined` where the runtime cannot
+ * report process CPU time (Cloudflare Workers).
+ */
+export function processCpuSampler(options: CpuSamplerOptions = {}): (() => number) | undefined {
+  const { interval, decay, cores, read } = settings(options);
   if (read === undefined) return undefined;
   const now = options.now ?? (() => performance.now());
   const gauge = ewma(read, now, decay, cores);
@@ -57,18 +63,16 @@ export function processCpuSampler(options: CpuSamplerOptions = {}): (() => numbe
 
 /**
  * `processCpuSampler()` on a background timer: each call of the gauge reads the last sample.
- * `undefined` where the runtime has no CPU time, or no way to keep the timer from holding the
- * process open.
+ * `undefined` where the runtime has no CPU time; `processCpuSampler()` where it has no way to
+ * keep the timer from holding the process open.
  */
 export function backgroundCpuSampler(
   options: Omit<CpuSamplerOptions, "now"> = {},
 ): (() => number) | undefined {
-  const interval = options.intervalMs ?? 500;
-  const lazy = processCpuSampler(options);
-  if (lazy === undefined) return undefined;
-  const read = options.usage ?? nativeUsage()!;
+  const { interval, decay, cores, read } = settings(options);
+  if (read === undefined) return undefined;
   const now = () => performance.now();
-  const gauge = ewma(read, now, options.decay ?? 0.95, options.cores ?? 1);
+  const gauge = ewma(read, now, decay, cores);
   const timer = setInterval(() => {
     const t = now();
     // A timer may fire a little early or late: one tick is one interval of decay unless
@@ -77,7 +81,7 @@ export function backgroundCpuSampler(
   }, interval);
   if (!unref(timer)) {
     clearInterval(timer);
-    return lazy;
+    return processCpuSampler(options);
   }
   return () => gauge.cpu;
 }
