@@ -53,15 +53,16 @@ export interface ConsulAgent {
 /** Starts a dev agent and waits (bounded) until it has a leader and answers. */
 export async function startConsul(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
   await checkVersion();
-  const ports = {
+  const pick = () => ({
     http: freePort(),
     dns: freePort(),
     serf_lan: freePort(),
     serf_wan: freePort(),
     server: freePort(),
     grpc: freePort(),
-  };
-  const address = `http://127.0.0.1:${ports.http}`;
+  });
+  let ports = pick();
+  let address = `http://127.0.0.1:${ports.http}`;
   const hcl = [`ports { grpc_tls = -1 }`];
   if (options.managementToken !== undefined) {
     hcl.push(
@@ -124,7 +125,18 @@ export async function startConsul(options: ConsulAgentOptions = {}): Promise<Con
     await child?.close();
     child = undefined;
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    // A port is free when picked, not reserved: another process can bind it (TCP, or UDP for
+    // serf and DNS) before the agent does, and the agent then exits at once. The first start
+    // picks new ports once in that case; an agent that fails again, or never answers, fails.
+    if (child?.exitCode === undefined) throw error;
+    await child.close();
+    ports = pick();
+    address = `http://127.0.0.1:${ports.http}`;
+    await start();
+  }
   return {
     address,
     start,
