@@ -128,8 +128,8 @@ interface ServerRow {
   readonly messages?: number;
   /** The server writes a log line per call: the log file must grow. */
   readonly logs?: boolean;
-  /** Index of the row this one is compared with (default: the group's first). */
-  readonly ref?: number;
+  /** Label of the row this one is compared with (default: the group's first). */
+  readonly ref?: string;
 }
 
 /** A row measured by a client process against a server the group starts. */
@@ -139,7 +139,8 @@ interface ClientRow {
   readonly runtime: Runtime;
   readonly client: "connect-es" | "atreus" | "middleware" | "discovery";
   readonly protocol: "connect" | "grpc";
-  readonly ref?: number;
+  /** Label of the row this one is compared with (default: the group's first). */
+  readonly ref?: string;
 }
 
 /** A row that runs a micro-benchmark process (the logger). */
@@ -148,7 +149,8 @@ interface MicroRow {
   readonly label: string;
   readonly runtime: Runtime;
   readonly entry: string;
-  readonly ref?: number;
+  /** Label of the row this one is compared with (default: the group's first). */
+  readonly ref?: string;
 }
 
 type Row = ServerRow | ClientRow | MicroRow;
@@ -187,50 +189,45 @@ const serverRow = (
 });
 
 function httpGroup(runtime: Runtime): Row[] {
+  const bare = "Atreus Connect unary JSON (bare fast path)";
+  const logged = "Atreus + recovery, metadata, logging: a line per call to a file";
   return [
     serverRow("plain Hono JSON route", runtime, "plain-hono.ts", specs.plain),
     serverRow("Connect-ES unary JSON (baseline)", runtime, "connect-es.ts", specs.connectJson),
-    serverRow(
-      "Atreus Connect unary JSON (bare fast path)",
-      runtime,
-      "atreus.ts",
-      specs.connectJson,
-    ),
+    serverRow(bare, runtime, "atreus.ts", specs.connectJson),
     serverRow("Atreus Connect unary binary", runtime, "atreus.ts", specs.connectProto),
     serverRow("Atreus gRPC-Web unary", runtime, "atreus.ts", specs.grpcWeb),
     serverRow("Atreus + CORS (non-preflight call)", runtime, "atreus.ts", specs.corsJson, {
       args: ["--cors"],
-      ref: 2,
+      ref: bare,
     }),
     serverRow("Atreus + deadline (timeout: 1000)", runtime, "atreus.ts", specs.connectJson, {
       args: ["--timeout"],
-      ref: 2,
+      ref: bare,
     }),
     serverRow(
       "Atreus + recovery, metadata, logging (discarding sink)",
       runtime,
       "atreus.ts",
       specs.connectJson,
-      { args: ["--middleware"], ref: 2 },
+      { args: ["--middleware"], ref: bare },
     ),
-    serverRow(
-      "Atreus + recovery, metadata, logging: a line per call to a file",
-      runtime,
-      "atreus.ts",
-      specs.connectJson,
-      { args: ["--log"], logs: true, ref: 2 },
-    ),
+    serverRow(logged, runtime, "atreus.ts", specs.connectJson, {
+      args: ["--log"],
+      logs: true,
+      ref: bare,
+    }),
     serverRow("Atreus + the same with caller", runtime, "atreus.ts", specs.connectJson, {
       args: ["--log", "--caller"],
       logs: true,
-      ref: 8,
+      ref: logged,
     }),
     serverRow(
       "Atreus + the same at level warn (the line is filtered out)",
       runtime,
       "atreus.ts",
       specs.connectJson,
-      { args: ["--log", "--dropped"], ref: 2 },
+      { args: ["--log", "--dropped"], ref: bare },
     ),
     serverRow(
       "helloworld as shipped (CORS, deadline, middleware, logfmt to a file)",
@@ -265,18 +262,19 @@ function chainGroup(): Row[] {
     "JWT auth (remembered token)",
     "BBR rate limiting",
   ];
+  const label = (i: number) => i < 0 ? "Atreus bare fast path" : `+ ${steps[i]}`;
   return [
     serverRow("plain Hono JSON route", "deno", "plain-hono.ts", specs.chainPlain),
-    serverRow("Atreus bare fast path", "deno", "chain.ts", specs.chainJson, {
+    serverRow(label(-1), "deno", "chain.ts", specs.chainJson, {
       args: ["--upto", "0"],
       env,
     }),
-    ...steps.map((step, i) =>
-      serverRow(`+ ${step}`, "deno", "chain.ts", specs.chainJson, {
+    ...steps.map((_, i) =>
+      serverRow(label(i), "deno", "chain.ts", specs.chainJson, {
         args: ["--upto", String(i + 1)],
         env,
         logs: i >= 2,
-        ref: i + 1,
+        ref: label(i - 1),
       })
     ),
   ];
@@ -286,13 +284,13 @@ function clientGroup(): Row[] {
   const rows: Row[] = [];
   for (const runtime of RUNTIMES) {
     for (const protocol of ["connect", "grpc"] as const) {
-      const ref = rows.length;
       const via = protocol === "connect" ? "Connect over fetch" : "gRPC over node:http2";
       const name = RUNTIME_NAME[runtime];
+      const ref = `${name}, ${via}: Connect-ES transport`;
       rows.push(
         {
           kind: "client",
-          label: `${name}, ${via}: Connect-ES transport`,
+          label: ref,
           runtime,
           client: "connect-es",
           protocol,
@@ -334,6 +332,8 @@ const streamRow = (label: string, runtime: Runtime, entry: string, grpc: boolean
     load: grpc ? "h2load" : "wrk",
     messages: STREAM_MESSAGES,
   });
+
+const DENO_HTTP2_BARE = "bare node:http2 handler, fixed reply, Deno (the ceiling)";
 
 const grpcRow = (label: string, runtime: Runtime, entry: string, args?: string[]): ServerRow =>
   serverRow(label, runtime, entry, specs.grpc, { args, load: "h2load" });
@@ -402,7 +402,7 @@ const groups: Record<string, Group> = {
             "--grpc",
           ],
         ),
-        ref: 8,
+        ref: DENO_HTTP2_BARE,
       },
       {
         ...grpcRow(
@@ -412,7 +412,7 @@ const groups: Record<string, Group> = {
           ["--grpc"],
         ),
         logs: true,
-        ref: 8,
+        ref: DENO_HTTP2_BARE,
       },
       grpcRow("Atreus gRPC, Bun (lab: bare)", "bun", "atreus.ts", ["--grpc"]),
       {
@@ -424,7 +424,7 @@ const groups: Record<string, Group> = {
         ),
         logs: true,
       },
-      grpcRow("bare node:http2 handler, fixed reply, Deno (the ceiling)", "deno", "http2-bare.ts"),
+      grpcRow(DENO_HTTP2_BARE, "deno", "http2-bare.ts"),
     ],
   },
   ghz: {
@@ -460,6 +460,17 @@ const groups: Record<string, Group> = {
     })),
   },
 };
+
+/** The index of the row `row` is compared with: the row labelled `row.ref`, else the first. */
+function refIndex(group: Group, row: Row): number {
+  if (row.ref === undefined) return 0;
+  const index = group.rows.findIndex((other) => other.label === row.ref);
+  if (index < 0) throw new Error(`bench: row "${row.label}" refers to a missing row "${row.ref}"`);
+  return index;
+}
+
+// A misspelt reference fails at once, not after the group's minutes of measuring.
+for (const group of Object.values(groups)) group.rows.forEach((row) => refIndex(group, row));
 
 // Rows of a group are measured in rounds (every row once per round, in turn), so load that
 // comes and goes on a shared machine hits all rows alike instead of skewing one of them.
@@ -620,20 +631,21 @@ async function printGroup(name: string, group: Group, ctx: Context): Promise<num
   let failures = 0;
   group.rows.forEach((row, i) => {
     const { median, runs } = results[i];
-    const reference = results[row.ref ?? 0].median.rps;
+    const ref = refIndex(group, row);
+    const reference = results[ref].median.rps;
     const errors = runs.reduce((n, r) => n + r.errors, 0);
     if (errors > 0 || !(median.rps > 0)) failures++;
     const messages = row.kind === "server" ? row.messages : undefined;
     const label = messages ? `${row.label} — ${fmt(median.rps * messages)} msg/s` : row.label;
-    const refNote = (row.ref ?? 0) === i ? "1.00" : fmt(median.rps / reference, 2);
+    const refNote = ref === i ? "1.00" : fmt(median.rps / reference, 2);
     let cpuCells = "";
     if (servers) {
       const cpu = results[i].cpuUs;
-      const refCpu = results[row.ref ?? 0].cpuUs;
+      const refCpu = results[ref].cpuUs;
       // Less CPU per request is faster, so the ratio is the reference's over this row's.
       const cpuRatio = cpu === undefined || refCpu === undefined
         ? "n/a"
-        : (row.ref ?? 0) === i
+        : ref === i
         ? "1.00"
         : fmt(refCpu / cpu, 2);
       cpuCells = ` ${cpu === undefined ? "n/a" : fmt(cpu, 1)} | ${cpuRatio} |`;
