@@ -1,7 +1,7 @@
 // Cold starts of this tree against another (`--base DIR`), interleaved so load that comes and
-// goes on a shared machine hits both alike: helloworld as shipped (and plain Hono with --hono),
-// median CPU ms to the first answered call and idle RSS per tree, with the start group's own
-// measurement (bench/lib/start.ts).
+// goes on a shared machine hits both alike: helloworld as shipped, and with --hono plain Hono
+// from both trees (each tree's deno.json applies to it too); median CPU ms to the first answered
+// call and idle RSS per row, by the start group's own measurement (bench/lib/start.ts).
 //
 //   deno run -A bench/tools/start_ab.ts --base ../main [--runs 9] [--runtime deno|bun|node] [--hono]
 import { parseArgs } from "node:util";
@@ -30,7 +30,10 @@ const rows: [string, string, string, string][] = [
   ["base", base, "helloworld.ts", SAY],
   ["this", ROOT, "helloworld.ts", SAY],
 ];
-if (values.hono) rows.push(["plain Hono", ROOT, "plain-hono.ts", "/hello"]);
+if (values.hono) {
+  rows.push(["base Hono", base, "plain-hono.ts", "/hello"]);
+  rows.push(["this Hono", ROOT, "plain-hono.ts", "/hello"]);
+}
 const samples = new Map<string, StartSample[]>(rows.map(([name]) => [name, []]));
 for (let i = 0; i < runs; i++) {
   // Alternate the order each round, so neither tree always follows the other.
