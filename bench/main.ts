@@ -17,16 +17,11 @@ import {
   HelloStreamRequestSchema,
 } from "../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { GHZ, ghz, h2load, type RequestSpec, type Sample, wrk } from "./lib/load.ts";
-import { cpuMs, processCpuMs } from "./lib/cpu.ts";
+import { processCpuMs } from "./lib/cpu.ts";
 import { command, have, pin, ROOT, type Runtime } from "./lib/runtime.ts";
-import {
-  type BenchServer,
-  freePort,
-  type ServerSpec,
-  startServer,
-  waitForPort,
-} from "./lib/server.ts";
+import { type BenchServer, freePort, type ServerSpec, startServer } from "./lib/server.ts";
 import { makeScaffold, type Scaffold } from "./lib/scaffold.ts";
+import { startOnce } from "./lib/start.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -697,9 +692,9 @@ async function coldStart(): Promise<number> {
       const env: Record<string, string> = cache === undefined ? {} : { NODE_COMPILE_CACHE: cache };
       try {
         // Node writes its compile cache when it exits, so this start is stopped gracefully.
-        if (cache !== undefined) await startOnce(runtime, entry, path, env, true);
+        if (cache !== undefined) await startOnce(runtime, entry, path, { env, graceful: true });
         for (let t = 0; t < tries; t++) {
-          const run = await startOnce(runtime, entry, path, env);
+          const run = await startOnce(runtime, entry, path, { env });
           times.push(run.ms);
           cpu.push(run.cpuMs);
           rss.push(run.rssMb);
@@ -725,64 +720,6 @@ async function coldStart(): Promise<number> {
   }
   console.log("");
   return failures;
-}
-
-async function startOnce(
-  runtime: Runtime,
-  entry: string,
-  path: string,
-  env: Record<string, string> = {},
-  graceful = false,
-) {
-  const port = freePort();
-  const [cmd, cmdArgs] = command(runtime, `${ROOT}bench/servers/${entry}`);
-  const full = [...await pin(1), cmd, ...cmdArgs, "--port", String(port)];
-  const started = performance.now();
-  const child = new Deno.Command(full[0], {
-    args: full.slice(1),
-    cwd: ROOT,
-    env,
-    stdout: "null",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
-  try {
-    const deadline = AbortSignal.timeout(60_000);
-    await waitForPort(port, deadline, child.status);
-    for (;;) {
-      if (deadline.aborted) throw new Error("no answer within 60 s");
-      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: json,
-      }).catch(() => undefined);
-      if (res !== undefined) {
-        await res.body?.cancel();
-        if (res.status === 200) break;
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const ms = performance.now() - started;
-    const cpu = cpuMs(child.pid);
-    // Idle: what a serverless instance holds between calls.
-    await new Promise((r) => setTimeout(r, 1000));
-    const status = await Deno.readTextFile(`/proc/${child.pid}/status`).catch(() => "");
-    const rssMb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN) / 1024;
-    return { ms, cpuMs: cpu, rssMb };
-  } finally {
-    try {
-      child.kill(graceful ? "SIGTERM" : "SIGKILL");
-    } catch { /* exited */ }
-    const killer = graceful
-      ? setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* exited */ }
-      }, 10_000)
-      : undefined;
-    await child.status;
-    clearTimeout(killer);
-  }
 }
 
 // The Workers bundle exactly as `deno task build:worker` makes it, minified, then gzipped.

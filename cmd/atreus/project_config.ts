@@ -100,6 +100,10 @@ export function projectConfig(atreus: AtreusSource): Record<string, unknown> {
       test: "deno test -A",
     },
     imports: { ...atreus.imports, ...projectNpmImports },
+    // Without it Deno resolves and reads every module behind a literal `import()` (the OTel
+    // SDK, the YAML and TOML parsers, Swagger UI, the listeners) when the app starts, though
+    // Atreus imports them only on first use.
+    unstable: ["lazy-dynamic-imports"],
     fmt: { lineWidth: 100, exclude: ["gen/"] },
     lint: { exclude: ["gen/"] },
   };

@@ -108,6 +108,13 @@ Deno.test("hard-coded versions equal deno.json's", () => {
   }
 });
 
+Deno.test("a new project, like this repository, loads import() targets on first use", () => {
+  // Without it Deno prepares every module behind a literal import() at each start.
+  const project = projectConfig(resolveAtreus(root, "/"));
+  assert.deepEqual(project.unstable, ["lazy-dynamic-imports"]);
+  assert.ok((config.unstable as string[]).includes("lazy-dynamic-imports"));
+});
+
 Deno.test("the template manifest lists every template file exactly once", async () => {
   const base = `${root}cmd/atreus/templates/`;
   const onDisk: string[] = [];

@@ -12,6 +12,8 @@ Deno.test("./otel loads only @opentelemetry/api at import; the SDK only via impo
   const now = npmPackages(atImport);
   assert.ok(now.includes("@opentelemetry/api"), now.join(", "));
   assert.deepEqual(now.filter((n) => sdk.includes(n)), []);
+  // On Deno it loads Deno's Node process module, which a Deno-native main never needs.
+  assert.ok(!atImport.has("node:process"), "node:process at import");
   const later = npmPackages(reachable);
   for (const name of sdk) assert.ok(later.includes(name), `${name} is reachable for tracing on`);
 });

@@ -56,6 +56,26 @@ Deno.test("setupTracing: off unless an endpoint or exporter is configured", asyn
   await specific.shutdown();
 });
 
+Deno.test("setupTracing: without env it reads the process environment", async () => {
+  const keys = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_SDK_DISABLED"];
+  const saved = keys.map((k) => [k, Deno.env.get(k)] as const);
+  try {
+    for (const k of keys) Deno.env.delete(k);
+    const off = setupTracing({ register: false });
+    assert.equal(off.endpoint, undefined);
+    await off.shutdown();
+    Deno.env.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9/");
+    const on = setupTracing({ register: false, logger: { log() {} } });
+    assert.equal(on.endpoint, "http://127.0.0.1:9/v1/traces");
+    assert.ok(on.tracerProvider);
+    await on.shutdown();
+    Deno.env.set("OTEL_TRACES_EXPORTER", "bogus");
+    assert.throws(() => setupTracing({ register: false }), /OTEL_TRACES_EXPORTER/);
+  } finally {
+    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  }
+});
+
 Deno.test("setupTracing: the SDK records once ready; forceFlush and shutdown wait for it", async () => {
   const posts: string[] = [];
   const collector = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
