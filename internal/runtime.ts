@@ -35,3 +35,19 @@ export function unrefTimer(timer: unknown): void {
 export function runtimeGlobal<T>(name: string): T {
   return (globalThis as Record<string, unknown>)[name] as T;
 }
+
+/**
+ * The process environment as `process.env` reads it, one variable at a time. On Deno it asks
+ * `Deno.env.get`, so per-variable `--allow-env` grants apply as they do to `process.env` there, and
+ * Deno's Node process module, costly to load at start, stays unloaded; elsewhere `process.env`, or
+ * nothing where the runtime has no process (workerd without nodejs_compat).
+ */
+export function processEnvByName(): Readonly<Record<string, string | undefined>> {
+  const deno = runtimeGlobal<{ env: { get(key: string): string | undefined } } | undefined>("Deno");
+  if (deno === undefined) {
+    return runtimeGlobal<{ env: Record<string, string> } | undefined>("process")?.env ?? {};
+  }
+  return new Proxy({}, {
+    get: (_, key) => typeof key === "string" ? deno.env.get(key) : undefined,
+  });
+}

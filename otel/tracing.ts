@@ -6,6 +6,7 @@
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getLogger, type Logger } from "../log/mod.ts";
 import type { TracerProviderLike } from "../middleware/tracing/mod.ts";
+import { processEnvByName } from "../internal/runtime.ts";
 import type { ExportHealth, ExportHealthCounts } from "./export_health.ts";
 import type { SamplerName, TracingPlan } from "./sdk_provider.ts";
 
@@ -62,7 +63,7 @@ export interface TracingSetup {
  * info line when it recovers. A bad value is a `TypeError` naming the variable.
  */
 export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
-  const env = options.env ?? processEnv();
+  const env = options.env ?? processEnvByName();
   const logger = options.logger ?? getLogger();
   const exporters = list(env.OTEL_TRACES_EXPORTER);
   for (const name of exporters) {
@@ -261,20 +262,4 @@ function sampler(env: Env): { sampler: SamplerName; ratio: number } {
     throw new TypeError(`OTEL_TRACES_SAMPLER_ARG: ${JSON.stringify(raw)} is not in [0, 1]`);
   }
   return { sampler: known, ratio };
-}
-
-// The process environment as `process.env` reads it. On Deno, touching `process` (the module or
-// the global) loads Deno's Node process module, as costly at start as much of the rest of
-// setupTracing's imports; Deno.env.get asks for one variable at a time, as process.env does there,
-// so the same permissions apply.
-function processEnv(): Env {
-  const g = globalThis as {
-    Deno?: { env: { get(key: string): string | undefined } };
-    process?: { env: Env };
-  };
-  const deno = g.Deno;
-  if (deno === undefined) return g.process?.env ?? {};
-  return new Proxy({}, {
-    get: (_, key) => typeof key === "string" ? deno.env.get(key) : undefined,
-  });
 }
