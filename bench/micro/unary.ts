@@ -5,7 +5,8 @@
 // variant: the median ns of CPU time per call over the rounds (the process's user + system
 // time, so other work on a shared machine does not count), with the lowest and highest. With
 // --base DIR the same calls also run on the servers of another checkout (e.g. `git archive` of
-// main into DIR), in the same process and rounds: an A/B of a change. --connect-es adds the
+// main into DIR), in the same process and rounds: an A/B of a change (`pairedNsVsBase`: the median
+// of the per-round differences). --connect-es adds the
 // Connect-ES router (fastPath: false) as variants; --options adds servers with one option each
 // (CORS for origin "*" with an Origin header on the request, a 1000 ms server timeout), Connect
 // JSON; --only SUBSTRING keeps the variants whose name holds it; --signal has the handler read its
@@ -144,18 +145,28 @@ const variants = trees.flatMap(([tree, createServer]) => [
   })),
   ...shipped.filter((v) => v.name === `${tree}helloworld as shipped`),
 ]).filter((v) => only === undefined || v.name.includes(only));
+// Each variant next to its base twin, so a pair runs back to back.
+const rank = (name: string) => variants.findIndex((v) => v.name === name.replace(/^base /, ""));
+variants.sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? 1 : -1));
 const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 for (const v of variants) await block(v.server, v.make); // warm-up
+// Every other round runs the variants in reverse, so neither tree always runs first.
 for (let r = 0; r < rounds; r++) {
-  for (const v of variants) results.get(v.name)!.push(await block(v.server, v.make));
+  for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+    results.get(v.name)!.push(await block(v.server, v.make));
+  }
 }
+const median = (ns: number[]) => [...ns].sort((a, b) => a - b)[Math.floor(ns.length / 2)];
 for (const [name, ns] of results) {
-  ns.sort((a, b) => a - b);
+  // With --base: the median of the per-round differences against the base tree's same variant,
+  // steadier than the difference of the medians when the machine's speed drifts.
+  const other = results.get(`base ${name}`);
   (helloworld ? console.error : console.log)(JSON.stringify({
     variant: name,
-    nsPerCall: Math.round(ns[Math.floor(ns.length / 2)]),
-    min: Math.round(ns[0]),
-    max: Math.round(ns[ns.length - 1]),
+    nsPerCall: Math.round(median(ns)),
+    min: Math.round(Math.min(...ns)),
+    max: Math.round(Math.max(...ns)),
+    ...(other ? { pairedNsVsBase: Math.round(median(ns.map((n, i) => n - other[i]))) } : {}),
   }));
 }
 // helloworld's config watch would keep the process alive.
