@@ -5,13 +5,21 @@
 // variant: the median ns of CPU time per call over the rounds (the process's user + system
 // time, so other work on a shared machine does not count), with the lowest and highest. With
 // --base DIR the same calls also run on the servers of another checkout (e.g. `git archive` of
-// main into DIR), in the same process and rounds: an A/B of a change. --connect-es adds the
+// main into DIR), in the same process and rounds: an A/B of a change (`pairedNsVsBase`: the median
+// of the per-round differences). --connect-es adds the
 // Connect-ES router (fastPath: false) as variants; --options adds servers with one option each
 // (CORS for origin "*" with an Origin header on the request, a 1000 ms server timeout), Connect
 // JSON; --only SUBSTRING keeps the variants whose name holds it; --signal has the handler read its
 // signal (which starts the watch for its client going away).
+// A `new Request` with a string body declares no length, so its body is read as a stream of
+// chunks; a request from a socket declares it (Content-Length) and takes a faster route: the
+// "+ length" variant, and with --length every Connect JSON request, declare it as wrk's do.
+// --helloworld adds helloworld exactly as shipped (`newHelloworld()` of
+// examples/helloworld/internal/app/app.ts, through the App's fetch entry `toWorker()`), called as
+// the bench's wrk rows call it (Content-Length, an Origin); its logfmt lines go to stdout, so the
+// results are printed on stderr then: redirect stdout to a file, as the wrk bench does.
 //   deno run -A bench/micro/unary.ts [--calls N] [--rounds R] [--base DIR] [--connect-es]
-//     [--options] [--only SUBSTRING] [--signal]
+//     [--options] [--only SUBSTRING] [--signal] [--length] [--helloworld] [> log]
 // The gRPC server needs an HTTP/2 stream per call: measure it over a socket (bench/servers).
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -56,13 +64,18 @@ const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "b
 const framed = new Uint8Array(5 + proto.byteLength);
 framed[4] = proto.byteLength;
 framed.set(proto, 5);
+const jsonBody = '{"name":"bench"}';
+const declared = { "content-length": String(new TextEncoder().encode(jsonBody).byteLength) };
+const declare = process.argv.includes("--length");
+const jsonRequest = (extra: Record<string, string> = {}, length = declare) => () =>
+  new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...extra, ...(length ? declared : {}) },
+    body: jsonBody,
+  });
 const requests: Record<string, () => Request> = {
-  "connect json": () =>
-    new Request(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: '{"name":"bench"}',
-    }),
+  "connect json": jsonRequest({}, false),
+  "connect json + length": jsonRequest({}, true),
   "connect proto": () =>
     new Request(url, {
       method: "POST",
@@ -88,18 +101,34 @@ async function block(server: Fetcher, make: () => Request): Promise<number> {
   return (used.user + used.system) * 1e3 / calls;
 }
 
-const withOrigin = () =>
-  new Request(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: "https://example.com" },
-    body: '{"name":"bench"}',
-  });
 const options: [string, object, () => Request][] = process.argv.includes("--options")
   ? [
-    ["connect json + cors", { cors: { origin: "*" } }, withOrigin],
-    ["connect json + timeout", { timeoutMs: 1000 }, requests["connect json"]],
+    [
+      "connect json + cors",
+      { cors: { origin: "*" } },
+      jsonRequest({ origin: "https://example.com" }),
+    ],
+    ["connect json + timeout", { timeoutMs: 1000 }, jsonRequest()],
   ]
   : [];
+const helloworld = process.argv.includes("--helloworld");
+const shipped: { name: string; server: Fetcher; make: () => Request }[] = [];
+if (helloworld) {
+  for (const [tree, root] of [["", "../../"], ["base ", base]]) {
+    if (root === undefined) continue;
+    const at = tree === "" ? new URL(root, import.meta.url) : pathToFileURL(`${root}/`);
+    const { newHelloworld } = await import(
+      new URL("examples/helloworld/internal/app/app.ts", at).href
+    );
+    const app = await newHelloworld({ http: "127.0.0.1:0", grpc: "", onServing: () => {} });
+    const worker = app.toWorker();
+    shipped.push({
+      name: `${tree}helloworld as shipped`,
+      server: { fetch: (r) => worker.fetch(r, undefined, undefined) },
+      make: jsonRequest({ origin: "https://app.example" }, true),
+    });
+  }
+}
 const variants = trees.flatMap(([tree, createServer]) => [
   ...paths.flatMap(([path, fastPath]) => {
     const server = createServer({ services: [[Greeter, impl]], timeoutMs: 0, fastPath });
@@ -114,18 +143,31 @@ const variants = trees.flatMap(([tree, createServer]) => [
     server: createServer({ services: [[Greeter, impl]], timeoutMs: 0, ...option }),
     make,
   })),
+  ...shipped.filter((v) => v.name === `${tree}helloworld as shipped`),
 ]).filter((v) => only === undefined || v.name.includes(only));
+// Each variant next to its base twin, so a pair runs back to back.
+const rank = (name: string) => variants.findIndex((v) => v.name === name.replace(/^base /, ""));
+variants.sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? 1 : -1));
 const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 for (const v of variants) await block(v.server, v.make); // warm-up
+// Every other round runs the variants in reverse, so neither tree always runs first.
 for (let r = 0; r < rounds; r++) {
-  for (const v of variants) results.get(v.name)!.push(await block(v.server, v.make));
+  for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+    results.get(v.name)!.push(await block(v.server, v.make));
+  }
 }
+const median = (ns: number[]) => [...ns].sort((a, b) => a - b)[Math.floor(ns.length / 2)];
 for (const [name, ns] of results) {
-  ns.sort((a, b) => a - b);
-  console.log(JSON.stringify({
+  // With --base: the median of the per-round differences against the base tree's same variant,
+  // steadier than the difference of the medians when the machine's speed drifts.
+  const other = results.get(`base ${name}`);
+  (helloworld ? console.error : console.log)(JSON.stringify({
     variant: name,
-    nsPerCall: Math.round(ns[Math.floor(ns.length / 2)]),
-    min: Math.round(ns[0]),
-    max: Math.round(ns[ns.length - 1]),
+    nsPerCall: Math.round(median(ns)),
+    min: Math.round(Math.min(...ns)),
+    max: Math.round(Math.max(...ns)),
+    ...(other ? { pairedNsVsBase: Math.round(median(ns.map((n, i) => n - other[i]))) } : {}),
   }));
 }
+// helloworld's config watch would keep the process alive.
+if (helloworld) process.exit(0);

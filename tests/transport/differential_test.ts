@@ -222,6 +222,16 @@ async function corpus(): Promise<Case[]> {
       body: '{"name":"x"}',
     },
     { name: "connect compressed response", ...json("medium", { "accept-encoding": "gzip" }) },
+    // The reply's encoding is negotiated only for a body that may reach compressMinBytes.
+    { name: "connect small response, gzip accepted", ...json("x", { "accept-encoding": "gzip" }) },
+    {
+      name: "connect identity request, compressed response",
+      ...json("medium", { "content-encoding": "identity", "accept-encoding": "br, gzip" }),
+    },
+    {
+      name: "connect error response, gzip accepted",
+      ...json("details", { "accept-encoding": "gzip" }),
+    },
     { name: "connect deadline expiry", ...json("slow", { "connect-timeout-ms": "30" }) },
     { name: "connect deadline not reached", ...json("ok", { "connect-timeout-ms": "5000" }) },
     { name: "connect invalid timeout", ...json("ok", { "connect-timeout-ms": "soon" }) },

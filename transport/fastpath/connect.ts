@@ -73,15 +73,13 @@ export async function serveConnectUnary(
   // one-entry object instead of a Headers round trip (see replyHeaders in the HTTP server).
   const responseHeader = call.info.replyHeader;
   const contentType = binary ? PROTO_TYPE : JSON_TYPE;
-  const compression = opts.compression.length === 0 &&
-      (query ? !query.has("compression") : !header.has("content-encoding"))
+  const requested = query ? query.get("compression") : header.get("content-encoding");
+  // Without a request encoding the reply's depends on accept-encoding alone, and only for a body
+  // large enough to compress: it is negotiated then (below), sparing most calls a header read,
+  // which on Deno is a call into Rust.
+  const compression = requested === null || requested === "identity"
     ? undefined
-    : compressionNegotiate(
-      opts.compression as CompressionCodec[],
-      query ? query.get("compression") : header.get("content-encoding"),
-      header.get("accept-encoding"),
-      "accept-encoding",
-    );
+    : negotiate(opts.compression as CompressionCodec[], requested, header);
   let status = 200;
   let body: Uint8Array | string;
   let outHeader = responseHeader;
@@ -118,7 +116,11 @@ export async function serveConnectUnary(
     if (!error.isWireError) mergeNonProtocolHeaders(outHeader, error.metadata);
     body = errorToJsonBytes(error, {});
   }
-  const respondCompression = compression?.response;
+  const respondCompression = compression !== undefined
+    ? compression.response
+    : opts.compression.length > 0 && mayCompress(body, opts.compressMinBytes)
+    ? negotiate(opts.compression as CompressionCodec[], requested, header).response
+    : null;
   let compressed = false;
   if (respondCompression) {
     // Encoded once: the size test and the compressor read the same bytes.
@@ -149,6 +151,15 @@ export async function serveConnectUnary(
   addHeaders(headers, call.extraHeaders);
   // A string body lets the runtime take its fast path (and set Content-Length itself).
   return { status, headers, body, encoded: compressed };
+}
+
+function negotiate(codecs: CompressionCodec[], requested: string | null, header: Headers) {
+  return compressionNegotiate(codecs, requested, header.get("accept-encoding"), "accept-encoding");
+}
+
+// Whether a body may reach `min` bytes: a string's UTF-8 takes at most 3 bytes per UTF-16 unit.
+function mayCompress(body: Uint8Array | string, min: number): boolean {
+  return (typeof body === "string" ? body.length * 3 : body.byteLength) >= min;
 }
 
 async function readInput(
