@@ -19,7 +19,6 @@ import {
   appendHeaders,
   Code,
   ConnectError,
-  type ContextValues,
   type Transport,
   type UnaryResponse,
 } from "@connectrpc/connect";
@@ -34,66 +33,101 @@ import {
   trailerDemux,
   validateResponseWithCompression,
 } from "@connectrpc/connect/protocol-connect";
-import { callTimeoutMs, methodPartsOf } from "./unary_method.ts";
-import { acceptFetchDecodes, decodedHeaders, responseBody, send } from "./fetch.ts";
+import { type CallAbort, callTimeoutMs, methodPartsOf, type NodeUnary } from "./unary_method.ts";
+import { acceptFetchDecodes, decodedHeaders, neverSent, responseBody } from "./fetch.ts";
+import type { GuardedSend } from "./failure.ts";
+
+/** The Connect unary methods of a node's transport over fetch. */
+export interface ConnectUnary {
+  /** As Connect-ES's `Transport.unary`. */
+  readonly unary: Transport["unary"];
+  /** As the client calls a node (see NodeUnary). */
+  readonly direct: NodeUnary;
+}
 
 /**
- * The unary method of a Connect transport to `options.baseUrl` over `fetch` (already guarded,
- * see guardFetch); `fallback` serves what this path leaves to Connect-ES.
+ * The unary methods of a Connect transport to `options.baseUrl` over `send` (fetch guarded by
+ * guardedSend); `fallback` serves what this path leaves to Connect-ES.
  */
 export function connectUnaryOverFetch(
-  fetch: typeof globalThis.fetch,
+  send: GuardedSend,
   options: CommonTransportOptions,
   fallback: Transport["unary"],
-): Transport["unary"] {
+): ConnectUnary {
   const binary = options.useBinaryFormat;
   const partsOf = methodPartsOf(options);
-  return async function unary<I extends DescMessage, O extends DescMessage>(
+  const sendCompression = options.sendCompression;
+  const get = (method: DescMethodUnary) =>
+    options.useHttpGet === true &&
+    method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+  // The request headers of a call without headers of its own, built by Connect-ES's function
+  // once (they depend on the transport's options only) and handed to fetch as a record: fetch
+  // copies a Headers object it is given into its own, validating every header again.
+  let plain: Record<string, string> | undefined;
+  const plainHeader = () => {
+    if (plain === undefined) {
+      const header = requestHeaderWithCompression(
+        "unary",
+        binary,
+        undefined,
+        undefined,
+        options.acceptCompression,
+        null,
+        true,
+      );
+      acceptFetchDecodes(header);
+      plain = {};
+      for (const [key, value] of header) plain[key] = value;
+    }
+    return plain;
+  };
+
+  async function run<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
+    call: CallAbort | undefined,
     timeoutMs: number | undefined,
     header: HeadersInit | undefined,
     message: MessageInitShape<I>,
-    contextValues?: ContextValues,
   ): Promise<UnaryResponse<I, O>> {
-    const timeout = callTimeoutMs(timeoutMs, options.defaultTimeoutMs);
-    if (
-      timeout !== undefined || options.interceptors.length > 0 ||
-      (options.useHttpGet === true &&
-        method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS)
-    ) {
-      return await fallback(method, signal, timeoutMs, header, message, contextValues);
-    }
     const { serialization, url } = partsOf(method);
     let res: Response | undefined;
     try {
       const input = isMessage(message, method.input) ? message : create(method.input, message);
-      const reqHeader = requestHeaderWithCompression(
-        method.methodKind,
-        binary,
-        undefined,
-        header,
-        options.acceptCompression,
-        options.sendCompression,
-        true,
-      );
-      let body = serialization.getI(binary).serialize(input);
-      if (options.sendCompression !== null && body.byteLength > options.compressMinBytes) {
-        body = await options.sendCompression.compress(body);
-        reqHeader.set("content-encoding", options.sendCompression.name);
+      let headers: Record<string, string> | Headers;
+      if (header === undefined) {
+        headers = timeoutMs === undefined
+          ? { ...plainHeader() }
+          : { "connect-timeout-ms": String(timeoutMs), ...plainHeader() };
       } else {
-        reqHeader.delete("content-encoding");
+        headers = requestHeaderWithCompression(
+          method.methodKind,
+          binary,
+          timeoutMs,
+          header,
+          options.acceptCompression,
+          sendCompression,
+          true,
+        );
+        headers.delete("content-encoding");
+        acceptFetchDecodes(headers);
       }
-      acceptFetchDecodes(reqHeader);
+      let body = serialization.getI(binary).serialize(input);
+      if (sendCompression !== null && body.byteLength > options.compressMinBytes) {
+        body = await sendCompression.compress(body);
+        if (headers instanceof Headers) headers.set("content-encoding", sendCompression.name);
+        else headers["content-encoding"] = sendCompression.name;
+      }
       const init: RequestInit = {
         method: "POST",
-        headers: reqHeader,
+        headers,
         signal,
-        // Connect-ES's transports never follow redirects; guardFetch turns one into an error.
-        redirect: "error",
+        // Connect-ES's transports never follow redirects; the guarded send turns one into an
+        // error (fetched "manual", as Workers refuse "error").
+        redirect: "manual",
         body: body as Uint8Array<ArrayBuffer>,
       };
-      res = await send(fetch, url, init, signal, () => undefined);
+      res = await fetchOnce(send, url, init, signal);
       const resHeader = decodedHeaders(res.headers);
       const { compression, isUnaryError, unaryError } = validateResponseWithCompression(
         method.methodKind,
@@ -102,21 +136,18 @@ export function connectUnaryOverFetch(
         res.status,
         resHeader,
       );
-      const [demuxedHeader, demuxedTrailer] = trailerDemux(resHeader);
-      let bytes = await readBody(res, options.readMaxBytes, resHeader, signal);
+      let bytes = await readBody(res, options.readMaxBytes, resHeader, signal, call);
       res = undefined;
       if (compression) bytes = await compression.decompress(bytes, options.readMaxBytes);
       if (isUnaryError) {
+        const [demuxedHeader, demuxedTrailer] = trailerDemux(resHeader);
         throw errorFromJsonBytes(bytes, appendHeaders(demuxedHeader, demuxedTrailer), unaryError);
       }
-      return {
-        stream: false,
-        service: method.parent,
+      return unaryResponse(
         method,
-        header: demuxedHeader,
-        message: serialization.getO(binary).parse(bytes) as MessageShape<O>,
-        trailer: demuxedTrailer,
-      };
+        serialization.getO(binary).parse(bytes) as MessageShape<O>,
+        resHeader,
+      );
     } catch (error) {
       // What was not read is not wanted; as Connect-ES's runUnaryCall words the failure.
       res?.body?.cancel().catch(() => {});
@@ -124,7 +155,77 @@ export function connectUnaryOverFetch(
         ? ConnectError.from(getAbortSignalReason(signal), Code.Canceled)
         : ConnectError.from(error);
     }
+  }
+
+  return {
+    async unary(method, signal, timeoutMs, header, message, contextValues) {
+      const timeout = callTimeoutMs(timeoutMs, options.defaultTimeoutMs);
+      if (timeout !== undefined || options.interceptors.length > 0 || get(method)) {
+        return await fallback(method, signal, timeoutMs, header, message, contextValues);
+      }
+      return await run(method, signal, undefined, undefined, header, message);
+    },
+    direct(method, call, timeoutMs, header, message) {
+      if (options.interceptors.length > 0 || get(method)) {
+        // The header carries the deadline; the call's signal enforces it.
+        const withTimeout = new Headers(header);
+        if (timeoutMs !== undefined) withTimeout.set("connect-timeout-ms", String(timeoutMs));
+        return fallback(method, call.signal, undefined, withTimeout, message);
+      }
+      return run(method, call.signal, call, timeoutMs, header, message);
+    },
   };
+}
+
+/**
+ * Connect-ES's unary response, its header and trailer demuxed from the reply's headers
+ * (trailerDemux) when first read: most callers never read them, and demuxing copies every
+ * header into one of two new Headers objects. They are own enumerable properties, so a copy
+ * (`{ ...res }`) still carries them.
+ */
+function unaryResponse<I extends DescMessage, O extends DescMessage>(
+  method: DescMethodUnary<I, O>,
+  message: MessageShape<O>,
+  resHeader: Headers,
+): UnaryResponse<I, O> {
+  let demuxed: [Headers, Headers] | undefined;
+  const demux = () => (demuxed ??= trailerDemux(resHeader));
+  return {
+    stream: false,
+    service: method.parent,
+    method,
+    get header() {
+      return demux()[0];
+    },
+    set header(value: Headers) {
+      demux()[0] = value;
+    },
+    message,
+    get trailer() {
+      return demux()[1];
+    },
+    set trailer(value: Headers) {
+      demux()[1] = value;
+    },
+  };
+}
+
+/**
+ * One fetch, sent once more when it never left (see `send` in fetch.ts); as `send` does for a
+ * buffered body, without its per-attempt body preparation.
+ */
+async function fetchOnce(
+  send: GuardedSend,
+  url: string,
+  init: RequestInit,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  try {
+    return await send(url, init, true);
+  } catch (error) {
+    if (signal?.aborted || !neverSent(error)) throw error;
+    return await send(url, init, true);
+  }
 }
 
 /**
@@ -138,13 +239,17 @@ async function readBody(
   readMaxBytes: number,
   header: Headers,
   signal: AbortSignal | undefined,
+  call: CallAbort | undefined,
 ): Promise<Uint8Array> {
   const length = header.get("content-length");
   const hint = length === null ? NaN : parseInt(length, 10);
   if (!Number.isSafeInteger(hint) || hint < 0 || hint > readMaxBytes) {
     return await readAllBytes(responseBody(res.body, signal), readMaxBytes, length);
   }
-  const bytes = new Uint8Array(await untilAborted(res.arrayBuffer(), signal));
+  const read = res.arrayBuffer();
+  const bytes = new Uint8Array(
+    await (call === undefined ? untilAborted(read, signal) : untilCallAborted(read, call)),
+  );
   if (bytes.byteLength !== hint) {
     throw new ConnectError(
       `protocol error: promised ${hint} bytes, received ${bytes.byteLength}`,
@@ -167,6 +272,21 @@ function untilAborted<T>(read: Promise<T>, signal: AbortSignal | undefined): Pro
       resolve(value);
     }, (error) => {
       signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+  });
+}
+
+// untilAborted, told of the abort by the call's owner instead of by an event listener.
+function untilCallAborted<T>(read: Promise<T>, call: CallAbort): Promise<T> {
+  if (call.signal.aborted) return Promise.reject(call.signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    call.onAbort = reject;
+    read.then((value) => {
+      call.onAbort = undefined;
+      resolve(value);
+    }, (error) => {
+      call.onAbort = undefined;
       reject(error);
     });
   });

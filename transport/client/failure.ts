@@ -61,10 +61,30 @@ export function guardFetch(
   fetch: typeof globalThis.fetch,
   target: string,
 ): typeof globalThis.fetch {
-  return async (input, init) => {
+  const send = guardedSend(fetch, target);
+  return (input, init) =>
+    init?.redirect === "error"
+      ? send(input, { ...init, redirect: "manual" }, true)
+      : send(input, init, false);
+}
+
+/** A fetch as guardFetch makes it, told whether to refuse a redirect. */
+export type GuardedSend = (
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  refuseRedirect: boolean,
+) => Promise<Response>;
+
+/**
+ * guardFetch for a caller that builds its request `redirect: "manual"` itself (so no copy of
+ * the init is made per request): with `refuseRedirect`, a redirect is the error guardFetch
+ * makes of one for a request that asked for `redirect: "error"`.
+ */
+export function guardedSend(fetch: typeof globalThis.fetch, target: string): GuardedSend {
+  return async (input, init, refuseRedirect) => {
     let res: Response;
     try {
-      res = await fetch(input, init?.redirect === "error" ? { ...init, redirect: "manual" } : init);
+      res = await fetch(input, init);
     } catch (error) {
       if (init?.signal?.aborted || error instanceof ConnectError) throw error;
       throw new ConnectError(
@@ -75,7 +95,7 @@ export function guardFetch(
         error,
       );
     }
-    if (init?.redirect === "error" && (res.type === "opaqueredirect" || isRedirect(res.status))) {
+    if (refuseRedirect && (res.type === "opaqueredirect" || isRedirect(res.status))) {
       await res.body?.cancel().catch(() => {});
       const location = res.headers.get("location");
       throw new ConnectError(
