@@ -12,7 +12,7 @@ import { createTransport } from "@connectrpc/connect/protocol-connect";
 import { gzip } from "../../transport/mod.ts";
 import { connectUnaryOverFetch } from "../../transport/client/connect_unary.ts";
 import { fetchHttpClient } from "../../transport/client/fetch.ts";
-import { guardedSend, guardFetch } from "../../transport/client/failure.ts";
+import { guardFetch } from "../../transport/client/failure.ts";
 import type { CallAbort } from "../../transport/client/unary_method.ts";
 import {
   Greeter,
@@ -106,7 +106,7 @@ Deno.test("Connect unary: the client's path answers as Connect-ES's transport", 
     const oracle: Transport = createTransport(options);
     return {
       oracle,
-      ours: connectUnaryOverFetch(guardedSend(globalThis.fetch, baseUrl), options, oracle.unary),
+      ours: connectUnaryOverFetch(globalThis.fetch, options, oracle.unary),
     };
   };
   const outcome = async (
@@ -176,6 +176,23 @@ Deno.test("Connect unary: the client's path answers as Connect-ES's transport", 
         expected,
         `${label}: timeout header with caller headers`,
       );
+      // As the client passes a middleware's headers: a record of lowercase names, one of them
+      // a header the protocol's replace, and a user agent of the caller's own.
+      for (const extra of [{}, { "user-agent": "mine/1" }] as Record<string, string>[]) {
+        const record: Record<string, string> = {
+          ...echo,
+          "x-user": "u",
+          "content-type": "text/plain",
+          ...extra,
+        };
+        assert.deepEqual(
+          await outcome(() =>
+            transports.ours.direct(sayHello, callAbort(), 1500, record, message, true)
+          ),
+          await outcome(() => transports.oracle.unary(sayHello, undefined, 1500, record, message)),
+          `${label}: timeout header with a lowercase record ${JSON.stringify(extra)}`,
+        );
+      }
       // Without headers of its own (the record path) the server echoes by default.
       assert.deepEqual(
         await outcome(() =>

@@ -26,7 +26,14 @@ import {
 import { createMethodUrl, runStreamingCall } from "@connectrpc/connect/protocol";
 import { create, isMessage } from "@bufbuild/protobuf";
 import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
-import { childValues, currentValues, runWithValues } from "../../internal/context.ts";
+import {
+  childValues,
+  childValuesWith,
+  currentValues,
+  runInScope,
+  runWithValues,
+  type Scope,
+} from "../../internal/context.ts";
 import { serviceUnavailable, toConnectError } from "../../errors/mod.ts";
 import {
   NoAvailableNodeError,
@@ -99,7 +106,19 @@ export function balancedTransport(plan: CallPlan): Transport {
       if (plan.interceptors.length === 0) {
         return directUnary(plan, method, signal, ms, header, message, contextValues);
       }
-      return inDeadlineScope(ms, (left) => {
+      const inherited = remainingMs();
+      const left = inherited === undefined
+        ? ms
+        : ms === undefined
+        ? inherited
+        : Math.min(ms, inherited);
+      // The deadline is made visible to middleware through remainingMs() in a request scope,
+      // emptied once the call settles (see runScoped: on Deno a scope stays reachable well
+      // after its call, and one still holding values keeps them alive through collections).
+      const scope: Scope | undefined = left === undefined ? undefined : {
+        v: childValuesWith(currentValues(), deadlineKey, Date.now() + left),
+      };
+      const run = () => {
         // A closed client's calls fail at once; they must not arm its shared timer again.
         const call = new UnaryCallSignal(signal, left, plan.closed() ? undefined : plan.expiries);
         const req: UnaryRequest<I, O> & Tagged = {
@@ -121,12 +140,15 @@ export function balancedTransport(plan: CallPlan): Transport {
         return unaryChain(req)
           .then((res) => {
             call.end();
+            if (scope !== undefined) scope.v = undefined;
             return res;
           }, (error) => {
             call.end();
+            if (scope !== undefined) scope.v = undefined;
             throw canceledOr(call.signal, error);
           });
-      });
+      };
+      return scope === undefined ? run() : runInScope(scope, run);
     },
     stream<I extends DescMessage, O extends DescMessage>(
       method: DescMethodStreaming<I, O>,
@@ -281,7 +303,7 @@ async function directUnary<I extends DescMessage, O extends DescMessage>(
   try {
     const extra = contextValues?.get(pickFiltersKey) ?? [];
     const metadata = plan.routesOnMetadata || extra.length > 0
-      ? () => Object.fromEntries(protocolHeader(plan.protocol, method, plan.binary, header))
+      ? () => headerRecord(protocolHeader(plan.protocol, method, plan.binary, header))
       : undefined;
     if (plan.closed()) throw new ConnectError("the client is closed", Code.Canceled);
     if (plan.source !== undefined && !plan.source.isReady()) {
@@ -450,7 +472,7 @@ function pickNow(plan: CallPlan, req: UnaryRequest | StreamRequest): Picked {
   const picked = pickNode(
     plan,
     req.method,
-    plan.routesOnMetadata || extra.length > 0 ? () => Object.fromEntries(req.header) : undefined,
+    plan.routesOnMetadata || extra.length > 0 ? () => headerRecord(req.header) : undefined,
     extra,
   );
   req.contextValues.set(pickedNodeKey, picked.node);
@@ -524,7 +546,7 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
     const node = held.ready ?? await held.built;
     const call = (req as Tagged)[callOf];
     res = node.unary !== undefined && call?.signal === req.signal
-      ? await node.unary(req.method, call, timeoutMs, headerRecord(req.header), req.message)
+      ? await node.unary(req.method, call, timeoutMs, headerRecord(req.header), req.message, true)
       : await node.transport.unary(
         req.method,
         req.signal,

@@ -35,7 +35,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { type CallAbort, callTimeoutMs, methodPartsOf, type NodeUnary } from "./unary_method.ts";
 import { acceptFetchDecodes, decodedHeaders, neverSent, responseBody } from "./fetch.ts";
-import type { GuardedSend } from "./failure.ts";
+import { fetchFailure, isRedirectResponse, refuseRedirect } from "./failure.ts";
 
 /** The Connect unary methods of a node's transport over fetch. */
 export interface ConnectUnary {
@@ -46,14 +46,16 @@ export interface ConnectUnary {
 }
 
 /**
- * The unary methods of a Connect transport to `options.baseUrl` over `send` (fetch guarded by
- * guardedSend); `fallback` serves what this path leaves to Connect-ES.
+ * The unary methods of a Connect transport to `options.baseUrl` over `fetch` (the runtime's or
+ * the user's, guarded here as guardFetch guards it); `fallback` serves what this path leaves to
+ * Connect-ES.
  */
 export function connectUnaryOverFetch(
-  send: GuardedSend,
+  fetch: typeof globalThis.fetch,
   options: CommonTransportOptions,
   fallback: Transport["unary"],
 ): ConnectUnary {
+  const target = options.baseUrl;
   const binary = options.useBinaryFormat;
   const partsOf = methodPartsOf(options);
   const sendCompression = options.sendCompression;
@@ -89,6 +91,7 @@ export function connectUnaryOverFetch(
     timeoutMs: number | undefined,
     header: HeadersInit | undefined,
     message: MessageInitShape<I>,
+    lowercase = false,
   ): Promise<UnaryResponse<I, O>> {
     const { serialization, url } = partsOf(method);
     let res: Response | undefined;
@@ -99,6 +102,18 @@ export function connectUnaryOverFetch(
         headers = timeoutMs === undefined
           ? { ...plainHeader() }
           : { "connect-timeout-ms": String(timeoutMs), ...plainHeader() };
+      } else if (lowercase && options.acceptCompression.length > 0) {
+        // What requestHeaderWithCompression makes of a caller's headers, on a record: the
+        // protocol's headers replace the caller's, but a user agent of the caller's stays.
+        const plain = plainHeader();
+        const record = { ...(header as Record<string, string>) };
+        if (timeoutMs !== undefined) record["connect-timeout-ms"] = String(timeoutMs);
+        record["content-type"] = plain["content-type"];
+        record["connect-protocol-version"] = plain["connect-protocol-version"];
+        record["user-agent"] ??= plain["user-agent"];
+        if ("content-encoding" in record) delete record["content-encoding"];
+        record["accept-encoding"] = plain["accept-encoding"];
+        headers = record;
       } else {
         headers = requestHeaderWithCompression(
           method.methodKind,
@@ -122,12 +137,24 @@ export function connectUnaryOverFetch(
         method: "POST",
         headers,
         signal,
-        // Connect-ES's transports never follow redirects; the guarded send turns one into an
-        // error (fetched "manual", as Workers refuse "error").
+        // Connect-ES's transports never follow redirects; one is turned into an error below
+        // (fetched "manual", as Workers refuse "error").
         redirect: "manual",
         body: body as Uint8Array<ArrayBuffer>,
       };
-      res = await fetchOnce(send, url, init, signal);
+      try {
+        res = await fetch(url, init);
+      } catch (error) {
+        // Sent once more when it never left, as `send` in fetch.ts does.
+        const e = fetchFailure(error, init, target);
+        if (signal?.aborted || !neverSent(e)) throw e;
+        try {
+          res = await fetch(url, init);
+        } catch (again) {
+          throw fetchFailure(again, init, target);
+        }
+      }
+      if (isRedirectResponse(res)) await refuseRedirect(res, target);
       const resHeader = decodedHeaders(res.headers);
       const { compression, isUnaryError, unaryError } = validateResponseWithCompression(
         method.methodKind,
@@ -136,18 +163,42 @@ export function connectUnaryOverFetch(
         res.status,
         resHeader,
       );
-      let bytes = await readBody(res, options.readMaxBytes, resHeader, signal, call);
+      // The whole body, held to `readMaxBytes` as Connect-ES's readAllBytes holds it: a promised
+      // length over the limit is refused before reading, and one that does not match what came
+      // is a protocol error; without a length the body is read chunk by chunk and refused once
+      // it outgrows the limit.
+      const length = resHeader.get("content-length");
+      const hint = length === null ? NaN : parseInt(length, 10);
+      let bytes: Uint8Array;
+      if (!Number.isSafeInteger(hint) || hint < 0 || hint > options.readMaxBytes) {
+        bytes = await readAllBytes(responseBody(res.body, signal), options.readMaxBytes, length);
+      } else {
+        const read = res.arrayBuffer();
+        bytes = new Uint8Array(
+          await (call === undefined ? untilAborted(read, signal) : untilCallAborted(read, call)),
+        );
+        if (bytes.byteLength !== hint) {
+          throw new ConnectError(
+            `protocol error: promised ${hint} bytes, received ${bytes.byteLength}`,
+            Code.InvalidArgument,
+          );
+        }
+      }
       res = undefined;
       if (compression) bytes = await compression.decompress(bytes, options.readMaxBytes);
       if (isUnaryError) {
         const [demuxedHeader, demuxedTrailer] = trailerDemux(resHeader);
         throw errorFromJsonBytes(bytes, appendHeaders(demuxedHeader, demuxedTrailer), unaryError);
       }
-      return unaryResponse(
+      const [demuxedHeader, demuxedTrailer] = trailerDemux(resHeader);
+      return {
+        stream: false,
+        service: method.parent,
         method,
-        serialization.getO(binary).parse(bytes) as MessageShape<O>,
-        resHeader,
-      );
+        header: demuxedHeader,
+        message: serialization.getO(binary).parse(bytes) as MessageShape<O>,
+        trailer: demuxedTrailer,
+      };
     } catch (error) {
       // What was not read is not wanted; as Connect-ES's runUnaryCall words the failure.
       res?.body?.cancel().catch(() => {});
@@ -165,98 +216,16 @@ export function connectUnaryOverFetch(
       }
       return await run(method, signal, undefined, undefined, header, message);
     },
-    direct(method, call, timeoutMs, header, message) {
+    direct(method, call, timeoutMs, header, message, lowercase) {
       if (options.interceptors.length > 0 || get(method)) {
         // The header carries the deadline; the call's signal enforces it.
         const withTimeout = new Headers(header);
         if (timeoutMs !== undefined) withTimeout.set("connect-timeout-ms", String(timeoutMs));
         return fallback(method, call.signal, undefined, withTimeout, message);
       }
-      return run(method, call.signal, call, timeoutMs, header, message);
+      return run(method, call.signal, call, timeoutMs, header, message, lowercase);
     },
   };
-}
-
-/**
- * Connect-ES's unary response, its header and trailer demuxed from the reply's headers
- * (trailerDemux) when first read: most callers never read them, and demuxing copies every
- * header into one of two new Headers objects. They are own enumerable properties, so a copy
- * (`{ ...res }`) still carries them.
- */
-function unaryResponse<I extends DescMessage, O extends DescMessage>(
-  method: DescMethodUnary<I, O>,
-  message: MessageShape<O>,
-  resHeader: Headers,
-): UnaryResponse<I, O> {
-  let demuxed: [Headers, Headers] | undefined;
-  const demux = () => (demuxed ??= trailerDemux(resHeader));
-  return {
-    stream: false,
-    service: method.parent,
-    method,
-    get header() {
-      return demux()[0];
-    },
-    set header(value: Headers) {
-      demux()[0] = value;
-    },
-    message,
-    get trailer() {
-      return demux()[1];
-    },
-    set trailer(value: Headers) {
-      demux()[1] = value;
-    },
-  };
-}
-
-/**
- * One fetch, sent once more when it never left (see `send` in fetch.ts); as `send` does for a
- * buffered body, without its per-attempt body preparation.
- */
-async function fetchOnce(
-  send: GuardedSend,
-  url: string,
-  init: RequestInit,
-  signal: AbortSignal | undefined,
-): Promise<Response> {
-  try {
-    return await send(url, init, true);
-  } catch (error) {
-    if (signal?.aborted || !neverSent(error)) throw error;
-    return await send(url, init, true);
-  }
-}
-
-/**
- * The whole body, held to `readMaxBytes` as Connect-ES's readAllBytes holds it: a promised
- * length over the limit is refused before reading, and one that does not match what came is a
- * protocol error; without a length the body is read chunk by chunk and refused once it
- * outgrows the limit.
- */
-async function readBody(
-  res: Response,
-  readMaxBytes: number,
-  header: Headers,
-  signal: AbortSignal | undefined,
-  call: CallAbort | undefined,
-): Promise<Uint8Array> {
-  const length = header.get("content-length");
-  const hint = length === null ? NaN : parseInt(length, 10);
-  if (!Number.isSafeInteger(hint) || hint < 0 || hint > readMaxBytes) {
-    return await readAllBytes(responseBody(res.body, signal), readMaxBytes, length);
-  }
-  const read = res.arrayBuffer();
-  const bytes = new Uint8Array(
-    await (call === undefined ? untilAborted(read, signal) : untilCallAborted(read, call)),
-  );
-  if (bytes.byteLength !== hint) {
-    throw new ConnectError(
-      `protocol error: promised ${hint} bytes, received ${bytes.byteLength}`,
-      Code.InvalidArgument,
-    );
-  }
-  return bytes;
 }
 
 // Some fetch implementations let a body read run on after the request was aborted; the call

@@ -61,52 +61,50 @@ export function guardFetch(
   fetch: typeof globalThis.fetch,
   target: string,
 ): typeof globalThis.fetch {
-  const send = guardedSend(fetch, target);
-  return (input, init) =>
-    init?.redirect === "error"
-      ? send(input, { ...init, redirect: "manual" }, true)
-      : send(input, init, false);
-}
-
-/** A fetch as guardFetch makes it, told whether to refuse a redirect. */
-export type GuardedSend = (
-  input: RequestInfo | URL,
-  init: RequestInit | undefined,
-  refuseRedirect: boolean,
-) => Promise<Response>;
-
-/**
- * guardFetch for a caller that builds its request `redirect: "manual"` itself (so no copy of
- * the init is made per request): with `refuseRedirect`, a redirect is the error guardFetch
- * makes of one for a request that asked for `redirect: "error"`.
- */
-export function guardedSend(fetch: typeof globalThis.fetch, target: string): GuardedSend {
-  return async (input, init, refuseRedirect) => {
+  return async (input, init) => {
+    const refuse = init?.redirect === "error";
     let res: Response;
     try {
-      res = await fetch(input, init);
+      res = await fetch(input, refuse ? { ...init, redirect: "manual" } : init);
     } catch (error) {
-      if (init?.signal?.aborted || error instanceof ConnectError) throw error;
-      throw new ConnectError(
-        `connection to ${target} failed: ${describe(error)}`,
-        Code.Unavailable,
-        undefined,
-        undefined,
-        error,
-      );
+      throw fetchFailure(error, init, target);
     }
-    if (refuseRedirect && (res.type === "opaqueredirect" || isRedirect(res.status))) {
-      await res.body?.cancel().catch(() => {});
-      const location = res.headers.get("location");
-      throw new ConnectError(
-        `${target} answered with a redirect (${res.status}${
-          location ? ` to ${location}` : ""
-        }); clients do not follow redirects`,
-        Code.Unknown,
-      );
-    }
+    if (refuse && isRedirectResponse(res)) await refuseRedirect(res, target);
     return res;
   };
+}
+
+/** What guardFetch makes of a fetch that failed: Unavailable, unless aborted or already Connect's. */
+export function fetchFailure(
+  error: unknown,
+  init: RequestInit | undefined,
+  target: string,
+): unknown {
+  if (init?.signal?.aborted || error instanceof ConnectError) return error;
+  return new ConnectError(
+    `connection to ${target} failed: ${describe(error)}`,
+    Code.Unavailable,
+    undefined,
+    undefined,
+    error,
+  );
+}
+
+/** Whether a response fetched `redirect: "manual"` is a redirect. */
+export function isRedirectResponse(res: Response): boolean {
+  return res.type === "opaqueredirect" || isRedirect(res.status);
+}
+
+/** The error guardFetch makes of a redirect (its body is let go). */
+export async function refuseRedirect(res: Response, target: string): Promise<never> {
+  await res.body?.cancel().catch(() => {});
+  const location = res.headers.get("location");
+  throw new ConnectError(
+    `${target} answered with a redirect (${res.status}${
+      location ? ` to ${location}` : ""
+    }); clients do not follow redirects`,
+    Code.Unknown,
+  );
 }
 
 function isRedirect(status: number): boolean {

@@ -23,7 +23,7 @@ import {
 } from "@connectrpc/connect/protocol-grpc";
 import { runWithValues } from "../../internal/context.ts";
 import type { FetchLike } from "../../internal/http.ts";
-import { guardedSend, guardFetch } from "./failure.ts";
+import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
 import { connectUnaryOverFetch } from "./connect_unary.ts";
 import { grpcUnary } from "./grpc_unary.ts";
@@ -149,7 +149,7 @@ export async function nodeTransport(
     const buffered = universal(options.protocol, bufferedOptions);
     const streamed = build(fetchHttpClient(fetch, true));
     const connect = options.protocol === "connect"
-      ? connectUnaryOverFetch(guardedSend(native.fetch, baseUrl), bufferedOptions, buffered.unary)
+      ? connectUnaryOverFetch(native.fetch, bufferedOptions, buffered.unary)
       : undefined;
     return {
       transport: {

@@ -67,7 +67,8 @@ export interface CallAbort {
 /**
  * A unary call to one node as the client makes it: `timeoutMs` is only written as the
  * protocol's timeout header (the call's signal already ends the call at its deadline), and
- * `header` is the caller's.
+ * `header` is the caller's; `lowercase` says it is a record of lowercase names, each once, with
+ * values Headers accepted (what Headers' forEach gives), so it need not go through Headers again.
  */
 export type NodeUnary = <I extends DescMessage, O extends DescMessage>(
   method: DescMethodUnary<I, O>,
@@ -75,4 +76,5 @@ export type NodeUnary = <I extends DescMessage, O extends DescMessage>(
   timeoutMs: number | undefined,
   header: HeadersInit | undefined,
   message: MessageShape<I>,
+  lowercase?: boolean,
 ) => Promise<UnaryResponse<I, O>>;
