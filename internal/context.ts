@@ -165,3 +165,33 @@ export function childValues(parent: ContextValues | undefined): ContextValues {
   };
   return child;
 }
+
+/**
+ * `childValues(parent).set(key, value)`, made lazily: until something else is set or deleted
+ * in it, reads need no store and no key sets of their own (a client call's deadline scope is
+ * opened on every call and is rarely written to).
+ */
+export function childValuesWith<V>(
+  parent: ContextValues | undefined,
+  key: ContextKey<V>,
+  value: V,
+): ContextValues {
+  let full: ContextValues | undefined;
+  const upgrade = () => (full ??= childValues(parent).set(key, value));
+  const child: ContextValues = {
+    get<T>(k: ContextKey<T>): T {
+      if (full !== undefined) return full.get(k);
+      if (k.id === key.id) return value as unknown as T;
+      return parent === undefined ? k.defaultValue : parent.get(k);
+    },
+    set<T>(k: ContextKey<T>, v: T) {
+      upgrade().set(k, v);
+      return child;
+    },
+    delete(k: ContextKey<unknown>) {
+      upgrade().delete(k);
+      return child;
+    },
+  };
+  return child;
+}

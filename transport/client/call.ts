@@ -26,10 +26,18 @@ import {
 import { createMethodUrl, runStreamingCall } from "@connectrpc/connect/protocol";
 import { create, isMessage } from "@bufbuild/protobuf";
 import type { Expiry, ExpiryQueue } from "../../internal/expiry.ts";
-import { childValues, currentValues, runWithValues } from "../../internal/context.ts";
+import {
+  childValues,
+  childValuesWith,
+  currentValues,
+  runInScope,
+  runWithValues,
+  type Scope,
+} from "../../internal/context.ts";
 import { serviceUnavailable, toConnectError } from "../../errors/mod.ts";
 import {
   NoAvailableNodeError,
+  type NodeFilter,
   type PickContext,
   type Picked,
   pickedNodeKey,
@@ -39,9 +47,9 @@ import {
 import { deadlineKey, remainingMs } from "../../internal/deadline.ts";
 import type { NodeSource } from "./discovery.ts";
 import { isNodeFailure, normalizeFailure } from "./failure.ts";
-import type { NodePool } from "./nodes.ts";
+import type { Held, NodePool } from "./nodes.ts";
 import { type ClientProtocol, protocolHeader } from "./protocol.ts";
-import { callTimeoutMs } from "./unary_method.ts";
+import { type CallAbort, callTimeoutMs } from "./unary_method.ts";
 
 /** Everything a call needs from its client. */
 export interface CallPlan {
@@ -95,41 +103,52 @@ export function balancedTransport(plan: CallPlan): Transport {
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
       const ms = callTimeoutMs(timeoutMs, plan.unaryTimeoutMs);
-      const scoped = plan.interceptors.length > 0;
-      return inDeadlineScope(ms, (left) => {
+      if (plan.interceptors.length === 0) {
+        return directUnary(plan, method, signal, ms, header, message, contextValues);
+      }
+      const inherited = remainingMs();
+      const left = inherited === undefined
+        ? ms
+        : ms === undefined
+        ? inherited
+        : Math.min(ms, inherited);
+      // The deadline is made visible to middleware through remainingMs() in a request scope,
+      // emptied once the call settles (see runScoped: on Deno a scope stays reachable well
+      // after its call, and one still holding values keeps them alive through collections).
+      const scope: Scope | undefined = left === undefined ? undefined : {
+        v: childValuesWith(currentValues(), deadlineKey, Date.now() + left),
+      };
+      const run = () => {
         // A closed client's calls fail at once; they must not arm its shared timer again.
-        const call = callSignal(signal, left, plan.closed() ? undefined : plan.expiries);
-        const req: UnaryRequest<I, O> = {
+        const call = new UnaryCallSignal(signal, left, plan.closed() ? undefined : plan.expiries);
+        const req: UnaryRequest<I, O> & Tagged = {
           stream: false,
           service: method.parent,
           method,
           requestMethod: "POST",
           url: methodUrl(method),
-          // What reads these headers before the node's transport writes the protocol's own:
-          // middleware and filters that route on metadata. Without them only the caller's go.
-          header: scoped || plan.routesOnMetadata ||
-              (contextValues?.get(pickFiltersKey).length ?? 0) > 0
-            ? protocolHeader(plan.protocol, method, plan.binary, header)
-            : new Headers(header),
+          // What middleware and filters that route on metadata read before the node's
+          // transport writes the protocol's own headers.
+          header: protocolHeader(plan.protocol, method, plan.binary, header),
           contextValues: contextValues ?? createContextValues(),
           message: isMessage(message, method.input)
             ? message
             : create(method.input, message as MessageInitShape<I>),
           signal: call.signal,
+          [callOf]: call,
         };
-        if (!scoped && left !== undefined) unscopedDeadlines.set(req, Date.now() + left);
         return unaryChain(req)
           .then((res) => {
             call.end();
+            if (scope !== undefined) scope.v = undefined;
             return res;
           }, (error) => {
             call.end();
-            // As Connect-ES's runUnaryCall words it: an aborted call fails with the reason.
-            throw call.signal.aborted
-              ? ConnectError.from(call.signal.reason, Code.Canceled)
-              : ConnectError.from(error);
+            if (scope !== undefined) scope.v = undefined;
+            throw canceledOr(call.signal, error);
           });
-      }, scoped);
+      };
+      return scope === undefined ? run() : runInScope(scope, run);
     },
     stream<I extends DescMessage, O extends DescMessage>(
       method: DescMethodStreaming<I, O>,
@@ -197,38 +216,151 @@ function withThrow<T>(input: AsyncIterable<T>): AsyncIterable<T> {
  * caller's signal does or the deadline passes. Unlike Connect-ES's runUnaryCall, the call's own
  * deadline is not a timer per call (the client's common deadline shares one, see
  * internal/expiry.ts), and the signal is not aborted when the call succeeds (an abort builds a
- * DOMException); the node's transport still cleans up after itself.
+ * DOMException); the node's transport still cleans up after itself. It tells the node call of
+ * an abort through `onAbort` (CallAbort), so that call needs no listener of its own.
  */
-function callSignal(
-  user: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-  expiries: ExpiryQueue | undefined,
-): { signal: AbortSignal; end(): void } {
-  const controller = new AbortController();
-  const onUser = () => controller.abort(user!.reason);
-  if (user !== undefined) {
-    if (user.aborted) onUser();
-    else user.addEventListener("abort", onUser, { once: true });
-  }
-  let expiry: Expiry | undefined;
-  if (timeoutMs !== undefined) {
-    const expire = () =>
-      controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-    if (timeoutMs <= 0) expire();
-    else if (expiries !== undefined && timeoutMs === expiries.budgetMs) {
-      expiry = expiries.add(expire);
-    } else {
-      const timer = setTimeout(expire, timeoutMs);
-      expiry = { cancel: () => clearTimeout(timer) };
+class UnaryCallSignal implements CallAbort {
+  readonly #controller = new AbortController();
+  readonly signal: AbortSignal = this.#controller.signal;
+  onAbort: ((reason: unknown) => void) | undefined = undefined;
+  readonly #user: AbortSignal | undefined;
+  #onUser: (() => void) | undefined;
+  #expiry: Expiry | undefined;
+
+  constructor(
+    user: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    expiries: ExpiryQueue | undefined,
+  ) {
+    this.#user = user;
+    if (user !== undefined) {
+      if (user.aborted) this.#abort(user.reason);
+      else {
+        this.#onUser = () => this.#abort(user.reason);
+        user.addEventListener("abort", this.#onUser, { once: true });
+      }
+    }
+    if (timeoutMs !== undefined) {
+      const expire = () =>
+        this.#abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+      if (timeoutMs <= 0) expire();
+      else if (expiries !== undefined && timeoutMs === expiries.budgetMs) {
+        this.#expiry = expiries.add(expire);
+      } else {
+        const timer = setTimeout(expire, timeoutMs);
+        this.#expiry = { cancel: () => clearTimeout(timer) };
+      }
     }
   }
-  return {
-    signal: controller.signal,
-    end() {
-      expiry?.cancel();
-      user?.removeEventListener("abort", onUser);
-    },
-  };
+
+  #abort(reason: unknown): void {
+    if (this.signal.aborted) return;
+    this.#controller.abort(reason);
+    this.onAbort?.(this.signal.reason);
+  }
+
+  /** The call is over: its deadline and the caller's signal no longer matter. */
+  end(): void {
+    this.#expiry?.cancel();
+    if (this.#onUser !== undefined) this.#user!.removeEventListener("abort", this.#onUser);
+  }
+}
+
+// As Connect-ES's runUnaryCall words it: an aborted call fails with the reason.
+function canceledOr(signal: AbortSignal, error: unknown): ConnectError {
+  return signal.aborted
+    ? ConnectError.from(signal.reason, Code.Canceled)
+    : ConnectError.from(error);
+}
+
+/**
+ * A unary call of a client without middleware: what the middleware path does (deadline, pick,
+ * attempt, the same errors in the same order), without the request object, the request scope
+ * and the chain nothing would read, and with one await where nothing has to wait (a node whose
+ * transport is built, discovery that already has nodes).
+ */
+async function directUnary<I extends DescMessage, O extends DescMessage>(
+  plan: CallPlan,
+  method: DescMethodUnary<I, O>,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  header: HeadersInit | undefined,
+  init: MessageInitShape<I>,
+  contextValues: ContextValues | undefined,
+): Promise<UnaryResponse<I, O>> {
+  const message = isMessage(init, method.input)
+    ? init
+    : create(method.input, init as MessageInitShape<I>);
+  const inherited = remainingMs();
+  const ms = inherited === undefined
+    ? timeoutMs
+    : timeoutMs === undefined
+    ? inherited
+    : Math.min(timeoutMs, inherited);
+  const deadline = ms === undefined ? undefined : Date.now() + ms;
+  // A closed client's calls fail at once; they must not arm its shared timer again.
+  const call = new UnaryCallSignal(signal, ms, plan.closed() ? undefined : plan.expiries);
+  try {
+    const extra = contextValues?.get(pickFiltersKey) ?? [];
+    const metadata = plan.routesOnMetadata || extra.length > 0
+      ? () => headerRecord(protocolHeader(plan.protocol, method, plan.binary, header))
+      : undefined;
+    if (plan.closed()) throw new ConnectError("the client is closed", Code.Canceled);
+    if (plan.source !== undefined && !plan.source.isReady()) {
+      await sourceReady(plan, plan.source, call.signal);
+    }
+    const picked = pickNode(plan, method, metadata, extra);
+    contextValues?.set(pickedNodeKey, picked.node);
+    let left: number | undefined;
+    if (deadline !== undefined) {
+      left = Math.max(0, deadline - Date.now());
+      if (left <= 0) {
+        picked.done({});
+        throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
+      }
+      left = Math.max(1, Math.floor(left));
+    }
+    const held = plan.pool.hold(picked.node);
+    const start = performance.now();
+    const deadlineAt = left === undefined ? undefined : Date.now() + left;
+    let res: UnaryResponse<I, O>;
+    try {
+      const node = held.ready ?? await held.built;
+      res = node.unary !== undefined
+        ? await node.unary(method, call, left, header, message)
+        : await node.transport.unary(
+          method,
+          call.signal,
+          undefined,
+          nodeHeader(plan.protocol, new Headers(header), left),
+          message,
+          contextValues,
+        );
+    } catch (error) {
+      const e = normalizeFailure(error, call.signal, deadlineAt);
+      endAttempt(plan, picked, held, start, e);
+      throw e;
+    }
+    endAttempt(plan, picked, held, start, undefined);
+    call.end();
+    return res;
+  } catch (error) {
+    call.end();
+    throw canceledOr(call.signal, error);
+  }
+}
+
+/** Reports an attempt's outcome to the balancer and lets go of the node's transport. */
+function endAttempt(
+  plan: CallPlan,
+  picked: Picked,
+  held: Held,
+  start: number,
+  error: unknown,
+): void {
+  const latencyMs = performance.now() - start;
+  picked.done(error !== undefined && isNodeFailure(error) ? { error, latencyMs } : { latencyMs });
+  plan.pool.drop(held);
 }
 
 /**
@@ -239,7 +371,6 @@ function callSignal(
 function inDeadlineScope<T>(
   timeoutMs: number | undefined,
   fn: (timeoutMs: number | undefined) => T,
-  scoped = true,
 ): T {
   const inherited = remainingMs();
   const ms = inherited === undefined
@@ -248,21 +379,14 @@ function inDeadlineScope<T>(
     ? inherited
     : Math.min(timeoutMs, inherited);
   if (ms === undefined) return fn(undefined);
-  // Without middleware nothing but the attempt reads the deadline: it gets it from the request
-  // (see attemptTimeout), and the call saves opening a request scope.
-  if (!scoped) return fn(ms);
   const values = childValues(currentValues());
   values.set(deadlineKey, Date.now() + ms);
   return runWithValues(values, () => fn(ms));
 }
 
-// Deadlines (epoch ms) of calls made without a request scope (a client without middleware).
-const unscopedDeadlines = new WeakMap<object, number>();
-
 /** The deadline left for this attempt, refusing to start one that has none left. */
-function attemptTimeout(req: object): number | undefined {
-  const deadline = unscopedDeadlines.get(req);
-  const left = deadline === undefined ? remainingMs() : Math.max(0, deadline - Date.now());
+function attemptTimeout(): number | undefined {
+  const left = remainingMs();
   if (left === undefined) return undefined;
   if (left <= 0) throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
   return Math.max(1, Math.floor(left));
@@ -289,7 +413,7 @@ async function startAttempt(
   // Checked once a node is known (discovery may have made the call wait), before it is used.
   let timeoutMs: number | undefined;
   try {
-    timeoutMs = attemptTimeout(req);
+    timeoutMs = attemptTimeout();
   } catch (error) {
     picked.done({});
     throw error;
@@ -335,80 +459,134 @@ async function pick(
   req: UnaryRequest | StreamRequest,
 ): Promise<Picked> {
   if (plan.closed()) throw new ConnectError("the client is closed", Code.Canceled);
-  if (plan.source) {
-    try {
-      await plan.source.ready(req.signal);
-    } catch (error) {
-      if (req.signal.aborted) throw error;
-      throw new ConnectError(
-        `discovery of ${JSON.stringify(plan.service)} failed: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        Code.Unavailable,
-        undefined,
-        undefined,
-        error,
-      );
-    }
+  if (plan.source !== undefined && !plan.source.isReady()) {
+    await sourceReady(plan, plan.source, req.signal);
   }
+  return pickNow(plan, req);
+}
+
+/** `pick` once discovery has nodes. */
+function pickNow(plan: CallPlan, req: UnaryRequest | StreamRequest): Picked {
+  if (plan.closed()) throw new ConnectError("the client is closed", Code.Canceled);
   const extra = req.contextValues.get(pickFiltersKey);
+  const picked = pickNode(
+    plan,
+    req.method,
+    plan.routesOnMetadata || extra.length > 0 ? () => headerRecord(req.header) : undefined,
+    extra,
+  );
+  req.contextValues.set(pickedNodeKey, picked.node);
+  return picked;
+}
+
+/** Waits for discovery's first node list; a failure to get one is Unavailable. */
+async function sourceReady(plan: CallPlan, source: NodeSource, signal: AbortSignal) {
+  try {
+    await source.ready(signal);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new ConnectError(
+      `discovery of ${JSON.stringify(plan.service)} failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      Code.Unavailable,
+      undefined,
+      undefined,
+      error,
+    );
+  }
+}
+
+/** Picks a node for `method`; `metadata` gives the request headers for filters that read them. */
+function pickNode(
+  plan: CallPlan,
+  method: DescMethod,
+  metadata: (() => Record<string, string>) | undefined,
+  extra: readonly NodeFilter[],
+): Picked {
   const context: PickContext = {
-    operation: operationOf(req.service, req.method),
-    metadata: plan.routesOnMetadata || extra.length > 0
-      ? Object.fromEntries(req.header)
-      : undefined,
+    operation: operationOf(method.parent, method),
+    metadata: metadata?.(),
     filters: extra.length > 0 ? extra : undefined,
   };
-  let picked: Picked;
   try {
-    picked = plan.selector.pick(context);
+    return plan.selector.pick(context);
   } catch (error) {
     if (!(error instanceof NoAvailableNodeError)) throw error;
     throw toConnectError(serviceUnavailable("NODE_NOT_FOUND", error.message).withCause(error));
   }
-  req.contextValues.set(pickedNodeKey, picked.node);
-  return picked;
 }
+
+// The call signal a unary request was made with, so an attempt can hand it to the node's own
+// unary path (which then needs no abort listener); middleware may pass on a request with another
+// signal, which the attempt checks.
+const callOf = Symbol("atreus unary call");
+type Tagged = { [callOf]?: UnaryCallSignal };
 
 async function attemptUnary<I extends DescMessage, O extends DescMessage>(
   plan: CallPlan,
   req: UnaryRequest<I, O>,
 ): Promise<UnaryResponse<I, O>> {
-  const attempt = await startAttempt(plan, req, false);
-  const res = await callNode(
-    attempt,
-    req.signal,
-    (transport, timeoutMs) => {
-      // The call's signal already ends the attempt at its deadline: the node's transport gets
-      // no timeout of its own (which would be a second timer per call), only the header that
-      // tells the server the time left.
-      if (timeoutMs !== undefined) setTimeoutHeader(req.header, plan.protocol, timeoutMs);
-      return transport.unary(
+  const picked = plan.source !== undefined && !plan.source.isReady()
+    ? await pick(plan, req)
+    : pickNow(plan, req);
+  // Checked once a node is known (discovery may have made the call wait), before it is used.
+  let timeoutMs: number | undefined;
+  try {
+    timeoutMs = attemptTimeout();
+  } catch (error) {
+    picked.done({});
+    throw error;
+  }
+  const held = plan.pool.hold(picked.node);
+  const start = performance.now();
+  const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  let res: UnaryResponse<I, O>;
+  try {
+    const node = held.ready ?? await held.built;
+    const call = (req as Tagged)[callOf];
+    res = node.unary !== undefined && call?.signal === req.signal
+      ? await node.unary(req.method, call, timeoutMs, headerRecord(req.header), req.message, true)
+      : await node.transport.unary(
         req.method,
         req.signal,
         undefined,
-        // As a plain record: the transport copies it into Headers of its own, and on Deno
-        // copying from a record costs a fraction of copying from Headers.
-        headerRecord(req.header),
+        nodeHeader(plan.protocol, req.header, timeoutMs),
         req.message,
         req.contextValues,
       );
-    },
-  );
-  attempt.finish();
+  } catch (error) {
+    const e = normalizeFailure(error, req.signal, deadlineAt);
+    endAttempt(plan, picked, held, start, e);
+    throw e;
+  }
+  endAttempt(plan, picked, held, start, undefined);
   return res;
+}
+
+/**
+ * The headers a node's Connect-ES transport gets. The call's signal already ends the attempt at
+ * its deadline: the transport gets no timeout of its own (which would be a second timer per
+ * call), only the header that tells the server the time left, as Connect-ES's transports write
+ * it. As a plain record: the transport copies it into Headers of its own, and on Deno copying
+ * from a record costs a fraction of copying from Headers.
+ */
+function nodeHeader(
+  protocol: ClientProtocol,
+  header: Headers,
+  timeoutMs: number | undefined,
+): Record<string, string> {
+  if (timeoutMs !== undefined) {
+    if (protocol === "connect") header.set("connect-timeout-ms", String(timeoutMs));
+    else header.set("grpc-timeout", `${timeoutMs}m`);
+  }
+  return headerRecord(header);
 }
 
 function headerRecord(header: Headers): Record<string, string> {
   const record: Record<string, string> = {};
   header.forEach((value, key) => (record[key] = value));
   return record;
-}
-
-// The header Connect-ES's transports write for a timeout.
-function setTimeoutHeader(header: Headers, protocol: ClientProtocol, ms: number): void {
-  if (protocol === "connect") header.set("connect-timeout-ms", String(ms));
-  else header.set("grpc-timeout", `${ms}m`);
 }
 
 async function attemptStream<I extends DescMessage, O extends DescMessage>(

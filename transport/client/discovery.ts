@@ -28,6 +28,8 @@ export interface NodeSource {
    * cannot be opened, or with `signal`'s reason.
    */
   ready(signal: AbortSignal): Promise<void>;
+  /** Whether nodes are known, so `ready` would resolve at once (calls need not wait for it). */
+  isReady(): boolean;
   /** Stops watching. */
   stop(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export function startDiscovery(
       const s = state as State;
       if (s.kind === "failed") throw s.error;
     },
+    isReady: () => state.kind === "ready",
     async stop() {
       controller.abort();
       settled();

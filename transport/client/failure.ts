@@ -62,31 +62,49 @@ export function guardFetch(
   target: string,
 ): typeof globalThis.fetch {
   return async (input, init) => {
+    const refuse = init?.redirect === "error";
     let res: Response;
     try {
-      res = await fetch(input, init?.redirect === "error" ? { ...init, redirect: "manual" } : init);
+      res = await fetch(input, refuse ? { ...init, redirect: "manual" } : init);
     } catch (error) {
-      if (init?.signal?.aborted || error instanceof ConnectError) throw error;
-      throw new ConnectError(
-        `connection to ${target} failed: ${describe(error)}`,
-        Code.Unavailable,
-        undefined,
-        undefined,
-        error,
-      );
+      throw fetchFailure(error, init, target);
     }
-    if (init?.redirect === "error" && (res.type === "opaqueredirect" || isRedirect(res.status))) {
-      await res.body?.cancel().catch(() => {});
-      const location = res.headers.get("location");
-      throw new ConnectError(
-        `${target} answered with a redirect (${res.status}${
-          location ? ` to ${location}` : ""
-        }); clients do not follow redirects`,
-        Code.Unknown,
-      );
-    }
+    if (refuse && isRedirectResponse(res)) await refuseRedirect(res, target);
     return res;
   };
+}
+
+/** What guardFetch makes of a fetch that failed: Unavailable, unless aborted or already Connect's. */
+export function fetchFailure(
+  error: unknown,
+  init: RequestInit | undefined,
+  target: string,
+): unknown {
+  if (init?.signal?.aborted || error instanceof ConnectError) return error;
+  return new ConnectError(
+    `connection to ${target} failed: ${describe(error)}`,
+    Code.Unavailable,
+    undefined,
+    undefined,
+    error,
+  );
+}
+
+/** Whether a response fetched `redirect: "manual"` is a redirect. */
+export function isRedirectResponse(res: Response): boolean {
+  return res.type === "opaqueredirect" || isRedirect(res.status);
+}
+
+/** The error guardFetch makes of a redirect (its body is let go). */
+export async function refuseRedirect(res: Response, target: string): Promise<never> {
+  await res.body?.cancel().catch(() => {});
+  const location = res.headers.get("location");
+  throw new ConnectError(
+    `${target} answered with a redirect (${res.status}${
+      location ? ` to ${location}` : ""
+    }); clients do not follow redirects`,
+    Code.Unknown,
+  );
 }
 
 function isRedirect(status: number): boolean {

@@ -70,13 +70,21 @@ export async function send(
       return res;
     } catch (error) {
       const resend = attempt === 1 && !signal?.aborted && streamed?.replayable() !== false &&
-        causes(error).some((m) => m.includes("client error (Connect): request was canceled"));
+        neverSent(error);
       if (!resend) {
         streamed?.end(error);
         throw error;
       }
     }
   }
+}
+
+/**
+ * Whether a failed fetch is one whose request never left because another request waiting for
+ * the same new HTTP/2 connection was cancelled (see `send`), so sending it again is safe.
+ */
+export function neverSent(error: unknown): boolean {
+  return causes(error).some((m) => m.includes("client error (Connect): request was canceled"));
 }
 
 /** Content codings every runtime's fetch decodes transparently. */

@@ -5,11 +5,17 @@ import { type Node, nodeKey } from "../../selector/mod.ts";
 import type { Transport } from "@connectrpc/connect";
 import type { NodeTransport } from "./protocol.ts";
 
-interface Entry {
+/** A node's transport as the pool holds it; `hold` hands it out for one call. */
+export interface Held {
+  /** The node's transport, being built or built. */
   readonly built: Promise<NodeTransport>;
+  /** The transport once built, so a call on a known node need not wait for a promise. */
+  ready: NodeTransport | undefined;
   inFlight: number;
   stale: boolean;
 }
+
+type Entry = Held;
 
 /** A lease on a node's transport; `release()` when the call ends. */
 export interface Lease {
@@ -32,24 +38,46 @@ export class NodePool {
 
   /** The transport of `node`, built on first use. */
   acquire(node: Node): Lease {
-    const key = nodeKey(node);
-    let entry = this.#entries.get(key);
-    if (entry === undefined || entry.stale) {
-      entry = { built: this.#build(node), inFlight: 0, stale: this.#closed };
-      entry.built.catch(() => this.#entries.get(key) === entry && this.#entries.delete(key));
-      if (!this.#closed) this.#entries.set(key, entry);
-    }
-    const held = entry;
-    held.inFlight++;
+    const held = this.hold(node);
     let released = false;
     return {
       transport: held.built.then((t) => t.transport),
       release: () => {
         if (released) return;
         released = true;
-        if (--held.inFlight === 0 && held.stale) dispose(held);
+        this.drop(held);
       },
     };
+  }
+
+  /**
+   * `node`'s entry, counted as in use until `drop(held)` (once): what `acquire` does without
+   * a lease object and a promise per call, for the unary path.
+   */
+  hold(node: Node): Held {
+    const key = nodeKey(node);
+    let entry = this.#entries.get(key);
+    if (entry === undefined || entry.stale) {
+      const made: Entry = {
+        built: this.#build(node),
+        ready: undefined,
+        inFlight: 0,
+        stale: this.#closed,
+      };
+      made.built.then(
+        (t) => (made.ready = t),
+        () => this.#entries.get(key) === made && this.#entries.delete(key),
+      );
+      if (!this.#closed) this.#entries.set(key, made);
+      entry = made;
+    }
+    entry.inFlight++;
+    return entry;
+  }
+
+  /** Ends one `hold` of `held`. */
+  drop(held: Held): void {
+    if (--held.inFlight === 0 && held.stale) dispose(held);
   }
 
   /** Keeps the transports of `nodes`; the others close once idle. */

@@ -27,6 +27,7 @@ import { guardFetch } from "./failure.ts";
 import { fetchHttpClient } from "./fetch.ts";
 import { connectUnaryOverFetch } from "./connect_unary.ts";
 import { grpcUnary } from "./grpc_unary.ts";
+import type { NodeUnary } from "./unary_method.ts";
 import { eventReadSessions } from "./h2.ts";
 import { type HttpEngine, runtimeFetch, type TlsFiles } from "./engine.ts";
 
@@ -66,6 +67,8 @@ export function protocolHeader(
 export interface NodeTransport {
   /** Calls the node; carries no interceptors (the client runs the middleware itself). */
   readonly transport: Transport;
+  /** Unary calls as the client makes them, where the protocol has such a path. */
+  readonly unary?: NodeUnary;
   /** Closes the node's connections (HTTP/2 sessions, agents, Deno HTTP clients). */
   close(): void;
 }
@@ -145,14 +148,16 @@ export async function nodeTransport(
     const bufferedOptions = common(fetchHttpClient(fetch, false));
     const buffered = universal(options.protocol, bufferedOptions);
     const streamed = build(fetchHttpClient(fetch, true));
+    const connect = options.protocol === "connect"
+      ? connectUnaryOverFetch(native.fetch, bufferedOptions, buffered.unary)
+      : undefined;
     return {
       transport: {
-        unary: options.protocol === "connect"
-          ? connectUnaryOverFetch(fetch, bufferedOptions, buffered.unary)
-          : buffered.unary,
+        unary: connect?.unary ?? buffered.unary,
         stream: (method, ...rest) =>
           (method.methodKind === "server_streaming" ? buffered : streamed).stream(method, ...rest),
       },
+      unary: connect?.direct,
       close: native.close,
     };
   }
