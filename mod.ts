@@ -17,3 +17,4 @@
  */
 export { App, type AppOptions, type Hook, type HookContext, type WorkerHandler } from "./app.ts";
 export { type AppInfo, appInfo } from "./transport/mod.ts";
+export { programArgs, programEnv } from "./internal/runtime.ts";

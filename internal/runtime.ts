@@ -42,7 +42,7 @@ export function runtimeGlobal<T>(name: string): T {
  * Deno's Node process module, costly to load at start, stays unloaded; elsewhere `process.env`, or
  * nothing where the runtime has no process (workerd without nodejs_compat).
  */
-export function processEnvByName(): Readonly<Record<string, string | undefined>> {
+export function programEnv(): Readonly<Record<string, string | undefined>> {
   const deno = runtimeGlobal<{ env: { get(key: string): string | undefined } } | undefined>("Deno");
   if (deno === undefined) {
     return runtimeGlobal<{ env: Record<string, string> } | undefined>("process")?.env ?? {};
@@ -50,4 +50,14 @@ export function processEnvByName(): Readonly<Record<string, string | undefined>>
   return new Proxy({}, {
     get: (_, key) => typeof key === "string" ? deno.env.get(key) : undefined,
   });
+}
+
+/**
+ * The program's command-line arguments after the script: `Deno.args` on Deno (Deno's Node process
+ * module stays unloaded), `process.argv.slice(2)` on Bun and Node, none where there is no process.
+ */
+export function programArgs(): string[] {
+  const deno = runtimeGlobal<{ args: string[] } | undefined>("Deno");
+  if (deno !== undefined) return [...deno.args];
+  return runtimeGlobal<{ argv: string[] } | undefined>("process")?.argv.slice(2) ?? [];
 }

@@ -6,7 +6,7 @@
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { getLogger, type Logger } from "../log/mod.ts";
 import type { TracerProviderLike } from "../middleware/tracing/mod.ts";
-import { processEnvByName } from "../internal/runtime.ts";
+import { programEnv } from "../internal/runtime.ts";
 import type { ExportHealth, ExportHealthCounts } from "./export_health.ts";
 import type { SamplerName, TracingPlan } from "./sdk_provider.ts";
 
@@ -63,7 +63,7 @@ export interface TracingSetup {
  * info line when it recovers. A bad value is a `TypeError` naming the variable.
  */
 export function setupTracing(options: TracingSetupOptions = {}): TracingSetup {
-  const env = options.env ?? processEnvByName();
+  const env = options.env ?? programEnv();
   const logger = options.logger ?? getLogger();
   const exporters = list(env.OTEL_TRACES_EXPORTER);
   for (const name of exporters) {

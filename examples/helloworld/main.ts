@@ -4,17 +4,19 @@
 // variables; --http/--grpc flags override the addresses (--grpc "" disables gRPC). The log
 // level follows configs/ live: edit `log.level` and the running service picks it up. Metrics
 // are served at /metrics on the HTTP port; traces go where OTEL_EXPORTER_OTLP_ENDPOINT says.
-import process from "node:process";
 import { parseArgs } from "node:util";
+import { programArgs, programEnv } from "../../mod.ts";
 import { newHelloworld } from "./internal/app/app.ts";
 
+// programArgs/programEnv rather than node:process, a module that is slow to load on Deno.
+const env = programEnv();
 const { values: flags } = parseArgs({
-  args: process.argv.slice(2),
+  args: programArgs(),
   options: {
     conf: { type: "string" },
-    http: { type: "string", default: process.env.HTTP_ADDR },
-    grpc: { type: "string", default: process.env.GRPC_ADDR },
-    "stop-timeout": { type: "string", default: process.env.STOP_TIMEOUT_MS ?? "30000" },
+    http: { type: "string", default: env.HTTP_ADDR },
+    grpc: { type: "string", default: env.GRPC_ADDR },
+    "stop-timeout": { type: "string", default: env.STOP_TIMEOUT_MS ?? "30000" },
   },
 });
 
