@@ -10,7 +10,7 @@ import { serializeWith } from "../adapter.ts";
 import { runCall, type UnaryResult } from "./call.ts";
 import type { UnaryCall } from "./connect.ts";
 import { envelope, readSingleEnvelope } from "./envelope.ts";
-import { envelopeOverflow, type OverflowError, readAll } from "./body.ts";
+import { envelopeOverflow, type OverflowError, readAll, type StreamRequest } from "./body.ts";
 import { toObject } from "../grpc/headers.ts";
 import { respondTrailersOnly } from "../grpc/stream.ts";
 import { deferHeaders, DeferredHeaders, maybeWritten, TrackedHeaders } from "./headers.ts";
@@ -140,7 +140,11 @@ function sendOkTrailer(this: http2.ServerHttp2Stream): void {
  * Writes a reply to a node:http2 stream: headers, the body, then trailers when it has them (in
  * the headers, Trailers-Only, when it has no body and no metadata in its headers); settles when the stream is done.
  */
-export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): Promise<void> {
+export function writeReply(
+  stream: http2.ServerHttp2Stream,
+  reply: UnaryReply,
+  request?: StreamRequest,
+): Promise<void> {
   if (stream.destroyed || stream.closed) return Promise.resolve();
   const rh = reply.headers;
   let head: Record<string, string | string[]>;
@@ -165,8 +169,16 @@ export function writeReply(stream: http2.ServerHttp2Stream, reply: UnaryReply): 
   const body = reply.body;
   const empty = body === undefined || body.length === 0;
   return new Promise<void>((resolve) => {
-    // Plain listeners, not once(): each event comes once per stream, and once() wraps each.
-    stream.on("close", resolve);
+    // The request's close hook when the server gave one (its one "close" listener), else a
+    // plain listener, not once(): each event comes once per stream, and once() wraps each.
+    if (request === undefined) stream.on("close", resolve);
+    else {
+      const prior = request.onClose; // a body still being read, should there be one
+      request.onClose = prior === undefined ? resolve : () => {
+        prior();
+        resolve();
+      };
+    }
     if (trailers !== undefined && empty && respondTrailersOnly(stream, head, trailers)) return;
     if (trailers !== undefined) {
       stream.on(

@@ -313,9 +313,10 @@ export class GrpcServer implements Server, Endpointer {
       this.#bodies.done(stream, slot);
       inflight.leave();
     };
+    const request = new StreamRequest(method, url, header, stream);
+    stream.on("close", request.closed);
     let reply: Promise<UnaryReply>;
     try {
-      const request = new StreamRequest(method, url, header, stream);
       reply = serveFast(route.unary!, fast, {
         request,
         values,
@@ -326,7 +327,7 @@ export class GrpcServer implements Server, Endpointer {
     } catch (error) {
       reply = Promise.reject(error);
     }
-    return reply.then((r) => writeReply(stream, r)).then(finish, () => {
+    return reply.then((r) => writeReply(stream, r, request)).then(finish, () => {
       let answered: Promise<void> | undefined;
       try {
         answered = failed(stream, kind);
