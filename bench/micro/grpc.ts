@@ -1,7 +1,7 @@
 // Server CPU per gRPC unary call (SayHello over h2c, h2load -c50 -m10 with a fixed number of
 // requests), Atreus's gRPC server against @grpc/grpc-js, and with --base DIR the same server of
-// another checkout: an A/B of a change. Servers run one at a time, interleaved in rounds (every
-// other round in reverse order), pinned
+// another checkout: an A/B of a change. Servers run one at a time, interleaved in rounds (each
+// round in an order rotated by one), pinned
 // to CPU 1 (h2load to CPU 0); each block prints the server's utime + stime per answered call,
 // which stays steady when the machine is shared. Prints one JSON line per variant: the median µs
 // per call over the rounds, with the lowest and highest, and the median over rounds of its CPU
@@ -125,10 +125,10 @@ try {
     for (const s of servers) await warmUp(s);
   }
   for (let r = 0; r < rounds; r++) {
-    // Every other round runs the variants in reverse order: a block measures a few percent
-    // lower in second place than in first on a loaded machine, and alternating evens that out.
+    // Each round starts one variant further on (a rotation), so every variant takes every place
+    // in turn: on a loaded machine a block's place in its round moved it by a few percent.
     const order = [...variants.entries()];
-    if (r % 2 === 1) order.reverse();
+    order.push(...order.splice(0, r % order.length));
     for (const [i, v] of order) {
       if (!opts.fresh) {
         results.get(v.name)!.push(await block(servers[i]));
