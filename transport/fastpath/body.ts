@@ -7,6 +7,13 @@ import { concatBytes } from "../../internal/bytes.ts";
 
 /** A request on a node:http2 stream, as the fast path reads it (no Fetch `Request` is built). */
 export class StreamRequest {
+  /**
+   * What the stream's one "close" listener (see `closed`) calls: set by whoever waits for the
+   * close at the time (reading the body, then writing the reply), so a call adds one listener
+   * where it added one for each.
+   */
+  onClose: (() => void) | undefined = undefined;
+
   /** A request of `method` to `url` with `headers`, whose body `stream` carries. */
   constructor(
     readonly method: string,
@@ -14,6 +21,13 @@ export class StreamRequest {
     readonly headers: Headers,
     readonly stream: http2.ServerHttp2Stream,
   ) {}
+
+  /** The stream's "close" listener, added once by the server: calls `onClose`. */
+  readonly closed = (): void => {
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    onClose?.();
+  };
 }
 
 /** What the fast path reads a call from. */
@@ -110,32 +124,36 @@ function readStream(
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
+    let settled = false;
     const onData = (chunk: Uint8Array) => {
+      if (settled) return;
       total += chunk.byteLength;
       chunks.push(chunk);
       if (total > limit || size !== undefined && total >= 5) {
-        cleanup();
+        settled = true;
+        stream.off("data", onData);
+        stream.off("end", onEnd);
+        if (request.onClose === onClose) request.onClose = undefined;
         reject(overflow(concatBytes(chunks, total), size));
       }
     };
     const onEnd = () => {
-      cleanup();
+      if (settled) return;
+      settled = true;
+      if (request.onClose === onClose) request.onClose = undefined;
       resolve(concatBytes(chunks, total));
     };
-    // A stream error is always followed by "close"; one listener covers both.
+    // A stream error is always followed by "close"; the server's one close listener calls this.
     const onClose = () => {
-      cleanup();
+      if (settled) return;
+      settled = true;
       reject(new ConnectError("the client closed the stream", Code.Canceled));
     };
-    const cleanup = () => {
-      stream.off("data", onData);
-      stream.off("end", onEnd);
-      stream.off("close", onClose);
-    };
-    // Plain listeners, not once(): cleanup removes all three, and once() wraps each.
+    // Plain listeners, not once(). They are left on the stream once the body is read: neither
+    // event comes again, and removing them costs more than the stream's end, which is near.
     stream.on("data", onData);
     stream.on("end", onEnd);
-    stream.on("close", onClose);
+    request.onClose = onClose;
     // HEADERS with END_STREAM: no body (Deno's node:http2 emits no "end" for it).
     if (stream.endAfterHeaders || stream.readableEnded) onEnd();
   });
