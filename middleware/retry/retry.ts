@@ -98,25 +98,26 @@ export function retry(options: RetryOptions = {}): Middleware {
     budget?.deposit();
     if (maxAttempts === 1 || !retryable(req)) return next(req);
     const values = req.contextValues;
-    const failed = new Set<string>();
-    const before = values.get(pickFiltersKey);
-    if (avoid) {
-      const skipFailed: NodeFilter = (nodes) => {
-        if (failed.size === 0) return nodes;
-        const rest = nodes.filter((n) => !failed.has(nodeKey(n)));
-        return rest.length > 0 ? rest : nodes;
-      };
-      values.set(pickFiltersKey, [...before, skipFailed]);
-    }
+    // The nodes this call failed on, and the filter that steers a retry off them: installed only
+    // once an attempt failed, as the first attempt has nothing to avoid (and a pick with extra
+    // filters also builds the headers as metadata for them).
+    let failed: Set<string> | undefined;
+    let before: readonly NodeFilter[] | undefined;
+    // The headers as the call came in, so that every retry starts from them again (middleware
+    // after this one and the node's transport may add to an attempt's headers). The first
+    // attempt, on most calls the only one, sends the call's own; a retry sends a copy of these.
+    // Kept as pairs, not a Headers copy: reading a Headers object costs a fraction of copying it.
+    const original: [string, string][] = [];
+    req.header.forEach((value, key) => original.push([key, value]));
     // A server-streaming request is one message; keep it so every attempt can send it.
     const sent: ProtoMessage[] = [];
     if (req.stream) { for await (const m of req.message) sent.push(m); }
     try {
       for (let attempt = 1;; attempt++) {
         values.set(pickedNodeKey, undefined);
-        const attemptReq = {
+        const attemptReq = attempt === 1 && !req.stream ? req : {
           ...req,
-          header: new Headers(req.header),
+          header: attempt === 1 ? req.header : new Headers(original),
           ...(req.stream ? { message: replay(sent) } : {}),
         } as CallRequest;
         try {
@@ -125,17 +126,28 @@ export function retry(options: RetryOptions = {}): Middleware {
         } catch (error) {
           if (req.signal.aborted || attempt >= maxAttempts || !retryableError(error)) throw error;
           const node = values.get(pickedNodeKey);
-          if (node !== undefined) failed.add(nodeKey(node));
           const ceiling = Math.min(max, initial * multiplier ** (attempt - 1));
           const delay = random() * ceiling;
           const left = remainingMs();
           if (left !== undefined && delay >= left) throw error;
           if (budget !== undefined && !budget.withdraw()) throw error;
+          if (avoid) {
+            if (failed === undefined) {
+              const avoided = failed = new Set<string>();
+              before = values.get(pickFiltersKey);
+              const skipFailed: NodeFilter = (nodes) => {
+                const rest = nodes.filter((n) => !avoided.has(nodeKey(n)));
+                return rest.length > 0 ? rest : nodes;
+              };
+              values.set(pickFiltersKey, [...before, skipFailed]);
+            }
+            if (node !== undefined) failed.add(nodeKey(node));
+          }
           await wait(delay, req.signal);
         }
       }
     } finally {
-      values.set(pickFiltersKey, before);
+      if (before !== undefined) values.set(pickFiltersKey, before);
     }
   };
 }
