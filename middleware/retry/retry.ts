@@ -169,7 +169,7 @@ export function retry(options: RetryOptions = {}): Middleware {
     }
   };
 
-  return (next) => (req) => {
+  const start = (next: Next, req: CallRequest): Promise<CallResponse> => {
     budget?.deposit();
     if (maxAttempts === 1 || !retryable(req)) return next(req);
     // The headers as the call came in, so that every retry starts from them again (middleware
@@ -191,6 +191,16 @@ export function retry(options: RetryOptions = {}): Middleware {
       (res) => res.stream ? firstMessage(res) : res,
       (error) => retryAfter(next, req, original, [], error, 1),
     );
+  };
+
+  return (next) => (req) => {
+    // A failure before the first attempt rejects the call, as it did when this was an async
+    // function.
+    try {
+      return start(next, req);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -239,6 +239,34 @@ Deno.test("every attempt starts from the call's headers, whatever an attempt add
   }
 });
 
+Deno.test("a next that throws is an attempt that failed; a clock that throws rejects", async () => {
+  let attempts = 0;
+  const call = retry({ random: () => 0, sleep: () => Promise.resolve() })((req) => {
+    if (++attempts < 2) throw unavailable("thrown");
+    return Promise.resolve(unaryResponse(req));
+  });
+  const res = await call(callRequest("get"));
+  assert.ok(!res.stream);
+  assert.equal(attempts, 2);
+  // A method that is not retried: the throw still comes back as a rejection.
+  attempts = 0;
+  const once = call(callRequest("post"));
+  assert.ok(once instanceof Promise);
+  assert.equal(attempts, 1);
+  await assert.rejects(once, (e: ConnectError) => e.code === Code.Unavailable);
+  let stopped = false;
+  const broken = retry({
+    now: () => {
+      if (stopped) throw new Error("clock");
+      return 0;
+    },
+  })(() => Promise.resolve(unaryResponse(callRequest("get"))));
+  stopped = true;
+  const failed = broken(callRequest("get"));
+  assert.ok(failed instanceof Promise);
+  await assert.rejects(failed, /clock/);
+});
+
 Deno.test("bad options are InvalidOptionErrors naming the option", () => {
   const invalid = (option: string) => (e: unknown) =>
     e instanceof InvalidOptionError && e instanceof RangeError && e.option === option &&
