@@ -110,14 +110,19 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   };
 
   if (!options.perNode) {
-    return (next) => async (req) => {
-      const op = operation(req);
-      const b = breaker(op);
-      if (!b.allow()) {
-        b.markFailure();
-        throw rejected(op);
+    // Without an async step of its own: observeCall already settles once the call has.
+    return (next) => (req) => {
+      try {
+        const op = operation(req);
+        const b = breaker(op);
+        if (!b.allow()) {
+          b.markFailure();
+          return Promise.reject(rejected(op));
+        }
+        return observeCall(next, req, (error, abandoned) => end(b, error, abandoned));
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return await observeCall(next, req, (error, abandoned) => end(b, error, abandoned));
     };
   }
 

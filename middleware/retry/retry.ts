@@ -17,6 +17,7 @@ import type {
   CallRequest,
   CallResponse,
   Middleware,
+  Next,
   ProtoMessage,
   StreamCallResponse,
 } from "../../internal/contract.ts";
@@ -94,48 +95,111 @@ export function retry(options: RetryOptions = {}): Middleware {
     return codes.has(grpcCodeOf(error)) && fromError(error).reason !== CIRCUIT_BREAKER_REASON;
   };
 
-  return (next) => async (req) => {
-    budget?.deposit();
-    if (maxAttempts === 1 || !retryable(req)) return next(req);
+  // The attempts after a failed first one; `error` is the failure of attempt `attempt`.
+  const retryAfter = async (
+    next: Next,
+    req: CallRequest,
+    original: [string, string][],
+    sent: readonly ProtoMessage[],
+    error: unknown,
+    attempt: number,
+  ): Promise<CallResponse> => {
     const values = req.contextValues;
-    const failed = new Set<string>();
-    const before = values.get(pickFiltersKey);
-    if (avoid) {
-      const skipFailed: NodeFilter = (nodes) => {
-        if (failed.size === 0) return nodes;
-        const rest = nodes.filter((n) => !failed.has(nodeKey(n)));
-        return rest.length > 0 ? rest : nodes;
-      };
-      values.set(pickFiltersKey, [...before, skipFailed]);
-    }
-    // A server-streaming request is one message; keep it so every attempt can send it.
-    const sent: ProtoMessage[] = [];
-    if (req.stream) { for await (const m of req.message) sent.push(m); }
+    // The nodes this call failed on, and the filter that steers a retry off them: installed only
+    // once an attempt failed, as the first attempt has nothing to avoid (and a pick with extra
+    // filters also builds the headers as metadata for them).
+    let failed: Set<string> | undefined;
+    let before: readonly NodeFilter[] | undefined;
     try {
-      for (let attempt = 1;; attempt++) {
+      for (;;) {
+        if (req.signal.aborted || attempt >= maxAttempts || !retryableError(error)) throw error;
+        const node = values.get(pickedNodeKey);
+        const ceiling = Math.min(max, initial * multiplier ** (attempt - 1));
+        const delay = random() * ceiling;
+        const left = remainingMs();
+        if (left !== undefined && delay >= left) throw error;
+        if (budget !== undefined && !budget.withdraw()) throw error;
+        if (avoid) {
+          if (failed === undefined) {
+            const avoided = failed = new Set<string>();
+            before = values.get(pickFiltersKey);
+            const skipFailed: NodeFilter = (nodes) => {
+              const rest = nodes.filter((n) => !avoided.has(nodeKey(n)));
+              return rest.length > 0 ? rest : nodes;
+            };
+            values.set(pickFiltersKey, [...before, skipFailed]);
+          }
+          if (node !== undefined) failed.add(nodeKey(node));
+        }
+        await wait(delay, req.signal);
+        attempt++;
         values.set(pickedNodeKey, undefined);
         const attemptReq = {
           ...req,
-          header: new Headers(req.header),
+          header: new Headers(original),
           ...(req.stream ? { message: replay(sent) } : {}),
         } as CallRequest;
         try {
           const res = await next(attemptReq);
           return res.stream ? await firstMessage(res) : res;
-        } catch (error) {
-          if (req.signal.aborted || attempt >= maxAttempts || !retryableError(error)) throw error;
-          const node = values.get(pickedNodeKey);
-          if (node !== undefined) failed.add(nodeKey(node));
-          const ceiling = Math.min(max, initial * multiplier ** (attempt - 1));
-          const delay = random() * ceiling;
-          const left = remainingMs();
-          if (left !== undefined && delay >= left) throw error;
-          if (budget !== undefined && !budget.withdraw()) throw error;
-          await wait(delay, req.signal);
+        } catch (e) {
+          error = e;
         }
       }
     } finally {
-      values.set(pickFiltersKey, before);
+      if (before !== undefined) values.set(pickFiltersKey, before);
+    }
+  };
+
+  // A server stream's first attempt: its request is one message, kept so every attempt can
+  // send it.
+  const firstStream = async (
+    next: Next,
+    req: CallRequest & { stream: true },
+    original: [string, string][],
+  ): Promise<CallResponse> => {
+    const sent: ProtoMessage[] = [];
+    for await (const m of req.message) sent.push(m);
+    req.contextValues.set(pickedNodeKey, undefined);
+    try {
+      const res = await next({ ...req, message: replay(sent) });
+      return res.stream ? await firstMessage(res) : res;
+    } catch (error) {
+      return await retryAfter(next, req, original, sent, error, 1);
+    }
+  };
+
+  const start = (next: Next, req: CallRequest): Promise<CallResponse> => {
+    budget?.deposit();
+    if (maxAttempts === 1 || !retryable(req)) return next(req);
+    // The headers as the call came in, so that every retry starts from them again (middleware
+    // after this one and the node's transport may add to an attempt's headers). The first
+    // attempt, on most calls the only one, sends the call's own; a retry sends a copy of these.
+    // Kept as pairs, not a Headers copy: reading a Headers object costs a fraction of copying it.
+    const original: [string, string][] = [];
+    req.header.forEach((value, key) => original.push([key, value]));
+    if (req.stream) return firstStream(next, req, original);
+    // A unary call's first attempt without an async step of its own: most calls end with it.
+    req.contextValues.set(pickedNodeKey, undefined);
+    let first: Promise<CallResponse>;
+    try {
+      first = next(req);
+    } catch (error) {
+      first = Promise.reject(error);
+    }
+    return first.then(
+      (res) => res.stream ? firstMessage(res) : res,
+      (error) => retryAfter(next, req, original, [], error, 1),
+    );
+  };
+
+  return (next) => (req) => {
+    // A failure before the first attempt rejects the call, as it did when this was an async
+    // function.
+    try {
+      return start(next, req);
+    } catch (error) {
+      return Promise.reject(error);
     }
   };
 }

@@ -196,3 +196,24 @@ Deno.test("perNode: when every node is open the call is dropped with the breaker
     await bad.stop();
   }
 });
+
+Deno.test("a next that throws, or a clock that throws, rejects the call's promise", async () => {
+  const clock = manualClock();
+  const call = circuitBreaker({ request: 0, now: clock.now, random: () => 0 })(() => {
+    throw unavailable("thrown");
+  });
+  const pending = call(callRequest("get"));
+  assert.ok(pending instanceof Promise);
+  await assert.rejects(pending, (e: ConnectError) => e.code === Code.Unavailable);
+  // The thrown failure counted against the backend: with request 0 the breaker now drops.
+  const dropped = call(callRequest("get"));
+  await assert.rejects(dropped, (e) => fromError(e).reason === CIRCUIT_BREAKER_REASON);
+  const broken = circuitBreaker({
+    now: () => {
+      throw new Error("clock");
+    },
+  })(backend(() => undefined));
+  const failed = broken(callRequest("get"));
+  assert.ok(failed instanceof Promise);
+  await assert.rejects(failed, /clock/);
+});

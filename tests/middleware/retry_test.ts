@@ -8,6 +8,7 @@ import { InvalidOptionError, serviceUnavailable, toConnectError } from "../../er
 import { CIRCUIT_BREAKER_REASON, retry, type RetryOptions } from "../../middleware/mod.ts";
 import type { Balancer } from "../../selector/mod.ts";
 import { type CallRequest, type CallResponse, deadlineKey } from "../../transport/mod.ts";
+import { pickFiltersKey } from "../../selector/mod.ts";
 import { createClient } from "../../transport/client/mod.ts";
 import { manualClock } from "../support/selector.ts";
 import { Echo } from "../client/proto/gen/fixture/client/v1/echo_pb.ts";
@@ -208,6 +209,62 @@ Deno.test("client and bidi streams are never retried", async () => {
     await assert.rejects(h.run(method));
     assert.equal(h.attempts(), 1, method);
   }
+});
+
+Deno.test("every attempt starts from the call's headers, whatever an attempt added", async () => {
+  for (const method of ["get", "list"] as const) {
+    const seen: [string, string][][] = [];
+    const call = retry({ random: () => 0, sleep: () => Promise.resolve() })((req) => {
+      const n = seen.push([...req.header]);
+      // What middleware after retry() or the node's transport may do to an attempt's headers.
+      req.header.append("x-attempt", String(n));
+      req.header.set("x-md-global-a", `changed ${n}`);
+      req.header.delete("x-keep");
+      if (n < 3) return Promise.reject(unavailable());
+      return Promise.resolve(method === "get" ? unaryResponse(req) : streamResponse(req, []));
+    });
+    const req = callRequest(method);
+    req.header.set("x-keep", "k");
+    req.header.append("x-md-global-a", "1");
+    req.header.append("x-md-global-a", "2");
+    req.header.append("set-cookie", "a=1");
+    req.header.append("set-cookie", "b=2");
+    const sent = [...req.header];
+    const res = await call(req);
+    assert.equal(res.stream, method === "list");
+    assert.equal(seen.length, 3);
+    for (const headers of seen) assert.deepEqual(headers, sent);
+    // The retry's node filter is gone once the call is over.
+    assert.deepEqual(req.contextValues.get(pickFiltersKey), []);
+  }
+});
+
+Deno.test("a next that throws is an attempt that failed; a clock that throws rejects", async () => {
+  let attempts = 0;
+  const call = retry({ random: () => 0, sleep: () => Promise.resolve() })((req) => {
+    if (++attempts < 2) throw unavailable("thrown");
+    return Promise.resolve(unaryResponse(req));
+  });
+  const res = await call(callRequest("get"));
+  assert.ok(!res.stream);
+  assert.equal(attempts, 2);
+  // A method that is not retried: the throw still comes back as a rejection.
+  attempts = 0;
+  const once = call(callRequest("post"));
+  assert.ok(once instanceof Promise);
+  assert.equal(attempts, 1);
+  await assert.rejects(once, (e: ConnectError) => e.code === Code.Unavailable);
+  let stopped = false;
+  const broken = retry({
+    now: () => {
+      if (stopped) throw new Error("clock");
+      return 0;
+    },
+  })(() => Promise.resolve(unaryResponse(callRequest("get"))));
+  stopped = true;
+  const failed = broken(callRequest("get"));
+  assert.ok(failed instanceof Promise);
+  await assert.rejects(failed, /clock/);
 });
 
 Deno.test("bad options are InvalidOptionErrors naming the option", () => {
