@@ -80,26 +80,7 @@ export function dropCallScoped(values: ContextValues): void {
 
 /** Creates an empty value store. */
 export function newValues(): ContextValues {
-  return new Values();
-}
-
-// Connect-ES's createContextValues, with its methods on a prototype: its object literal builds
-// three function objects per store, and a server builds a store per call. Entries are the same
-// symbol-keyed own properties, read and written by the same rules.
-class Values implements ContextValues {
-  get<T>(key: ContextKey<T>): T {
-    return key.id in this ? (this as unknown as Record<symbol, T>)[key.id] : key.defaultValue;
-  }
-
-  set<T>(key: ContextKey<T>, value: T): this {
-    (this as unknown as Record<symbol, T>)[key.id] = value;
-    return this;
-  }
-
-  delete(key: ContextKey<unknown>): this {
-    delete (this as unknown as Record<symbol, unknown>)[key.id];
-    return this;
-  }
+  return createContextValues();
 }
 
 /**

@@ -1,6 +1,5 @@
 // Builds the RPC table shared by the HTTP and gRPC servers: one Connect-ES router per server
 // over the same registrations, plus the transport-level middleware every call passes through.
-import { SlotSet } from "../internal/slots.ts";
 import { ExpiryQueue } from "../internal/expiry.ts";
 import {
   Code,
@@ -155,7 +154,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
     compressMinBytes: 1024,
     timeoutMs: options.timeoutMs,
     shutdownSignal: options.shutdownSignal,
-    calls: new SlotSet<AbortController>(),
+    calls: new Set<AbortController>(),
     jsonRead: { ignoreUnknownFields: true, registry: options.registry },
     jsonWrite: { registry: options.registry },
     // The server timeout's one timer, for the calls of both paths.
@@ -198,7 +197,7 @@ export function buildRoutes(options: RpcOptions): Map<string, RpcRoute> {
   // One listener per server, not one per call: at the stop deadline every call in flight is
   // aborted with the shutdown reason.
   options.shutdownSignal.addEventListener("abort", () => {
-    planOptions.calls.forEach((c) => c.abort(options.shutdownSignal.reason));
+    for (const c of planOptions.calls) c.abort(options.shutdownSignal.reason);
   }, { once: true });
   const routes = new Map<string, RpcRoute>();
   for (const handler of router.handlers) {

@@ -1,7 +1,6 @@
 // Server CPU per gRPC unary call (SayHello over h2c, h2load -c50 -m10 with a fixed number of
 // requests), Atreus's gRPC server against @grpc/grpc-js, and with --base DIR the same server of
-// another checkout: an A/B of a change. Servers run one at a time, interleaved in rounds (each
-// round in an order rotated by one), pinned
+// another checkout: an A/B of a change. Servers run one at a time, interleaved in rounds, pinned
 // to CPU 1 (h2load to CPU 0); each block prints the server's utime + stime per answered call,
 // which stays steady when the machine is shared. Prints one JSON line per variant: the median µs
 // per call over the rounds, with the lowest and highest, and the median over rounds of its CPU
@@ -107,12 +106,6 @@ async function block(server: BenchServer): Promise<number> {
 }
 
 const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-// Each block as it ends, on stderr: the rounds themselves, for a reader who wants more than the
-// summary (the machine's load moves between rounds).
-const logBlock = (round: number, name: string) => {
-  const us = results.get(name)!.at(-1)!;
-  console.error(`round ${round + 1} ${name}: ${Number.isNaN(us) ? "lost" : us.toFixed(1)} µs/call`);
-};
 const start = (v: Variant) => startServer({ runtime: v.runtime, entry: v.entry, args: v.args });
 const warmUp = (s: BenchServer) => h2load(s.port, Math.min(requests, 20_000)); // JIT
 // All servers stay up (idle when not measured): a start on Node costs seconds of CPU. With
@@ -125,21 +118,15 @@ try {
     for (const s of servers) await warmUp(s);
   }
   for (let r = 0; r < rounds; r++) {
-    // Each round starts one variant further on (a rotation), so every variant takes every place
-    // in turn: on a loaded machine a block's place in its round moved it by a few percent.
-    const order = [...variants.entries()];
-    order.push(...order.splice(0, r % order.length));
-    for (const [i, v] of order) {
+    for (const [i, v] of variants.entries()) {
       if (!opts.fresh) {
         results.get(v.name)!.push(await block(servers[i]));
-        logBlock(r, v.name);
         continue;
       }
       const server = await start(v);
       try {
         await warmUp(server);
         results.get(v.name)!.push(await block(server));
-        logBlock(r, v.name);
       } finally {
         await server.stop();
       }

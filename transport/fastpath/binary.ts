@@ -9,7 +9,6 @@
 // both byte for byte.
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
-import { detectRuntime, runtimeGlobal } from "../../internal/runtime.ts";
 
 /** Encodes messages of one type, or returns `undefined` to defer to the library. */
 export type BinaryEncoder = (
@@ -222,24 +221,12 @@ const scratchBytes = new Uint8Array(scratch.buffer);
 const encoder = new TextEncoder();
 const hasOwn = Object.prototype.hasOwnProperty;
 
-// On Node the bytes of a reply come from Buffer's pool (uninitialised, so every byte is written
-// below): node:http2 and node:http write a Buffer as it is, while a small Uint8Array, which V8
-// allocates on its own heap, is first moved off it to back the Buffer they make of it.
-const allocUnsafe = detectRuntime() === "node"
-  ? runtimeGlobal<{ allocUnsafe(size: number): Uint8Array }>("Buffer").allocUnsafe
-  : undefined;
-function allocBytes(size: number): Uint8Array {
-  return allocUnsafe === undefined ? new Uint8Array(size) : allocUnsafe(size);
-}
-
 function makeEncoder(plan: MessagePlan): BinaryEncoder {
   return (message, head, tail, maxBytes) => {
     lengths = [];
     const size = sizeMessage(plan, message as Record<string, unknown>);
     if (size < 0 || size > maxBytes) return undefined;
-    const out = allocBytes(head + size + (tail?.byteLength ?? 0));
-    // Every byte is written: the head here, the message by writeMessage (checked), the tail.
-    if (head > 0) out.fill(0, 0, head);
+    const out = new Uint8Array(head + size + (tail?.byteLength ?? 0));
     cursor = 0;
     const end = writeMessage(plan, message as Record<string, unknown>, out, head);
     if (end !== head + size) throw new Error(`binary encoder wrote ${end - head} of ${size} bytes`);
@@ -474,9 +461,7 @@ function writeValue(
       if (n === text.length) {
         for (let i = 0; i < n; i++) out[pos + i] = text.charCodeAt(i);
       } else {
-        const { written } = encoder.encodeInto(text, out.subarray(pos, pos + n));
-        // The output may be uninitialised memory (allocBytes): every byte counted is written.
-        if (written !== n) throw new Error(`binary encoder wrote ${written} of ${n} string bytes`);
+        encoder.encodeInto(text, out.subarray(pos, pos + n));
       }
       return pos + n;
     }

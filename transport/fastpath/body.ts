@@ -7,13 +7,6 @@ import { concatBytes } from "../../internal/bytes.ts";
 
 /** A request on a node:http2 stream, as the fast path reads it (no Fetch `Request` is built). */
 export class StreamRequest {
-  /**
-   * What the stream's one "close" listener (see `closed`) calls: set by whoever waits for the
-   * close at the time (reading the body, then writing the reply), so a call adds one listener
-   * where it added one for each.
-   */
-  onClose: (() => void) | undefined = undefined;
-
   /** A request of `method` to `url` with `headers`, whose body `stream` carries. */
   constructor(
     readonly method: string,
@@ -21,13 +14,6 @@ export class StreamRequest {
     readonly headers: Headers,
     readonly stream: http2.ServerHttp2Stream,
   ) {}
-
-  /** The stream's "close" listener, added once by the server: calls `onClose`. */
-  readonly closed = (): void => {
-    const onClose = this.onClose;
-    this.onClose = undefined;
-    onClose?.();
-  };
 }
 
 /** What the fast path reads a call from. */
@@ -124,36 +110,32 @@ function readStream(
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    let settled = false;
     const onData = (chunk: Uint8Array) => {
-      if (settled) return;
       total += chunk.byteLength;
       chunks.push(chunk);
       if (total > limit || size !== undefined && total >= 5) {
-        settled = true;
-        stream.off("data", onData);
-        stream.off("end", onEnd);
-        if (request.onClose === onClose) request.onClose = undefined;
+        cleanup();
         reject(overflow(concatBytes(chunks, total), size));
       }
     };
     const onEnd = () => {
-      if (settled) return;
-      settled = true;
-      if (request.onClose === onClose) request.onClose = undefined;
+      cleanup();
       resolve(concatBytes(chunks, total));
     };
-    // A stream error is always followed by "close"; the server's one close listener calls this.
+    // A stream error is always followed by "close"; one listener covers both.
     const onClose = () => {
-      if (settled) return;
-      settled = true;
+      cleanup();
       reject(new ConnectError("the client closed the stream", Code.Canceled));
     };
-    // Plain listeners, not once(). They are left on the stream once the body is read: neither
-    // event comes again, and removing them costs more than the stream's end, which is near.
+    const cleanup = () => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("close", onClose);
+    };
+    // Plain listeners, not once(): cleanup removes all three, and once() wraps each.
     stream.on("data", onData);
     stream.on("end", onEnd);
-    request.onClose = onClose;
+    stream.on("close", onClose);
     // HEADERS with END_STREAM: no body (Deno's node:http2 emits no "end" for it).
     if (stream.endAfterHeaders || stream.readableEnded) onEnd();
   });

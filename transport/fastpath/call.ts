@@ -12,12 +12,7 @@ import { callDeadline, deadlineKey, raceDeadline } from "../deadline.ts";
 import { asConnectError } from "../status.ts";
 import { adoptReplyHeader, serverTransportKey } from "../info.ts";
 import type { MutableTransportInfo } from "../info.ts";
-import type {
-  CallResponse,
-  ContextValues,
-  ProtoMessage,
-  UnaryCallRequest,
-} from "../../internal/contract.ts";
+import type { ContextValues, ProtoMessage, UnaryCallRequest } from "../../internal/contract.ts";
 import { TrackedHeaders } from "./headers.ts";
 import type { ClientGone } from "./gone.ts";
 import { type CallState, callStateKey, type UnaryPlan } from "./plan.ts";
@@ -106,16 +101,14 @@ export function runCall(
  * Runs the chain for a decoded request. Rejects with a `ConnectError`: AtreusErrors are
  * converted (with their ErrorInfo), anything untyped becomes "internal error".
  */
-// Not async: a promise chain holds less per call than a suspended async function, and every
-// object a call holds is copied by each scavenge it lives through.
-export function runUnary(input: UnaryCallInput, message: ProtoMessage): Promise<UnaryResult> {
+export async function runUnary(input: UnaryCallInput, message: ProtoMessage): Promise<UnaryResult> {
   const { plan, values } = input;
   const requested = input.requestedTimeoutMs;
   const bound = callDeadline(values, plan.options.timeoutMs, requested, false);
   const start = requested === undefined ? 0 : Date.now();
   const controller = new AbortController();
   const calls = plan.options.calls;
-  const slot = calls.add(controller);
+  calls.add(controller);
   const state: CallState = {
     protocolName: input.protocolName,
     header: input.responseHeader,
@@ -138,43 +131,30 @@ export function runUnary(input: UnaryCallInput, message: ProtoMessage): Promise<
     contextValues: values,
   };
   const scope: Scope = { v: values };
-  const end = () => {
-    // Without a deadline the call ends only once its work settled.
+  try {
+    const work = runInScope(scope, () => plan.invoke(req));
+    let res;
+    if (bound === undefined) {
+      res = await work;
+    } else {
+      // The deadline may end the call before its work settles: the scope ends with the work.
+      res = await raceDeadline(work, bound, requested, controller, plan.options.expiries, () => {
+        scope.v = undefined;
+      });
+    }
+    if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
+    adoptReplyHeader(input.info, res.header);
+    return res;
+  } catch (error) {
+    throw asConnectError(error);
+  } finally {
+    // Without a deadline the call ends only once its work settled (awaited above).
     if (bound === undefined) scope.v = undefined;
     state.stop?.();
-    calls.delete(controller, slot);
+    calls.delete(controller);
     // Deno keeps a request's async context reachable for a while after the call; dropping the
     // per-call entries lets the request and its buffers die young (measured: ~2 µs per call).
     // Work a handler leaves running after it returned sees no transport info any more.
     dropCallScoped(values);
-  };
-  let settled: Promise<CallResponse>;
-  try {
-    const work = runInScope(scope, () => plan.invoke(req));
-    settled = bound === undefined
-      ? work
-      // The deadline may end the call before its work settles: the scope ends with the work.
-      : raceDeadline(work, bound, requested, controller, plan.options.expiries, () => {
-        scope.v = undefined;
-      });
-  } catch (error) {
-    const e = asConnectError(error);
-    end();
-    return Promise.reject(e);
   }
-  return settled.then((res) => {
-    try {
-      if (res.stream) throw new ConnectError("unary call answered with a stream", Code.Internal);
-      adoptReplyHeader(input.info, res.header);
-      return res;
-    } catch (error) {
-      throw asConnectError(error);
-    } finally {
-      end();
-    }
-  }, (error) => {
-    const e = asConnectError(error);
-    end();
-    throw e;
-  });
 }

@@ -16,7 +16,6 @@ import {
 } from "@connectrpc/connect/protocol";
 import { createContextKey } from "../../internal/context.ts";
 import type { ExpiryQueue } from "../../internal/expiry.ts";
-import type { SlotSet } from "../../internal/slots.ts";
 import type { CompressionCodec } from "../compression.ts";
 import { contractMethod, contractService, messageOf, serializeWith } from "../adapter.ts";
 import { binaryEncoder } from "./binary.ts";
@@ -66,7 +65,7 @@ export interface PlanOptions {
   /** Aborted when the server's stop deadline passes. */
   readonly shutdownSignal: AbortSignal;
   /** The abort controllers of calls in flight, aborted together at the stop deadline. */
-  readonly calls: SlotSet<AbortController>;
+  readonly calls: Set<AbortController>;
   /** How JSON requests are read (unknown fields ignored, as Connect-ES does; Any types). */
   readonly jsonRead: Partial<JsonReadOptions>;
   /** How JSON replies are written (Any types). */

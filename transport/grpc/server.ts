@@ -29,8 +29,7 @@ import {
   resolveHttp2Limits,
 } from "../runtime/limits.ts";
 import type { Endpointer, Server, ServerContext } from "../server.ts";
-import type { ContextValues, TransportKind } from "../../internal/contract.ts";
-import type { UnaryReply } from "../fastpath/reply.ts";
+import type { TransportKind } from "../../internal/contract.ts";
 import { replyHeaderOf, writeReply } from "../fastpath/grpc.ts";
 import { StreamRequest } from "../fastpath/body.ts";
 import { TrackedHeaders } from "../fastpath/headers.ts";
@@ -246,21 +245,7 @@ export class GrpcServer implements Server, Endpointer {
     return this.#inflight.count;
   }
 
-  // Not async for the fast path: a unary call there is a promise chain, which holds less per call
-  // than a suspended async function (every object a call holds is copied by each scavenge it
-  // lives through). What the prelude throws is a rejection, as it was from an async function.
-  #onStream(
-    stream: http2.ServerHttp2Stream,
-    headers: http2.IncomingHttpHeaders,
-  ): Promise<void> {
-    try {
-      return this.#serve(stream, headers);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  #serve(
+  async #onStream(
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
   ): Promise<void> {
@@ -298,66 +283,24 @@ export class GrpcServer implements Server, Endpointer {
     const values = serverCallValues(info, this.#app);
     const inflight = isHealthWatch(route.operation) ? this.#watches : this.#inflight;
     inflight.enter();
-    const slot = route.method.methodKind === "unary" ||
-        route.method.methodKind === "server_streaming"
-      ? this.#bodies.track(stream, kind)
-      : -1;
-    if (fast === undefined) {
-      return this.#serveUniversal(stream, route, kind, method, url, header, values, {
-        contentType,
-        inflight,
-        slot,
-      });
+    if (route.method.methodKind === "unary" || route.method.methodKind === "server_streaming") {
+      this.#bodies.track(stream, kind);
     }
-    const finish = () => {
-      this.#bodies.done(stream, slot);
-      inflight.leave();
-    };
-    const request = new StreamRequest(method, url, header, stream);
-    stream.on("close", request.closed);
-    let reply: Promise<UnaryReply>;
     try {
-      reply = serveFast(route.unary!, fast, {
-        request,
-        values,
-        info,
-        query,
-        gone: streamGone(stream),
-      });
-    } catch (error) {
-      reply = Promise.reject(error);
-    }
-    return reply.then((r) => writeReply(stream, r, request)).then(finish, () => {
-      let answered: Promise<void> | undefined;
-      try {
-        answered = failed(stream, kind);
-      } catch (error) {
-        finish();
-        throw error;
+      if (fast !== undefined) {
+        const request = new StreamRequest(method, url, header, stream);
+        await writeReply(
+          stream,
+          await serveFast(route.unary!, fast, {
+            request,
+            values,
+            info,
+            query,
+            gone: streamGone(stream),
+          }),
+        );
+        return;
       }
-      if (answered === undefined) return finish();
-      return answered.then(finish, (error) => {
-        finish();
-        throw error;
-      });
-    });
-  }
-
-  async #serveUniversal(
-    stream: http2.ServerHttp2Stream,
-    route: RpcRoute,
-    kind: TransportKind,
-    method: string,
-    url: string,
-    header: Headers,
-    values: ContextValues,
-    { contentType, inflight, slot }: {
-      contentType: string | null;
-      inflight: InFlight;
-      slot: number;
-    },
-  ): Promise<void> {
-    try {
       const response = await invokeRoute(
         route,
         universalRequest(stream, method, url, header, values),
@@ -368,21 +311,16 @@ export class GrpcServer implements Server, Endpointer {
       }
       await writeUniversal(stream, response);
     } catch {
-      await failed(stream, kind);
+      if (!stream.headersSent && !stream.destroyed) {
+        await writeAnswer(stream, rpcError(kind, 500, Code.Internal, "internal error"));
+      } else if (!stream.destroyed) {
+        stream.close(2); // NGHTTP2_INTERNAL_ERROR
+      }
     } finally {
-      this.#bodies.done(stream, slot);
+      this.#bodies.done(stream);
       inflight.leave();
     }
   }
-}
-
-// What a call that threw answers: an internal error if nothing was sent yet, else a reset.
-function failed(stream: http2.ServerHttp2Stream, kind: TransportKind): Promise<void> | undefined {
-  if (!stream.headersSent && !stream.destroyed) {
-    return writeAnswer(stream, rpcError(kind, 500, Code.Internal, "internal error"));
-  }
-  if (!stream.destroyed) stream.close(2); // NGHTTP2_INTERNAL_ERROR
-  return undefined;
 }
 
 // Errors of a stream end in its "close"; one shared listener keeps them from being thrown.

@@ -5,17 +5,10 @@ import type * as http2 from "node:http2";
 import { unrefTimer } from "../../internal/runtime.ts";
 
 /** Streams still receiving their request, and the sweep that ends those past the bound. */
-// Slots in parallel arrays with a free list, not a Map of entries: a server tracks a stream per
-// call, and a Map entry keyed by the stream (its hash, and an entry object) cost more than the
-// array writes. A slot freed by the sweep may be taken by another stream before the call that
-// held it is over, so `done` checks that the slot still holds its stream.
 export class BodyDeadline<K> {
   readonly #timeoutMs: number;
   readonly #expire: (stream: http2.ServerHttp2Stream, kind: K) => void;
-  #streams: (http2.ServerHttp2Stream | undefined)[] = [];
-  #deadlines: number[] = [];
-  #kinds: (K | undefined)[] = [];
-  #free: number[] = [];
+  readonly #waiting = new Map<http2.ServerHttp2Stream, { deadline: number; kind: K }>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** Calls `expire` for each stream whose request took longer than `timeoutMs`. */
@@ -34,59 +27,42 @@ export class BodyDeadline<K> {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#streams = [];
-    this.#deadlines = [];
-    this.#kinds = [];
-    this.#free = [];
+    this.#waiting.clear();
   }
 
   /** Watches `stream` until its request ended (or the stream closed). */
   watch(stream: http2.ServerHttp2Stream, kind: K): void {
-    const slot = this.track(stream, kind);
-    if (slot < 0) return;
-    const done = () => this.done(stream, slot);
+    if (!this.track(stream, kind)) return;
+    const done = () => this.#waiting.delete(stream);
     stream.once("end", done);
     stream.once("close", done);
   }
 
   /**
-   * Watches `stream` until its request ended or `done(stream, slot)` is called, without
-   * listeners (the sweep reads the stream's state): for a server that knows when each call is
-   * over. Returns the slot to pass to `done` (-1: the request had already ended, nothing to do).
+   * Watches `stream` until its request ended or `done(stream)` is called, without listeners
+   * (the sweep reads the stream's state): for a server that knows when each call is over.
+   * Whether it is watched (false: the request had already ended).
    */
-  track(stream: http2.ServerHttp2Stream, kind: K): number {
-    if (stream.endAfterHeaders || stream.readableEnded) return -1;
-    const slot = this.#free.pop() ?? this.#streams.length;
-    this.#streams[slot] = stream;
-    this.#deadlines[slot] = Date.now() + this.#timeoutMs;
-    this.#kinds[slot] = kind;
-    return slot;
+  track(stream: http2.ServerHttp2Stream, kind: K): boolean {
+    if (stream.endAfterHeaders || stream.readableEnded) return false;
+    this.#waiting.set(stream, { deadline: Date.now() + this.#timeoutMs, kind });
+    return true;
   }
 
-  /** Stops watching `stream` in `slot` (its call is over). */
-  done(stream: http2.ServerHttp2Stream, slot: number): void {
-    if (slot >= 0 && this.#streams[slot] === stream) this.#release(slot);
-  }
-
-  #release(slot: number): void {
-    this.#streams[slot] = undefined;
-    this.#kinds[slot] = undefined;
-    this.#free.push(slot);
+  /** Stops watching `stream` (its call is over). */
+  done(stream: http2.ServerHttp2Stream): void {
+    this.#waiting.delete(stream);
   }
 
   #sweep(): void {
     const now = Date.now();
-    const streams = this.#streams;
-    for (let slot = 0; slot < streams.length; slot++) {
-      const stream = streams[slot];
-      if (stream === undefined) continue;
+    for (const [stream, { deadline, kind }] of this.#waiting) {
       if (stream.readableEnded || stream.destroyed || stream.closed) {
-        this.#release(slot);
+        this.#waiting.delete(stream);
         continue;
       }
-      if (this.#deadlines[slot] > now) continue;
-      const kind = this.#kinds[slot] as K;
-      this.#release(slot);
+      if (deadline > now) continue;
+      this.#waiting.delete(stream);
       this.#expire(stream, kind);
     }
   }
