@@ -476,13 +476,23 @@ async function measureGroup(
   const rows = group.rows;
   let servers: (BenchServer | undefined)[] = [];
   try {
-    // Started together (they sit idle until measured); one that fails stops the others.
-    const starting = rows.map((row) =>
-      row.kind === "server"
-        ? startServer(typeof row.server === "function" ? row.server(ctx) : row.server)
-        : Promise.resolve(undefined)
+    // Started together (they sit idle until measured); one that fails stops the others. A
+    // server given a picked port (the scaffold's) starts after the rest have bound theirs: a
+    // port picked while they were still binding could be given to one of them, and its row
+    // would then measure that server.
+    const start = (fixed: boolean) =>
+      Promise.allSettled(
+        rows.map((row) =>
+          row.kind === "server" && (typeof row.server === "function") === fixed
+            ? startServer(typeof row.server === "function" ? row.server(ctx) : row.server)
+            : Promise.resolve(undefined)
+        ),
+      );
+    const first = await start(false);
+    const later = first.every((s) => s.status === "fulfilled") ? await start(true) : [];
+    const settled = first.map((s, i) =>
+      s.status === "fulfilled" && s.value === undefined && later[i] !== undefined ? later[i] : s
     );
-    const settled = await Promise.allSettled(starting);
     servers = settled.map((s) => s.status === "fulfilled" ? s.value : undefined);
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
