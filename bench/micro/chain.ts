@@ -15,6 +15,7 @@
 //   deno run -A --v8-flags=--expose-gc bench/micro/chain.ts [--calls N] [--rounds R]
 //     [--only SUBSTRING] [--base DIR]
 import process from "node:process";
+import { numberOption, textOption } from "../lib/options.ts";
 import { SignJWT } from "jose";
 import { ProxyTracerProvider } from "@opentelemetry/api";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
@@ -25,18 +26,10 @@ import {
 } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import type { CallRequest, CallResponse, Middleware, Next } from "../../transport/mod.ts";
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-};
-const text = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? undefined : process.argv[at + 1];
-};
-const calls = arg("--calls", 50_000);
-const rounds = arg("--rounds", 7);
-const only = text("--only");
-const base = text("--base");
+const calls = numberOption("--calls", 50_000);
+const rounds = numberOption("--rounds", 7);
+const only = textOption("--only");
+const base = textOption("--base");
 
 const exporter: SpanExporter = {
   export: (_spans, done) => done({ code: 0 }),

@@ -11,6 +11,7 @@
 //   deno run -A bench/micro/client.ts [--calls N] [--rounds R] [--concurrency C] [--base DIR]
 //     [--only SUBSTRING]
 import process from "node:process";
+import { numberOption, textOption } from "../lib/options.ts";
 import { pathToFileURL } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient as connectClient } from "@connectrpc/connect";
@@ -20,17 +21,11 @@ import {
   HelloReplySchema,
 } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-};
-const calls = arg("--calls", 20_000);
-const rounds = arg("--rounds", 7);
-const concurrency = arg("--concurrency", 50);
-const baseAt = process.argv.indexOf("--base");
-const base = baseAt < 0 ? undefined : process.argv[baseAt + 1];
-const onlyAt = process.argv.indexOf("--only");
-const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
+const calls = numberOption("--calls", 20_000);
+const rounds = numberOption("--rounds", 7);
+const concurrency = numberOption("--concurrency", 50);
+const base = textOption("--base");
+const only = textOption("--only");
 
 const reply = toBinary(HelloReplySchema, create(HelloReplySchema, { message: "Hello bench" }));
 // What a server's answer costs the client's runtime (a Response, its headers, its body) is

@@ -5,10 +5,10 @@
 // Prints one JSON line on stderr: lines/s written, dropped lines, p50/p99 of one log() call.
 //   --seconds S
 import process from "node:process";
+import { numberOption } from "../lib/options.ts";
 import * as log from "../../log/mod.ts";
 
-const at = process.argv.indexOf("--seconds");
-const seconds = at < 0 ? 3 : Number(process.argv[at + 1]);
+const seconds = numberOption("--seconds", 3);
 const writer = log.createLogger({ format: "logfmt" });
 const logger = log.with(writer, "ts", log.timestamp());
 const turn = () =>

@@ -8,7 +8,7 @@
 //   deno run -A --v8-flags=--expose-gc bench/micro/observe.ts [--calls N] [--rounds R]
 //     [--only SUBSTRING]
 // (--only keeps the bare chain and the variants whose name contains it, e.g. for a profile).
-import process from "node:process";
+import { numberOption, textOption } from "../lib/options.ts";
 import { createContextValues } from "@connectrpc/connect";
 import { ProxyTracerProvider } from "@opentelemetry/api";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
@@ -23,14 +23,9 @@ import {
 } from "../../transport/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-};
-const calls = arg("--calls", 100_000);
-const rounds = arg("--rounds", 7);
-const onlyAt = process.argv.indexOf("--only");
-const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
+const calls = numberOption("--calls", 100_000);
+const rounds = numberOption("--rounds", 7);
+const only = textOption("--only");
 
 // Spans are batched and handed to an exporter that drops them: the SDK's cost, not a network's.
 const exporter: SpanExporter = {

@@ -22,6 +22,7 @@
 //     [--options] [--only SUBSTRING] [--signal] [--length] [--helloworld] [> log]
 // The gRPC server needs an HTTP/2 stream per call: measure it over a socket (bench/servers).
 import process from "node:process";
+import { flagOption, numberOption, textOption } from "../lib/options.ts";
 import { pathToFileURL } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import * as here from "../../transport/mod.ts";
@@ -30,19 +31,14 @@ import {
   HelloRequestSchema,
 } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-};
-const calls = arg("--calls", 20_000);
-const rounds = arg("--rounds", 7);
-const baseAt = process.argv.indexOf("--base");
-const base = baseAt < 0 ? undefined : process.argv[baseAt + 1];
+const calls = numberOption("--calls", 20_000);
+const rounds = numberOption("--rounds", 7);
+const base = textOption("--base");
 
 type Fetcher = { fetch(r: Request): Response | Promise<Response> };
 type Create = (options: object) => Fetcher;
 
-const impl = process.argv.includes("--signal")
+const impl = flagOption("--signal")
   ? {
     sayHello: (req: { name: string }, ctx: { signal: AbortSignal }) => ({
       message: ctx.signal.aborted ? "" : `Hello ${req.name}`,
@@ -55,9 +51,8 @@ if (base !== undefined) {
   trees.push(["base ", mod.createHttpServer as Create]);
 }
 const paths: [string, boolean][] = [["fast", true]];
-if (process.argv.includes("--connect-es")) paths.push(["connect-es", false]);
-const onlyAt = process.argv.indexOf("--only");
-const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
+if (flagOption("--connect-es")) paths.push(["connect-es", false]);
+const only = textOption("--only");
 
 const url = "http://127.0.0.1/helloworld.v1.Greeter/SayHello";
 const proto = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name: "bench" }));
@@ -66,7 +61,7 @@ framed[4] = proto.byteLength;
 framed.set(proto, 5);
 const jsonBody = '{"name":"bench"}';
 const declared = { "content-length": String(new TextEncoder().encode(jsonBody).byteLength) };
-const declare = process.argv.includes("--length");
+const declare = flagOption("--length");
 const jsonRequest = (extra: Record<string, string> = {}, length = declare) => () =>
   new Request(url, {
     method: "POST",
@@ -101,7 +96,7 @@ async function block(server: Fetcher, make: () => Request): Promise<number> {
   return (used.user + used.system) * 1e3 / calls;
 }
 
-const options: [string, object, () => Request][] = process.argv.includes("--options")
+const options: [string, object, () => Request][] = flagOption("--options")
   ? [
     [
       "connect json + cors",
@@ -111,7 +106,7 @@ const options: [string, object, () => Request][] = process.argv.includes("--opti
     ["connect json + timeout", { timeoutMs: 1000 }, jsonRequest()],
   ]
   : [];
-const helloworld = process.argv.includes("--helloworld");
+const helloworld = flagOption("--helloworld");
 const shipped: { name: string; server: Fetcher; make: () => Request }[] = [];
 if (helloworld) {
   for (const [tree, root] of [["", "../../"], ["base ", base]]) {
