@@ -48,7 +48,7 @@ import { deadlineKey, remainingMs } from "../../internal/deadline.ts";
 import type { NodeSource } from "./discovery.ts";
 import { isNodeFailure, normalizeFailure } from "./failure.ts";
 import type { Held, NodePool } from "./nodes.ts";
-import { type ClientProtocol, protocolHeader } from "./protocol.ts";
+import { type ClientProtocol, type NodeTransport, protocolHeader } from "./protocol.ts";
 import { type CallAbort, callTimeoutMs } from "./unary_method.ts";
 
 /** Everything a call needs from its client. */
@@ -106,12 +106,7 @@ export function balancedTransport(plan: CallPlan): Transport {
       if (plan.interceptors.length === 0) {
         return directUnary(plan, method, signal, ms, header, message, contextValues);
       }
-      const inherited = remainingMs();
-      const left = inherited === undefined
-        ? ms
-        : ms === undefined
-        ? inherited
-        : Math.min(ms, inherited);
+      const left = withinInherited(ms);
       // The deadline is made visible to middleware through remainingMs() in a request scope,
       // emptied once the call settles (see runScoped: on Deno a scope stays reachable well
       // after its call, and one still holding values keeps them alive through collections).
@@ -291,12 +286,7 @@ async function directUnary<I extends DescMessage, O extends DescMessage>(
   const message = isMessage(init, method.input)
     ? init
     : create(method.input, init as MessageInitShape<I>);
-  const inherited = remainingMs();
-  const ms = inherited === undefined
-    ? timeoutMs
-    : timeoutMs === undefined
-    ? inherited
-    : Math.min(timeoutMs, inherited);
+  const ms = withinInherited(timeoutMs);
   const deadline = ms === undefined ? undefined : Date.now() + ms;
   // A closed client's calls fail at once; they must not arm its shared timer again.
   const call = new UnaryCallSignal(signal, ms, plan.closed() ? undefined : plan.expiries);
@@ -311,43 +301,56 @@ async function directUnary<I extends DescMessage, O extends DescMessage>(
     }
     const picked = pickNode(plan, method, metadata, extra);
     contextValues?.set(pickedNodeKey, picked.node);
-    let left: number | undefined;
-    if (deadline !== undefined) {
-      left = Math.max(0, deadline - Date.now());
-      if (left <= 0) {
-        picked.done({});
-        throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
-      }
-      left = Math.max(1, Math.floor(left));
-    }
-    const held = plan.pool.hold(picked.node);
-    const start = performance.now();
-    const deadlineAt = left === undefined ? undefined : Date.now() + left;
-    let res: UnaryResponse<I, O>;
-    try {
-      const node = held.ready ?? await held.built;
-      res = node.unary !== undefined
-        ? await node.unary(method, call, left, header, message)
-        : await node.transport.unary(
-          method,
-          call.signal,
-          undefined,
-          nodeHeader(plan.protocol, new Headers(header), left),
-          message,
-          contextValues,
-        );
-    } catch (error) {
-      const e = normalizeFailure(error, call.signal, deadlineAt);
-      endAttempt(plan, picked, held, start, e);
-      throw e;
-    }
-    endAttempt(plan, picked, held, start, undefined);
+    const left = attemptMs(picked, deadline === undefined ? undefined : deadline - Date.now());
+    const res = await callPicked(
+      plan,
+      picked,
+      left,
+      call.signal,
+      (node) =>
+        node.unary !== undefined
+          ? node.unary(method, call, left, header, message)
+          : node.transport.unary(
+            method,
+            call.signal,
+            undefined,
+            nodeHeader(plan.protocol, new Headers(header), left),
+            message,
+            contextValues,
+          ),
+    );
     call.end();
     return res;
   } catch (error) {
     call.end();
     throw canceledOr(call.signal, error);
   }
+}
+
+/**
+ * One attempt on `picked`'s node by `call` (without waiting for a promise when the node's
+ * transport is built); its outcome goes to the balancer, and a failure comes back normalised.
+ */
+async function callPicked<R>(
+  plan: CallPlan,
+  picked: Picked,
+  timeoutMs: number | undefined,
+  signal: AbortSignal,
+  call: (node: NodeTransport) => Promise<R>,
+): Promise<R> {
+  const held = plan.pool.hold(picked.node);
+  const start = performance.now();
+  const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  let res: R;
+  try {
+    res = await call(held.ready ?? await held.built);
+  } catch (error) {
+    const e = normalizeFailure(error, signal, deadlineAt);
+    endAttempt(plan, picked, held, start, e);
+    throw e;
+  }
+  endAttempt(plan, picked, held, start, undefined);
+  return res;
 }
 
 /** Reports an attempt's outcome to the balancer and lets go of the node's transport. */
@@ -372,24 +375,31 @@ function inDeadlineScope<T>(
   timeoutMs: number | undefined,
   fn: (timeoutMs: number | undefined) => T,
 ): T {
-  const inherited = remainingMs();
-  const ms = inherited === undefined
-    ? timeoutMs
-    : timeoutMs === undefined
-    ? inherited
-    : Math.min(timeoutMs, inherited);
+  const ms = withinInherited(timeoutMs);
   if (ms === undefined) return fn(undefined);
   const values = childValues(currentValues());
   values.set(deadlineKey, Date.now() + ms);
   return runWithValues(values, () => fn(ms));
 }
 
-/** The deadline left for this attempt, refusing to start one that has none left. */
-function attemptTimeout(): number | undefined {
-  const left = remainingMs();
-  if (left === undefined) return undefined;
-  if (left <= 0) throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
-  return Math.max(1, Math.floor(left));
+/** `ms`, or less if the call being served must end sooner (a call never outlives its caller). */
+function withinInherited(ms: number | undefined): number | undefined {
+  const inherited = remainingMs();
+  return inherited === undefined ? ms : ms === undefined ? inherited : Math.min(ms, inherited);
+}
+
+/**
+ * The whole ms an attempt on `picked` may take of the `leftMs` its call has; with none left the
+ * pick is let go and the attempt refused. Checked once a node is known (discovery may have made
+ * the call wait), before it is used.
+ */
+function attemptMs(picked: Picked, leftMs: number | undefined): number | undefined {
+  if (leftMs === undefined) return undefined;
+  if (leftMs <= 0) {
+    picked.done({});
+    throw new ConnectError("the call's deadline passed", Code.DeadlineExceeded);
+  }
+  return Math.max(1, Math.floor(leftMs));
 }
 
 /** One attempt of a call: the node picked for it, and its end, reported once. */
@@ -410,14 +420,7 @@ async function startAttempt(
   stream: boolean,
 ): Promise<Attempt> {
   const picked = await pick(plan, req);
-  // Checked once a node is known (discovery may have made the call wait), before it is used.
-  let timeoutMs: number | undefined;
-  try {
-    timeoutMs = attemptTimeout();
-  } catch (error) {
-    picked.done({});
-    throw error;
-  }
+  const timeoutMs = attemptMs(picked, remainingMs());
   const lease = plan.pool.acquire(picked.node);
   const start = performance.now();
   let finished = false;
@@ -530,38 +533,25 @@ async function attemptUnary<I extends DescMessage, O extends DescMessage>(
   const picked = plan.source !== undefined && !plan.source.isReady()
     ? await pick(plan, req)
     : pickNow(plan, req);
-  // Checked once a node is known (discovery may have made the call wait), before it is used.
-  let timeoutMs: number | undefined;
-  try {
-    timeoutMs = attemptTimeout();
-  } catch (error) {
-    picked.done({});
-    throw error;
-  }
-  const held = plan.pool.hold(picked.node);
-  const start = performance.now();
-  const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-  let res: UnaryResponse<I, O>;
-  try {
-    const node = held.ready ?? await held.built;
-    const call = (req as Tagged)[callOf];
-    res = node.unary !== undefined && call?.signal === req.signal
-      ? await node.unary(req.method, call, timeoutMs, headerRecord(req.header), req.message, true)
-      : await node.transport.unary(
-        req.method,
-        req.signal,
-        undefined,
-        nodeHeader(plan.protocol, req.header, timeoutMs),
-        req.message,
-        req.contextValues,
-      );
-  } catch (error) {
-    const e = normalizeFailure(error, req.signal, deadlineAt);
-    endAttempt(plan, picked, held, start, e);
-    throw e;
-  }
-  endAttempt(plan, picked, held, start, undefined);
-  return res;
+  const timeoutMs = attemptMs(picked, remainingMs());
+  const call = (req as Tagged)[callOf];
+  return await callPicked(
+    plan,
+    picked,
+    timeoutMs,
+    req.signal,
+    (node) =>
+      node.unary !== undefined && call?.signal === req.signal
+        ? node.unary(req.method, call, timeoutMs, headerRecord(req.header), req.message, true)
+        : node.transport.unary(
+          req.method,
+          req.signal,
+          undefined,
+          nodeHeader(plan.protocol, req.header, timeoutMs),
+          req.message,
+          req.contextValues,
+        ),
+  );
 }
 
 /**
