@@ -14,6 +14,7 @@ import { connectUnaryOverFetch } from "../../transport/client/connect_unary.ts";
 import { fetchHttpClient } from "../../transport/client/fetch.ts";
 import { guardFetch } from "../../transport/client/failure.ts";
 import type { CallAbort } from "../../transport/client/unary_method.ts";
+import { outcomeOf } from "./outcome.ts";
 import {
   Greeter,
   HelloReplySchema,
@@ -109,25 +110,7 @@ Deno.test("Connect unary: the client's path answers as Connect-ES's transport", 
       ours: connectUnaryOverFetch(globalThis.fetch, options, oracle.unary),
     };
   };
-  const outcome = async (
-    call: () => Promise<{ message: unknown; header: Headers; trailer: Headers }>,
-  ) => {
-    try {
-      const res = await call();
-      return {
-        message: (res.message as { message: string }).message,
-        header: [...res.header].filter(([k]) => k !== "date"),
-        trailer: [...res.trailer],
-      };
-    } catch (e) {
-      const error = ConnectError.from(e);
-      return {
-        code: error.code,
-        rawMessage: error.rawMessage,
-        metadata: [...error.metadata].filter(([k]) => k !== "date"),
-      };
-    }
-  };
+  const outcome = outcomeOf;
   const callAbort = (signal?: AbortSignal): CallAbort => ({
     signal: signal ?? new AbortController().signal,
     onAbort: undefined,

@@ -11,6 +11,7 @@ import { createTransport } from "@connectrpc/connect/protocol-grpc";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 import { gzip } from "../../transport/mod.ts";
 import { grpcUnary } from "../../transport/client/grpc_unary.ts";
+import { outcomeOf } from "./outcome.ts";
 import {
   Greeter,
   HelloReplySchema,
@@ -110,29 +111,10 @@ Deno.test("gRPC unary: the client's path answers as Connect-ES's transport", asy
   };
   const oracle: Transport = createTransport(options);
   const ours = grpcUnary(options, oracle.unary);
-  const outcome = async (unary: Transport["unary"], name: string) => {
-    try {
-      const res = await unary(
-        Greeter.method.sayHello,
-        undefined,
-        undefined,
-        { "x-case": name },
-        { name: "x" },
-      );
-      return {
-        message: res.message.message,
-        header: [...res.header].filter(([k]) => k !== "date"),
-        trailer: [...res.trailer],
-      };
-    } catch (e) {
-      const error = ConnectError.from(e);
-      return {
-        code: error.code,
-        rawMessage: error.rawMessage,
-        metadata: [...error.metadata].filter(([k]) => k !== "date"),
-      };
-    }
-  };
+  const outcome = (unary: Transport["unary"], name: string) =>
+    outcomeOf(() =>
+      unary(Greeter.method.sayHello, undefined, undefined, { "x-case": name }, { name: "x" })
+    );
   try {
     for (const name of Object.keys(cases)) {
       assert.deepEqual(await outcome(ours, name), await outcome(oracle.unary, name), name);
