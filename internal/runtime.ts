@@ -37,18 +37,33 @@ export function runtimeGlobal<T>(name: string): T {
 }
 
 /**
- * The process environment as `process.env` reads it, one variable at a time. On Deno it asks
- * `Deno.env.get`, so per-variable `--allow-env` grants apply as they do to `process.env` there, and
- * Deno's Node process module, costly to load at start, stays unloaded; elsewhere `process.env`, or
- * nothing where the runtime has no process (workerd without nodejs_compat).
+ * The process environment as `process.env` reads it, read-only. On Deno a variable is read by
+ * `Deno.env.get` when it is read, so per-variable `--allow-env` grants apply as they do to
+ * `process.env` there, and Deno's Node process module, costly to load at start, stays unloaded;
+ * elsewhere `process.env`, or nothing where the runtime has no process (workerd without
+ * nodejs_compat).
  */
 export function programEnv(): Readonly<Record<string, string | undefined>> {
-  const deno = runtimeGlobal<{ env: { get(key: string): string | undefined } } | undefined>("Deno");
+  const deno = runtimeGlobal<
+    | { env: { get(key: string): string | undefined; toObject(): Record<string, string> } }
+    | undefined
+  >("Deno");
   if (deno === undefined) {
     return runtimeGlobal<{ env: Record<string, string> } | undefined>("process")?.env ?? {};
   }
+  // Enumerating (spreading it, `Object.keys`, a config env source scanning a prefix) lists every
+  // variable, as `process.env` does, which on Deno needs the whole `--allow-env`.
+  const read = (key: string | symbol) => typeof key === "string" ? deno.env.get(key) : undefined;
   return new Proxy({}, {
-    get: (_, key) => typeof key === "string" ? deno.env.get(key) : undefined,
+    get: (_, key) => read(key),
+    has: (_, key) => read(key) !== undefined,
+    ownKeys: () => Object.keys(deno.env.toObject()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const value = read(key);
+      return value === undefined
+        ? undefined
+        : { value, enumerable: true, configurable: true, writable: false };
+    },
   });
 }
 

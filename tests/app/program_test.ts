@@ -26,6 +26,8 @@ for (
     assert.deepEqual(seen.args, args);
     assert.equal(seen.set, "x=1, y");
     assert.equal(seen.unset, null);
+    assert.equal(seen.spread, "x=1, y");
+    assert.equal(seen.has, true);
     assert.equal(seen.deno, name === "deno");
   });
 }
