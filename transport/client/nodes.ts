@@ -11,11 +11,11 @@ export interface Held {
   readonly built: Promise<NodeTransport>;
   /** The transport once built, so a call on a known node need not wait for a promise. */
   ready: NodeTransport | undefined;
+  /** Calls holding it; a stale entry is closed when the last one ends. */
   inFlight: number;
+  /** Replaced or dropped from the pool (closed once no call holds it). */
   stale: boolean;
 }
-
-type Entry = Held;
 
 /** A lease on a node's transport; `release()` when the call ends. */
 export interface Lease {
@@ -27,7 +27,7 @@ export interface Lease {
 
 /** The transports of the nodes a client currently knows. */
 export class NodePool {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, Held>();
   readonly #build: (node: Node) => Promise<NodeTransport>;
   #closed = false;
 
@@ -58,7 +58,7 @@ export class NodePool {
     const key = nodeKey(node);
     let entry = this.#entries.get(key);
     if (entry === undefined || entry.stale) {
-      const made: Entry = {
+      const made: Held = {
         built: this.#build(node),
         ready: undefined,
         inFlight: 0,
@@ -98,6 +98,6 @@ export class NodePool {
   }
 }
 
-function dispose(entry: Entry): void {
+function dispose(entry: Held): void {
   entry.built.then((t) => t.close(), () => {});
 }
