@@ -4,10 +4,11 @@
 // several runs is reported with p50/p99 latency. Rows of a group are measured in interleaved
 // rounds, so load that comes and goes on a shared machine hits all rows alike.
 //
-//   deno task bench                 full suite (about 25 minutes)
+//   deno task bench                 full suite (about 40 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
-//   deno task bench --group deno    one group: deno | bun | node | chain | stream | grpc |
-//                                   ghz | client | logger | start | bundle
+//   deno task bench --group deno    one group: deno | bun | node | chain (Deno) | chain-bun |
+//                                   chain-node | stream | grpc | ghz | client | logger |
+//                                   start | bundle
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
@@ -245,7 +246,7 @@ function httpGroup(runtime: Runtime): Row[] {
   ];
 }
 
-function chainGroup(): Row[] {
+function chainGroup(runtime: Runtime): Row[] {
   const env = { BENCH_JWT_SECRET: JWT_SECRET };
   const steps = [
     "recovery",
@@ -259,13 +260,13 @@ function chainGroup(): Row[] {
   ];
   const label = (i: number) => i < 0 ? "Atreus bare fast path" : `+ ${steps[i]}`;
   return [
-    serverRow("plain Hono JSON route", "deno", "plain-hono.ts", specs.chainPlain),
-    serverRow(label(-1), "deno", "chain.ts", specs.chainJson, {
+    serverRow("plain Hono JSON route", runtime, "plain-hono.ts", specs.chainPlain),
+    serverRow(label(-1), runtime, "chain.ts", specs.chainJson, {
       args: ["--upto", "0"],
       env,
     }),
     ...steps.map((_, i) =>
-      serverRow(label(i), "deno", "chain.ts", specs.chainJson, {
+      serverRow(label(i), runtime, "chain.ts", specs.chainJson, {
         args: ["--upto", String(i + 1)],
         env,
         logs: i >= 2,
@@ -333,6 +334,14 @@ const DENO_HTTP2_BARE = "bare node:http2 handler, fixed reply, Deno (the ceiling
 const grpcRow = (label: string, runtime: Runtime, entry: string, args?: string[]): ServerRow =>
   serverRow(label, runtime, entry, specs.grpc, { args, load: "h2load" });
 
+const chainOn = (runtime: Runtime): Group => ({
+  title: `Production chain on ${
+    RUNTIME_NAME[runtime]
+  }, one middleware more per row (each row × the one above)`,
+  unit: "req/s",
+  rows: chainGroup(runtime),
+});
+
 const groups: Record<string, Group> = {
   deno: {
     title: "Deno.serve (HTTP/1.1, wrk)",
@@ -352,11 +361,9 @@ const groups: Record<string, Group> = {
     rows: httpGroup("node"),
     needs: "scaffold",
   },
-  chain: {
-    title: "Production chain on Deno, one middleware more per row (each row × the one above)",
-    unit: "req/s",
-    rows: chainGroup(),
-  },
+  chain: chainOn("deno"),
+  "chain-bun": chainOn("bun"),
+  "chain-node": chainOn("node"),
   stream: {
     title: `Server streaming, ${STREAM_MESSAGES} messages per call`,
     unit: "streams/s",
