@@ -4,11 +4,11 @@
 // several runs is reported with p50/p99 latency. Rows of a group are measured in interleaved
 // rounds, so load that comes and goes on a shared machine hits all rows alike.
 //
-//   deno task bench                 full suite (about 40 minutes)
+//   deno task bench                 full suite (about 50 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
 //   deno task bench --group deno    one group: deno | bun | node | chain (Deno) | chain-bun |
-//                                   chain-node | stream | grpc | ghz | client | logger |
-//                                   start | bundle
+//                                   chain-node | steps (Deno) | steps-bun | steps-node |
+//                                   stream | grpc | ghz | client | logger | start | bundle
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
@@ -276,6 +276,39 @@ function chainGroup(runtime: Runtime): Row[] {
   ];
 }
 
+function stepsGroup(runtime: Runtime): Row[] {
+  const steps = [
+    'CORS for "*" (an Origin on every call)',
+    "the 1 s deadline",
+    "OpenAPI, Swagger UI, web page and /metrics routes",
+    "recovery",
+    "tracing (no SDK)",
+    "metrics (into the registry)",
+    "metadata",
+    "logging (logfmt to a file)",
+    "the App (service.* fields on every line)",
+  ];
+  const label = (i: number) => i < 0 ? "helloworld's Greeter, bare fast path" : `+ ${steps[i]}`;
+  return [
+    serverRow("plain Hono JSON route", runtime, "plain-hono.ts", specs.plain),
+    serverRow(label(-1), runtime, "helloworld_steps.ts", specs.corsJson, { args: ["--upto", "0"] }),
+    ...steps.map((_, i) =>
+      serverRow(label(i), runtime, "helloworld_steps.ts", specs.corsJson, {
+        args: ["--upto", String(i + 1)],
+        logs: i >= 7,
+        ref: label(i - 1),
+      })
+    ),
+    serverRow(
+      "helloworld as shipped (+ its config, hot reload, setupTracing)",
+      runtime,
+      "helloworld.ts",
+      specs.corsJson,
+      { logs: true, ref: label(steps.length - 1) },
+    ),
+  ];
+}
+
 function clientGroup(): Row[] {
   const rows: Row[] = [];
   for (const runtime of RUNTIMES) {
@@ -342,6 +375,14 @@ const chainOn = (runtime: Runtime): Group => ({
   rows: chainGroup(runtime),
 });
 
+const stepsOn = (runtime: Runtime): Group => ({
+  title: `helloworld built up on ${
+    RUNTIME_NAME[runtime]
+  }, one shipped option more per row (each row × the one above)`,
+  unit: "req/s",
+  rows: stepsGroup(runtime),
+});
+
 const groups: Record<string, Group> = {
   deno: {
     title: "Deno.serve (HTTP/1.1, wrk)",
@@ -364,6 +405,9 @@ const groups: Record<string, Group> = {
   chain: chainOn("deno"),
   "chain-bun": chainOn("bun"),
   "chain-node": chainOn("node"),
+  steps: stepsOn("deno"),
+  "steps-bun": stepsOn("bun"),
+  "steps-node": stepsOn("node"),
   stream: {
     title: `Server streaming, ${STREAM_MESSAGES} messages per call`,
     unit: "streams/s",
