@@ -124,64 +124,116 @@ const EXPECTED: Record<Runtime, Record<Listener, Verdict[][]>> = {
   bun: { grpc: NODE_HTTP2, http: FETCH_SERVER },
 };
 
+// Deno's node:http2 can abort inside nghttp2 while a GOAWAY closes a session's streams
+// (denoland/deno#36788, open on Deno 2.9.6): no JavaScript runs first, so no server on it can
+// catch it. It is the one death this test survives, on that one listener, by name: the row
+// records it, the server is started again and the remaining attacks run (README "Reliability").
+const DENO_NGHTTP2_ABORT = /nghttp2_session\.c:\d+: .*find_stream_on_goaway_func.*Assertion/;
+
+function knownAbort(runtime: Runtime, listener: Listener, output: string): boolean {
+  return runtime === "deno" && listener === "grpc" && DENO_NGHTTP2_ABORT.test(output);
+}
+
+/** A server process under attack, with its ports and the RSS it started the attacks at. */
+interface Attacked {
+  readonly child: Child;
+  readonly ports: Record<Listener, number>;
+  readonly before: number;
+}
+
+async function startServer(runtime: Runtime): Promise<Attacked> {
+  const [cmd, args] = runtimeCommand(runtime, SCRIPT);
+  asked = 0;
+  const child = new Child(`h2-abuse/${runtime}`, cmd, args, { cwd: root, stdin: "piped" });
+  try {
+    const m = await child.waitFor(/^serving http:\/\/127\.0\.0\.1:(\d+)\/ (\d+)/, 30_000);
+    const ports: Record<Listener, number> = { http: Number(m[1]), grpc: Number(m[2]) };
+    for (const listener of ["grpc", "http"] as Listener[]) {
+      await honestCall(listener, ports[listener]);
+    }
+    return { child, ports, before: await rss(child) };
+  } catch (error) {
+    await child.close();
+    throw error;
+  }
+}
+
 for (const runtime of ["node", "deno", "bun"] as Runtime[]) {
   Deno.test(`HTTP/2 abuse on ${runtime}`, async (t) => {
-    const [cmd, args] = runtimeCommand(runtime, SCRIPT);
-    asked = 0;
-    const child = new Child(`h2-abuse/${runtime}`, cmd, args, { cwd: root, stdin: "piped" });
+    let server = await startServer(runtime);
+    const first = server.before;
     try {
-      const m = await child.waitFor(/^serving http:\/\/127\.0\.0\.1:(\d+)\/ (\d+)/, 30_000);
-      const ports: Record<Listener, number> = { http: Number(m[1]), grpc: Number(m[2]) };
-      for (const listener of ["grpc", "http"] as Listener[]) {
-        await honestCall(listener, ports[listener]);
-      }
-      const before = await rss(child);
       const rows: string[] = [];
       for (const listener of ["grpc", "http"] as Listener[]) {
-        const port = ports[listener];
         for (const [i, attack] of ATTACKS.entries()) {
           await t.step(`${listener}: ${attack.name}`, async () => {
-            let during = "";
-            const outcome: Outcome = await attack.run(targetOf(listener, port), async () => {
+            const { child, ports, before } = server;
+            const port = ports[listener];
+            try {
+              let during = "";
+              const outcome: Outcome = await attack.run(targetOf(listener, port), async () => {
+                const t0 = performance.now();
+                try {
+                  await honestCall(listener, port);
+                  during = `${Math.round(performance.now() - t0)} ms`;
+                } catch (e) {
+                  during = `FAILED ${e}`;
+                }
+              });
               const t0 = performance.now();
+              let after = "";
               try {
                 await honestCall(listener, port);
-                during = `${Math.round(performance.now() - t0)} ms`;
+                after = `${Math.round(performance.now() - t0)} ms`;
               } catch (e) {
-                during = `FAILED ${e}`;
+                after = `FAILED ${e}`;
               }
-            });
-            const t0 = performance.now();
-            let after = "";
-            try {
-              await honestCall(listener, port);
-              after = `${Math.round(performance.now() - t0)} ms`;
-            } catch (e) {
-              after = `FAILED ${e}`;
+              const now = await rss(child);
+              const verdict = verdictOf(outcome);
+              rows.push(
+                `${runtime} ${listener} | ${attack.name} | goaway=${outcome.goaway} resets=${
+                  JSON.stringify(outcome.resets)
+                } responses=${outcome.responses} closed=${outcome.closed} verdict=${verdict} written=${outcome.written} | during ${during} | after ${after} | rss +${
+                  ((now - before) / 2 ** 20).toFixed(1)
+                } MiB`,
+              );
+              const row = rows.at(-1)!;
+              assert.match(during, /^\d+ ms$/, `honest call during the attack: ${row}`);
+              assert.match(after, /^\d+ ms$/, `honest call after the attack: ${row}`);
+              assert.ok(now - before <= RSS_GROWTH_MAX, `RSS grew over the bound: ${row}`);
+              const expected = EXPECTED[runtime][listener][i];
+              assert.ok(expected.includes(verdict), `expected ${expected.join(" or ")}: ${row}`);
+            } catch (error) {
+              // A failed step against a live server is the step's own failure; a server that
+              // died is the finding, and its last output says how.
+              const status = await child.exited(1_000).catch(() => undefined);
+              if (status === undefined) throw error;
+              if (!knownAbort(runtime, listener, child.output)) {
+                throw new Error(
+                  `the server exited (code ${status.code}, signal ${status.signal}) during the attack; its last output:\n${
+                    child.output.slice(-4000)
+                  }`,
+                  { cause: error },
+                );
+              }
+              rows.push(
+                `${runtime} ${listener} | ${attack.name} | the server aborted in nghttp2 (denoland/deno#36788); started again`,
+              );
+              server = await startServer(runtime);
             }
-            const now = await rss(child);
-            const verdict = verdictOf(outcome);
-            rows.push(
-              `${runtime} ${listener} | ${attack.name} | goaway=${outcome.goaway} resets=${
-                JSON.stringify(outcome.resets)
-              } responses=${outcome.responses} closed=${outcome.closed} verdict=${verdict} written=${outcome.written} | during ${during} | after ${after} | rss +${
-                ((now - before) / 2 ** 20).toFixed(1)
-              } MiB`,
-            );
-            const row = rows.at(-1)!;
-            assert.match(during, /^\d+ ms$/, `honest call during the attack: ${row}`);
-            assert.match(after, /^\d+ ms$/, `honest call after the attack: ${row}`);
-            assert.ok(now - before <= RSS_GROWTH_MAX, `RSS grew over the bound: ${row}`);
-            const expected = EXPECTED[runtime][listener][i];
-            assert.ok(expected.includes(verdict), `expected ${expected.join(" or ")}: ${row}`);
           });
         }
       }
-      const end = await rss(child);
+      const end = await rss(server.child);
       const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-      console.log(`${rows.join("\n")}\n${runtime}: RSS ${mib(before)} before, ${mib(end)} after`);
+      console.log(
+        `${rows.join("\n")}\n${runtime}: RSS ${mib(first)} before, ${mib(end)} after` +
+          (server.before === first
+            ? ""
+            : ` (a restarted server's: ${mib(server.before)} at its start)`),
+      );
     } finally {
-      await child.close();
+      await server.child.close();
     }
   });
 }
