@@ -7,9 +7,13 @@
 // variant: the median ns of CPU time per call over the rounds (user + system, so other work on
 // a shared machine does not count), with the lowest and highest. With --base DIR the same calls
 // also run on the client of another checkout, in the same process and rounds (an A/B).
+// With --url the calls go to a running server through the runtime's own fetch instead (as
+// bench/clients/unary.ts makes them, every variant on the same connection pool, in the same
+// rounds): what a call costs the client process with its runtime's HTTP client included, which
+// calls/s in separate processes on a shared machine measures too coarsely to compare.
 // Runs on Deno, Bun and Node.
 //   deno run -A bench/micro/client.ts [--calls N] [--rounds R] [--concurrency C] [--base DIR]
-//     [--only SUBSTRING]
+//     [--only SUBSTRING] [--url http://127.0.0.1:PORT]
 import process from "node:process";
 import { numberOption, textOption } from "../lib/options.ts";
 import { pathToFileURL } from "node:url";
@@ -26,17 +30,20 @@ const rounds = numberOption("--rounds", 7);
 const concurrency = numberOption("--concurrency", 50);
 const base = textOption("--base");
 const only = textOption("--only");
+const url = textOption("--url");
 
 const reply = toBinary(HelloReplySchema, create(HelloReplySchema, { message: "Hello bench" }));
 // What a server's answer costs the client's runtime (a Response, its headers, its body) is
 // paid alike by every variant.
-const fetch: typeof globalThis.fetch = () =>
+const canned: typeof globalThis.fetch = () =>
   Promise.resolve(
     new Response(reply, {
       headers: { "content-type": "application/proto", "content-length": String(reply.length) },
     }),
   );
-const baseUrl = "http://127.0.0.1:1";
+const baseUrl = url ?? "http://127.0.0.1:1";
+// Unset, both clients take the runtime's fetch, as an application's would.
+const fetch = url === undefined ? canned : undefined;
 
 type SayHello = (req: { name: string }) => Promise<{ message: string }>;
 interface Tree {
