@@ -636,7 +636,10 @@ async function runClient(row: ClientRow, ctx: Context, seconds: number, warm: bo
     String(CONNECTIONS),
   ], 0);
   if (!out.success) throw new Error(`${row.label}: client failed:\n${out.stderr}`);
-  return parseSample(out.stdout, row.label);
+  // The client's own CPU per call: the steadier measure, as the server's is for server rows.
+  const line = out.stdout.trim().split("\n").findLast((l) => l.startsWith("{"));
+  const cpu = (JSON.parse(line ?? "{}") as { cpuUsPerCall?: number }).cpuUsPerCall;
+  return { ...parseSample(out.stdout, row.label), cpuUs: Number.isFinite(cpu) ? cpu : undefined };
 }
 
 // The logger micro-benchmark writes its lines to stdout: a file here, as a service's would be.
@@ -670,12 +673,17 @@ const ms = (n: number) => Number.isFinite(n) ? (n < 0.1 ? n.toFixed(4) : n.toFix
 async function printGroup(name: string, group: Group, ctx: Context): Promise<number> {
   console.log(`## ${group.title}\n`);
   const servers = group.rows.some((row) => row.kind === "server");
-  const cpuHead = servers ? " server CPU µs/req (median) | × reference by CPU |" : "";
+  const clients = group.rows.some((row) => row.kind === "client");
+  const cpuHead = servers
+    ? " server CPU µs/req (median) | × reference by CPU |"
+    : clients
+    ? " client CPU µs/call (median) | × reference by CPU |"
+    : "";
   console.log(
     `| row | ${group.unit} (median) | × reference |${cpuHead} p50 ms | p99 ms | errors | ` +
       `runs (${group.unit}) |`,
   );
-  console.log(`|---|---:|---:|${servers ? "---:|---:|" : ""}---:|---:|---:|---|`);
+  console.log(`|---|---:|---:|${servers || clients ? "---:|---:|" : ""}---:|---:|---:|---|`);
   let results: Awaited<ReturnType<typeof measureGroup>>;
   try {
     results = await measureGroup(group, ctx);
@@ -695,10 +703,10 @@ async function printGroup(name: string, group: Group, ctx: Context): Promise<num
     const label = messages ? `${row.label} — ${fmt(median.rps * messages)} msg/s` : row.label;
     const refNote = ref === i ? "1.00" : fmt(median.rps / reference, 2);
     let cpuCells = "";
-    if (servers) {
+    if (servers || clients) {
       const cpu = results[i].cpuUs;
       const refCpu = results[ref].cpuUs;
-      // Less CPU per request is faster, so the ratio is the reference's over this row's.
+      // Less CPU per request (or call) is faster, so the ratio is the reference's over this row's.
       const cpuRatio = cpu === undefined || refCpu === undefined
         ? "n/a"
         : ref === i

@@ -5,11 +5,16 @@
 // discovery:/// with p2c(). `concurrency` calls in flight, as bench/clients/unary.ts; variants run
 // interleaved in rounds so drift on a shared machine hits them alike; prints one JSON line per
 // variant: the median ns of CPU time per call over the rounds (user + system, so other work on
-// a shared machine does not count), with the lowest and highest. With --base DIR the same calls
+// a shared machine does not count), with the lowest and highest, and the median over the rounds
+// of Connect-ES's ns in that round over the variant's (× Connect-ES: a round's drift cancels). With --base DIR the same calls
 // also run on the client of another checkout, in the same process and rounds (an A/B).
+// With --url the calls go to a running server through the runtime's own fetch instead (as
+// bench/clients/unary.ts makes them, every variant on the same connection pool, in the same
+// rounds): what a call costs the client process with its runtime's HTTP client included, which
+// calls/s in separate processes on a shared machine measures too coarsely to compare.
 // Runs on Deno, Bun and Node.
 //   deno run -A bench/micro/client.ts [--calls N] [--rounds R] [--concurrency C] [--base DIR]
-//     [--only SUBSTRING]
+//     [--only SUBSTRING[,SUBSTRING…]] [--url http://127.0.0.1:PORT]
 import process from "node:process";
 import { numberOption, textOption } from "../lib/options.ts";
 import { pathToFileURL } from "node:url";
@@ -26,17 +31,20 @@ const rounds = numberOption("--rounds", 7);
 const concurrency = numberOption("--concurrency", 50);
 const base = textOption("--base");
 const only = textOption("--only");
+const url = textOption("--url");
 
 const reply = toBinary(HelloReplySchema, create(HelloReplySchema, { message: "Hello bench" }));
 // What a server's answer costs the client's runtime (a Response, its headers, its body) is
 // paid alike by every variant.
-const fetch: typeof globalThis.fetch = () =>
+const canned: typeof globalThis.fetch = () =>
   Promise.resolve(
     new Response(reply, {
       headers: { "content-type": "application/proto", "content-length": String(reply.length) },
     }),
   );
-const baseUrl = "http://127.0.0.1:1";
+const baseUrl = url ?? "http://127.0.0.1:1";
+// Unset, both clients take the runtime's fetch, as an application's would.
+const fetch = url === undefined ? canned : undefined;
 
 type SayHello = (req: { name: string }) => Promise<{ message: string }>;
 interface Tree {
@@ -99,7 +107,10 @@ for (const [tree, t] of trees) {
     { name: `${tree}discovery`, call: (req) => discovery.sayHello(req) },
   );
 }
-const chosen = variants.filter((v) => only === undefined || v.name.includes(only));
+const wanted = only?.split(",");
+const chosen = variants.filter((v) =>
+  wanted === undefined || wanted.some((w) => v.name.includes(w))
+);
 
 async function block(call: SayHello): Promise<number> {
   let left = calls;
@@ -120,13 +131,18 @@ for (const v of chosen) await block(v.call); // warm-up
 for (let r = 0; r < rounds; r++) {
   for (const v of chosen) results.get(v.name)!.push(await block(v.call));
 }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const reference = results.get("connect-es");
 for (const [name, ns] of results) {
-  ns.sort((a, b) => a - b);
+  const sorted = [...ns].sort((a, b) => a - b);
   console.log(JSON.stringify({
     variant: name,
-    nsPerCall: Math.round(ns[Math.floor(ns.length / 2)]),
-    min: Math.round(ns[0]),
-    max: Math.round(ns[ns.length - 1]),
+    nsPerCall: Math.round(median(ns)),
+    min: Math.round(sorted[0]),
+    max: Math.round(sorted[sorted.length - 1]),
+    ...(reference === undefined
+      ? {}
+      : { xConnectEs: Number(median(ns.map((n, r) => reference[r] / n)).toFixed(2)) }),
   }));
 }
 process.exit(0);

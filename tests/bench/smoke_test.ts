@@ -53,4 +53,13 @@ Deno.test("deno task bench --quick measures every row", async () => {
     const cpu = Number(row.split("|")[4].trim().replaceAll(",", ""));
     assert.ok(cpu > 0, `no server CPU per request: ${row}`);
   }
+  // And client rows the client process's CPU time per call.
+  const clientCpuRows = sections.filter((s) => s.includes("| client CPU µs/call")).flatMap((s) =>
+    s.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| row"))
+  );
+  assert.equal(clientCpuRows.length, 24, out.stdout);
+  for (const row of clientCpuRows) {
+    const cpu = Number(row.split("|")[4].trim().replaceAll(",", ""));
+    assert.ok(cpu > 0, `no client CPU per call: ${row}`);
+  }
 });

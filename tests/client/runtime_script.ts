@@ -1,7 +1,9 @@
 // Run by runtime_test.ts under Node and Bun: createClient over every protocol, balanced over
 // direct:/// and discovery:/// (memory registry) endpoints, against the echo servers whose
 // endpoints the test passes in ECHO_A and ECHO_B (each "http://…,grpc://…").
+import http from "node:http";
 import process from "node:process";
+import { ConnectError } from "@connectrpc/connect";
 import { memory } from "../../registry/mod.ts";
 import { createClient } from "../../transport/client/mod.ts";
 import { Echo } from "./proto/gen/fixture/client/v1/echo_pb.ts";
@@ -46,4 +48,25 @@ for (
   }
 }
 results.bad = Object.values(bad);
+// A redirect fails the call, never followed, on this runtime's own fetch (Node's refuses it
+// itself, so its error cannot name the status).
+let followed = 0;
+const redirecting = http.createServer((req, res) => {
+  if (req.url?.startsWith("/elsewhere")) followed++;
+  res.writeHead(302, { location: "/elsewhere" });
+  res.end();
+});
+await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+const port = (redirecting.address() as { port: number }).port;
+results.redirect = [];
+for (const protocol of ["connect", "grpc-web"] as const) {
+  const client = createClient(Echo, { endpoint: `http://127.0.0.1:${port}`, protocol });
+  const err = await client.get({ text: "x" }).then(() => undefined, (e) => e);
+  results.redirect.push(
+    err instanceof ConnectError ? `${protocol} ${err.code} ${err.rawMessage}` : String(err),
+  );
+  await client.close();
+}
+results.redirect.push(`followed ${followed}`);
+await new Promise((resolve) => redirecting.close(resolve));
 console.log(JSON.stringify(results));

@@ -36,6 +36,7 @@ import {
 import { type CallAbort, callTimeoutMs, methodPartsOf, type NodeUnary } from "./unary_method.ts";
 import { acceptFetchDecodes, decodedHeaders, neverSent, responseBody } from "./fetch.ts";
 import { fetchFailure, isRedirectResponse, refuseRedirect } from "./failure.ts";
+import type { RedirectMode } from "./engine.ts";
 
 /** The Connect unary methods of a node's transport over fetch. */
 export interface ConnectUnary {
@@ -47,13 +48,14 @@ export interface ConnectUnary {
 
 /**
  * The unary methods of a Connect transport to `options.baseUrl` over `fetch` (the runtime's or
- * the user's, guarded here as guardFetch guards it); `fallback` serves what this path leaves to
- * Connect-ES.
+ * the user's, guarded here as guardFetch guards it, with `redirect` as guardFetch's `mode`);
+ * `fallback` serves what this path leaves to Connect-ES.
  */
 export function connectUnaryOverFetch(
   fetch: typeof globalThis.fetch,
   options: CommonTransportOptions,
   fallback: Transport["unary"],
+  redirect: RedirectMode = "manual",
 ): ConnectUnary {
   const target = options.baseUrl;
   const binary = options.useBinaryFormat;
@@ -138,8 +140,9 @@ export function connectUnaryOverFetch(
         headers,
         signal,
         // Connect-ES's transports never follow redirects; one is turned into an error below
-        // (fetched "manual", as Workers refuse "error").
-        redirect: "manual",
+        // (fetched "manual", as Workers refuse "error"), or by fetchFailure where the fetch
+        // refuses it itself.
+        redirect,
         body: body as Uint8Array<ArrayBuffer>,
       };
       try {

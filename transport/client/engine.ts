@@ -135,9 +135,17 @@ export function chooseEngine(
 export interface RuntimeFetch {
   /** The fetch to call. */
   readonly fetch: typeof globalThis.fetch;
+  /**
+   * How to ask it to refuse a redirect: `"error"` where the fetch refuses one in a way the
+   * client recognises (Node's), else `"manual"` and the client refuses it (see failure.ts).
+   */
+  readonly redirect: RedirectMode;
   /** Frees its connections. */
   close(): void;
 }
+
+/** The `redirect` a client's fetch is called with; either way a redirect fails the call. */
+export type RedirectMode = "error" | "manual";
 
 interface DenoHttp {
   createHttpClient(options: Record<string, unknown>): { close(): void };
@@ -164,6 +172,7 @@ export function runtimeFetch(
         const withClient: RequestInit & { client: unknown } = { ...init, client };
         return globalThis.fetch(input, withClient);
       },
+      redirect: "manual",
       close: () => client.close(),
     };
   }
@@ -174,8 +183,12 @@ export function runtimeFetch(
         const withTls: RequestInit & { tls: typeof options } = { ...init, tls: options };
         return globalThis.fetch(input, withTls);
       },
+      redirect: "manual",
       close() {},
     };
   }
-  return { fetch: plain, close() {} };
+  // Node's fetch (undici) copies every request, teeing its body, unless it is asked to refuse
+  // redirects itself: "error" spares that copy on each call, at the price of the redirect's
+  // status and location, which it does not report. Elsewhere "manual" keeps them for the error.
+  return { fetch: plain, redirect: runtime === "node" ? "error" : "manual", close() {} };
 }

@@ -3,6 +3,7 @@
 // error looks like (fetch's TypeError, Node's ECONNRESET, an HTTP/2 GOAWAY). Retry, breakers and
 // balancers then need to know one code, not every runtime's spelling of "connection lost".
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { RedirectMode } from "./engine.ts";
 
 // Socket and HTTP/2 session errors that mean "the connection failed", not "the call failed".
 const connectionErrorCodes = new Set([
@@ -55,17 +56,19 @@ function describe(error: unknown): string {
  * Wraps fetch so a request that never got a response (refused, reset, DNS) rejects with an
  * Unavailable ConnectError (aborts keep their own reason), and a redirect is an error on every
  * runtime. Connect-ES asks fetch for `redirect: "error"`, which Workers refuse outright, so
- * redirects are fetched "manual" and turned into the error here.
+ * redirects are fetched `mode` ("manual" unless the fetch's own refusal is one the client
+ * recognises, see RuntimeFetch) and turned into the error here.
  */
 export function guardFetch(
   fetch: typeof globalThis.fetch,
   target: string,
+  mode: RedirectMode = "manual",
 ): typeof globalThis.fetch {
   return async (input, init) => {
     const refuse = init?.redirect === "error";
     let res: Response;
     try {
-      res = await fetch(input, refuse ? { ...init, redirect: "manual" } : init);
+      res = await fetch(input, refuse && mode !== "error" ? { ...init, redirect: mode } : init);
     } catch (error) {
       throw fetchFailure(error, init, target);
     }
@@ -74,13 +77,17 @@ export function guardFetch(
   };
 }
 
-/** What guardFetch makes of a fetch that failed: Unavailable, unless aborted or already Connect's. */
+/**
+ * What guardFetch makes of a fetch that failed: Unavailable, unless aborted or already Connect's,
+ * or the redirect error for a redirect the fetch refused itself (`redirect: "error"`).
+ */
 export function fetchFailure(
   error: unknown,
   init: RequestInit | undefined,
   target: string,
 ): unknown {
   if (init?.signal?.aborted || error instanceof ConnectError) return error;
+  if (init?.redirect === "error" && refusedRedirect(error)) return redirectError(target, "");
   return new ConnectError(
     `connection to ${target} failed: ${describe(error)}`,
     Code.Unavailable,
@@ -99,12 +106,24 @@ export function isRedirectResponse(res: Response): boolean {
 export async function refuseRedirect(res: Response, target: string): Promise<never> {
   await res.body?.cancel().catch(() => {});
   const location = res.headers.get("location");
-  throw new ConnectError(
-    `${target} answered with a redirect (${res.status}${
-      location ? ` to ${location}` : ""
-    }); clients do not follow redirects`,
+  throw redirectError(target, ` (${res.status}${location ? ` to ${location}` : ""})`);
+}
+
+function redirectError(target: string, detail: string): ConnectError {
+  return new ConnectError(
+    `${target} answered with a redirect${detail}; clients do not follow redirects`,
     Code.Unknown,
   );
+}
+
+// Node's fetch (undici) refusing a redirect: "fetch failed", caused by "unexpected redirect",
+// with neither the status nor the location.
+function refusedRedirect(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; depth++) {
+    if (e.message === "unexpected redirect") return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 function isRedirect(status: number): boolean {

@@ -139,17 +139,19 @@ export async function nodeTransport(
   });
   const build = (httpClient: UniversalClientFn) => universal(options.protocol, common(httpClient));
   if (options.engine.kind === "fetch") {
-    const native = options.fetch === undefined
-      ? runtimeFetch(options.engine, options.tls)
-      : { fetch: options.fetch as typeof globalThis.fetch, close() {} };
-    const fetch = guardFetch(native.fetch, baseUrl);
+    const native = options.fetch === undefined ? runtimeFetch(options.engine, options.tls) : {
+      fetch: options.fetch as typeof globalThis.fetch,
+      redirect: "manual" as const,
+      close() {},
+    };
+    const fetch = guardFetch(native.fetch, baseUrl, native.redirect);
     // One request message (unary, server streams): one buffered body. More (client and bidi
     // streams): a streamed body, so messages go out as they are produced.
     const bufferedOptions = common(fetchHttpClient(fetch, false));
     const buffered = universal(options.protocol, bufferedOptions);
     const streamed = build(fetchHttpClient(fetch, true));
     const connect = options.protocol === "connect"
-      ? connectUnaryOverFetch(native.fetch, bufferedOptions, buffered.unary)
+      ? connectUnaryOverFetch(native.fetch, bufferedOptions, buffered.unary, native.redirect)
       : undefined;
     return {
       transport: {
