@@ -4,7 +4,7 @@
 // several runs is reported with p50/p99 latency. Rows of a group are measured in interleaved
 // rounds, so load that comes and goes on a shared machine hits all rows alike.
 //
-//   deno task bench                 full suite (about 50 minutes)
+//   deno task bench                 full suite (about 45 minutes)
 //   deno task bench --quick         smoke run: proves the harness works, numbers meaningless
 //   deno task bench --group deno    one group: deno | bun | node | chain (Deno) | chain-bun |
 //                                   chain-node | steps (Deno) | steps-bun | steps-node |

@@ -6,8 +6,9 @@
 // interleaved in rounds so drift on a shared machine hits them alike; prints one JSON line per
 // variant: the median ns of CPU time per call over the rounds (user + system, so other work on
 // a shared machine does not count), with the lowest and highest, and the median over the rounds
-// of Connect-ES's ns in that round over the variant's (× Connect-ES: a round's drift cancels). With --base DIR the same calls
-// also run on the client of another checkout, in the same process and rounds (an A/B).
+// of Connect-ES's ns in that round over the variant's (× Connect-ES: a round's drift cancels).
+// With --base DIR the same calls also run on the client of another checkout, in the same
+// process and rounds (an A/B).
 // With --url the calls go to a running server through the runtime's own fetch instead (as
 // bench/clients/unary.ts makes them, every variant on the same connection pool, in the same
 // rounds): what a call costs the client process with its runtime's HTTP client included, which
