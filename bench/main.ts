@@ -246,34 +246,53 @@ function httpGroup(runtime: Runtime): Row[] {
   ];
 }
 
-function chainGroup(runtime: Runtime): Row[] {
-  const env = { BENCH_JWT_SECRET: JWT_SECRET };
-  const steps = [
-    "recovery",
-    "metadata",
-    "logging (a line per call to a file)",
-    "tracing (OTel SDK, batch span processor)",
-    "metrics (into the registry)",
-    "protovalidate",
-    "JWT auth (remembered token)",
-    "BBR rate limiting",
-  ];
-  const label = (i: number) => i < 0 ? "Atreus bare fast path" : `+ ${steps[i]}`;
+/**
+ * A group that builds a server up one step per row: plain Hono, the server at `--upto 0`, then
+ * each step added, each row against the one above; `logsFrom` is the first step that logs.
+ */
+function builtUp(runtime: Runtime, o: {
+  entry: string;
+  bare: string;
+  steps: string[];
+  spec: RequestSpec;
+  plain: RequestSpec;
+  logsFrom: number;
+  env?: Record<string, string>;
+}): Row[] {
+  const label = (i: number) => i < 0 ? o.bare : `+ ${o.steps[i]}`;
   return [
-    serverRow("plain Hono JSON route", runtime, "plain-hono.ts", specs.chainPlain),
-    serverRow(label(-1), runtime, "chain.ts", specs.chainJson, {
-      args: ["--upto", "0"],
-      env,
-    }),
-    ...steps.map((_, i) =>
-      serverRow(label(i), runtime, "chain.ts", specs.chainJson, {
+    serverRow("plain Hono JSON route", runtime, "plain-hono.ts", o.plain),
+    serverRow(label(-1), runtime, o.entry, o.spec, { args: ["--upto", "0"], env: o.env }),
+    ...o.steps.map((_, i) =>
+      serverRow(label(i), runtime, o.entry, o.spec, {
         args: ["--upto", String(i + 1)],
-        env,
-        logs: i >= 2,
+        env: o.env,
+        logs: i >= o.logsFrom,
         ref: label(i - 1),
       })
     ),
   ];
+}
+
+function chainGroup(runtime: Runtime): Row[] {
+  return builtUp(runtime, {
+    entry: "chain.ts",
+    bare: "Atreus bare fast path",
+    steps: [
+      "recovery",
+      "metadata",
+      "logging (a line per call to a file)",
+      "tracing (OTel SDK, batch span processor)",
+      "metrics (into the registry)",
+      "protovalidate",
+      "JWT auth (remembered token)",
+      "BBR rate limiting",
+    ],
+    spec: specs.chainJson,
+    plain: specs.chainPlain,
+    logsFrom: 2,
+    env: { BENCH_JWT_SECRET: JWT_SECRET },
+  });
 }
 
 function stepsGroup(runtime: Runtime): Row[] {
@@ -288,23 +307,21 @@ function stepsGroup(runtime: Runtime): Row[] {
     "logging (logfmt to a file)",
     "the App (service.* fields on every line)",
   ];
-  const label = (i: number) => i < 0 ? "helloworld's Greeter, bare fast path" : `+ ${steps[i]}`;
   return [
-    serverRow("plain Hono JSON route", runtime, "plain-hono.ts", specs.plain),
-    serverRow(label(-1), runtime, "helloworld_steps.ts", specs.corsJson, { args: ["--upto", "0"] }),
-    ...steps.map((_, i) =>
-      serverRow(label(i), runtime, "helloworld_steps.ts", specs.corsJson, {
-        args: ["--upto", String(i + 1)],
-        logs: i >= 7,
-        ref: label(i - 1),
-      })
-    ),
+    ...builtUp(runtime, {
+      entry: "helloworld_steps.ts",
+      bare: "helloworld's Greeter, bare fast path",
+      steps,
+      spec: specs.corsJson,
+      plain: specs.plain,
+      logsFrom: 7,
+    }),
     serverRow(
       "helloworld as shipped (+ its config, hot reload, setupTracing)",
       runtime,
       "helloworld.ts",
       specs.corsJson,
-      { logs: true, ref: label(steps.length - 1) },
+      { logs: true, ref: `+ ${steps[steps.length - 1]}` },
     ),
   ];
 }

@@ -17,7 +17,7 @@ import * as metadata from "../../metadata/mod.ts";
 import * as log from "../../log/mod.ts";
 import { Greeter } from "../../examples/helloworld/gen/helloworld/v1/greeter_pb.ts";
 import { GreeterService } from "../../examples/helloworld/internal/service/greeter.ts";
-import { announce } from "./listen.ts";
+import { announce, uptoArg } from "./listen.ts";
 
 /** The chain, in the order the rows add it. */
 export const steps = [
@@ -31,8 +31,7 @@ export const steps = [
   "bbr",
 ] as const;
 
-const at = process.argv.indexOf("--upto");
-const upto = at < 0 ? steps.length : Number(process.argv[at + 1]);
+const upto = uptoArg(steps.length);
 const logger = log.filter(
   log.with(log.createLogger({ format: "logfmt" }), "ts", log.timestamp()),
   { level: "info" },

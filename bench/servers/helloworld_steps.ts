@@ -17,7 +17,7 @@ import {
   services,
 } from "../../examples/helloworld/internal/server/server.ts";
 import { addWebRoutes } from "../../examples/helloworld/internal/server/web.ts";
-import { announce, portArg } from "./listen.ts";
+import { announce, portArg, uptoArg } from "./listen.ts";
 
 /** The steps, in the order the rows add them. */
 export const steps = [
@@ -32,8 +32,7 @@ export const steps = [
   "app",
 ] as const;
 
-const at = process.argv.indexOf("--upto");
-const upto = at < 0 ? steps.length : Number(process.argv[at + 1]);
+const upto = uptoArg(steps.length);
 const on = (step: (typeof steps)[number]) => steps.indexOf(step) < upto;
 
 // helloworld's logger (app.ts): the App installs it as the global logger the middleware use.

@@ -60,3 +60,10 @@ export function portArg(): number {
 export function flag(name: string): boolean {
   return args().includes(name);
 }
+
+/** How many of `count` steps a built-up server takes (`--upto N`; all of them by default). */
+export function uptoArg(count: number): number {
+  const argv = args();
+  const i = argv.indexOf("--upto");
+  return i >= 0 ? Number(argv[i + 1]) : count;
+}
