@@ -35,8 +35,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { type CallAbort, callTimeoutMs, methodPartsOf, type NodeUnary } from "./unary_method.ts";
 import { acceptFetchDecodes, decodedHeaders, neverSent, responseBody } from "./fetch.ts";
-import { fetchFailure, isRedirectResponse, refuseRedirect } from "./failure.ts";
-import type { RedirectMode } from "./engine.ts";
+import { fetchFailure, isRedirectResponse, type RedirectMode, refuseRedirect } from "./failure.ts";
 
 /** The Connect unary methods of a node's transport over fetch. */
 export interface ConnectUnary {

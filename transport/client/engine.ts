@@ -5,6 +5,7 @@
 import { detectRuntime, type RuntimeName } from "../runtime/detect.ts";
 import { InvalidOptionError } from "../../internal/options.ts";
 import { runtimeGlobal } from "../../internal/runtime.ts";
+import type { RedirectMode } from "./failure.ts";
 
 /** An HTTP version a client can be pinned to. */
 export type HttpVersion = "1.1" | "2";
@@ -143,9 +144,6 @@ export interface RuntimeFetch {
   /** Frees its connections. */
   close(): void;
 }
-
-/** The `redirect` a client's fetch is called with; either way a redirect fails the call. */
-export type RedirectMode = "error" | "manual";
 
 interface DenoHttp {
   createHttpClient(options: Record<string, unknown>): { close(): void };

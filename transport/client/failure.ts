@@ -3,7 +3,9 @@
 // error looks like (fetch's TypeError, Node's ECONNRESET, an HTTP/2 GOAWAY). Retry, breakers and
 // balancers then need to know one code, not every runtime's spelling of "connection lost".
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { RedirectMode } from "./engine.ts";
+
+/** The `redirect` a client's fetch is called with; either way a redirect fails the call. */
+export type RedirectMode = "error" | "manual";
 
 // Socket and HTTP/2 session errors that mean "the connection failed", not "the call failed".
 const connectionErrorCodes = new Set([
