@@ -219,6 +219,7 @@ for (const runtime of ["node", "deno", "bun"] as Runtime[]) {
               rows.push(
                 `${runtime} ${listener} | ${attack.name} | the server aborted in nghttp2 (denoland/deno#36788); started again`,
               );
+              await child.close();
               server = await startServer(runtime);
             }
           });
