@@ -578,6 +578,9 @@ async function measureGroup(
         ? await h2load(server.port, spec, seconds, CONNECTIONS)
         : await ghz(server.port, GHZ_CALL, seconds, CONNECTIONS);
       const cpuAfter = await processCpuMs(server.pid);
+      // A server that died under load fails its group with why, not with a row of n/a.
+      const gone = await server.gone();
+      if (gone) throw new Error(`${row.label}: ${gone}`);
       const answered = sample.rps * seconds;
       const cpuUs = cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
         ? (cpuAfter - cpuBefore) * 1000 / answered

@@ -28,6 +28,8 @@ export interface BenchServer {
   readonly logFile: string;
   /** Its process id. */
   readonly pid: number;
+  /** Why it is gone (exit code or signal, and its last output) if it has exited; else undefined. */
+  gone(): Promise<string | undefined>;
   /** Stops it (SIGTERM, then SIGKILL after 5 s) and removes its log file. */
   stop(): Promise<void>;
 }
@@ -52,8 +54,11 @@ export async function startServer(spec: ServerSpec): Promise<BenchServer> {
     stdin: "null",
     cwd: spec.cwd ?? ROOT,
   }).spawn();
-  const exited = child.status.then((s) => s);
+  let status: Deno.CommandStatus | undefined;
+  const exited = child.status.then((s) => (status = s));
   let stderr = "";
+  // The end of what it printed after announcing its port, for the message if it dies.
+  let tail = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   const announced = (async () => {
     for (;;) {
@@ -94,11 +99,29 @@ export async function startServer(spec: ServerSpec): Promise<BenchServer> {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          tail = (tail + value).slice(-2_000);
           await Deno.stderr.write(new TextEncoder().encode(value));
         }
       } catch { /* closed */ }
     })();
-    return { port, logFile, pid: child.pid, stop };
+    const gone = async () => {
+      // Gone from /proc, or a zombie not yet reaped: its status follows shortly.
+      const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`).catch(() => "");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (status === undefined && stat !== "" && state !== "Z") return undefined;
+      const late = AbortSignal.timeout(5_000);
+      await Promise.race([
+        exited,
+        new Promise((r) => late.addEventListener("abort", r, { once: true })),
+      ]);
+      const how = status === undefined
+        ? "no exit status within 5 s"
+        : status.signal
+        ? `signal ${status.signal}`
+        : `code ${status.code}`;
+      return `${spec.runtime} ${spec.entry} exited (${how}) during the run:\n${tail}`;
+    };
+    return { port, logFile, pid: child.pid, gone, stop };
   } catch (error) {
     await stop();
     throw new Error(

@@ -14,6 +14,8 @@ const server = http2.createServer();
 server.on("stream", (stream: http2.ServerHttp2Stream) => {
   stream.on("data", () => {});
   stream.on("end", () => {
+    // A client that stops (h2load at the end of its run) resets streams still in flight.
+    if (stream.destroyed) return;
     stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
       waitForTrailers: true,
     });
