@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import { processCpuMs } from "../lib/cpu.ts";
-import { wrk } from "../lib/load.ts";
+import { type RequestSpec, wrk } from "../lib/load.ts";
 import type { Runtime } from "../lib/runtime.ts";
 import { makeScaffold } from "../lib/scaffold.ts";
 import { type BenchServer, freePort, type ServerSpec, startServer } from "../lib/server.ts";
@@ -94,7 +94,7 @@ try {
     });
   }
   for (const v of variants) servers.push(await startServer(v.spec));
-  const request = (path: string) => ({
+  const request = (path: string): RequestSpec => ({
     path,
     method: "POST",
     headers: {
