@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
-import { SignJWT } from "jose";
+import { benchCredentials } from "./lib/jwt.ts";
 import {
   HelloRequestSchema,
   HelloStreamRequestSchema,
@@ -57,12 +57,7 @@ const streamProto = toBinary(
 const streamJson = new TextEncoder().encode(`{"name":"bench","count":${STREAM_MESSAGES}}`);
 // A browser's cross-origin call carries an Origin; CORS rows send one.
 const ORIGIN = "https://app.example";
-// The production chain's JWT: one token for every request (auth's verdict cache remembers it).
-const JWT_SECRET = crypto.randomUUID() + crypto.randomUUID();
-const token = await new SignJWT({ sub: "bench" })
-  .setProtectedHeader({ alg: "HS256" })
-  .setExpirationTime("2h")
-  .sign(new TextEncoder().encode(JWT_SECRET));
+const { secret: JWT_SECRET, token } = await benchCredentials();
 
 const connectJson = (path = SAY, extra: Record<string, string> = {}): RequestSpec => ({
   path,

@@ -16,17 +16,27 @@ async function clockTicks(): Promise<number> {
   return ticksPerSecond;
 }
 
-/** User + system CPU time of `pid` (all its threads) in ms, or undefined without /proc. */
-export async function processCpuMs(pid: number): Promise<number | undefined> {
+/**
+ * The fields of /proc/<pid>/stat after the command name (field 3, the state, comes first), or
+ * undefined once the process is gone from /proc.
+ */
+export async function procStat(pid: number): Promise<string[] | undefined> {
   let stat: string;
   try {
     stat = await Deno.readTextFile(`/proc/${pid}/stat`);
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses; the fields after its closing
-  // parenthesis start at field 3, so utime (14) and stime (15) are the 12th and 13th of those.
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // The command name (field 2) may hold spaces and parentheses: the fields start after its
+  // last closing parenthesis.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** User + system CPU time of `pid` (all its threads) in ms, or undefined without /proc. */
+export async function processCpuMs(pid: number): Promise<number | undefined> {
+  const rest = await procStat(pid);
+  if (rest === undefined) return undefined;
+  // utime (field 14) and stime (15) are the 12th and 13th after the command name.
   const ticks = Number(rest[11]) + Number(rest[12]);
   if (!Number.isFinite(ticks)) return undefined;
   return ticks * 1000 / await clockTicks();

@@ -2,6 +2,7 @@
 // goes to a file (the log, for servers that log a line per call: a real file, as when a
 // service's stdout is redirected); the port comes from a `listening <port>` line on stderr, or
 // is given and waited for by connecting.
+import { procStat } from "./cpu.ts";
 import { command, pin, ROOT, type Runtime } from "./runtime.ts";
 
 /** How to start a server. */
@@ -106,9 +107,8 @@ export async function startServer(spec: ServerSpec): Promise<BenchServer> {
     })();
     const gone = async () => {
       // Gone from /proc, or a zombie not yet reaped: its status follows shortly.
-      const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`).catch(() => "");
-      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      if (status === undefined && stat !== "" && state !== "Z") return undefined;
+      const stat = await procStat(child.pid);
+      if (status === undefined && stat !== undefined && stat[0] !== "Z") return undefined;
       const late = AbortSignal.timeout(5_000);
       await Promise.race([
         exited,

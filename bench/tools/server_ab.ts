@@ -12,8 +12,8 @@
 // e.g. --variant 'app=deno:helloworld_steps.ts --upto 9' --variant 'shipped=deno:helloworld.ts'
 // (entries are files in bench/servers/; --scaffold adds a project made by `atreus new`).
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
 import { processCpuMs } from "../lib/cpu.ts";
+import { benchCredentials } from "../lib/jwt.ts";
 import { type RequestSpec, wrk } from "../lib/load.ts";
 import type { Runtime } from "../lib/runtime.ts";
 import { makeScaffold } from "../lib/scaffold.ts";
@@ -41,11 +41,7 @@ const rounds = count("rounds", values.rounds);
 const seconds = count("seconds", values.seconds);
 const connections = count("connections", values.connections);
 const SAY = "/helloworld.v1.Greeter/SayHello";
-const secret = crypto.randomUUID() + crypto.randomUUID();
-const token = await new SignJWT({ sub: "bench" })
-  .setProtectedHeader({ alg: "HS256" })
-  .setExpirationTime("2h")
-  .sign(new TextEncoder().encode(secret));
+const { secret, token } = await benchCredentials();
 
 interface Variant {
   readonly name: string;
