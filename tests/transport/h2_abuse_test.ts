@@ -7,6 +7,7 @@
 // What each server did to the attacker is asserted where it defends itself, and otherwise
 // asserted as measured, so a change shows up (README "Reliability").
 import assert from "node:assert/strict";
+import { DENO_NGHTTP2_ABORT } from "../support/deno_defects.ts";
 import { Child } from "../support/process.ts";
 import { type Runtime, runtimeCommand } from "../support/helloworld.ts";
 import { root } from "../support/tools.ts";
@@ -124,12 +125,8 @@ const EXPECTED: Record<Runtime, Record<Listener, Verdict[][]>> = {
   bun: { grpc: NODE_HTTP2, http: FETCH_SERVER },
 };
 
-// Deno's node:http2 can abort inside nghttp2 while a GOAWAY closes a session's streams
-// (denoland/deno#36788, open on Deno 2.9.6): no JavaScript runs first, so no server on it can
-// catch it. It is the one death this test survives, on that one listener, by name: the row
-// records it, the server is started again and the remaining attacks run (README "Reliability").
-const DENO_NGHTTP2_ABORT = /nghttp2_session\.c:\d+: .*find_stream_on_goaway_func.*Assertion/;
-
+// The one death this test survives, on that one listener, by name: the row records it, the
+// server is started again and the remaining attacks run.
 function knownAbort(runtime: Runtime, listener: Listener, output: string): boolean {
   return runtime === "deno" && listener === "grpc" && DENO_NGHTTP2_ABORT.test(output);
 }
